@@ -1,0 +1,1 @@
+"""newsbrief's chat side: a platform-neutral core, adapters, configuration and the CLI."""

@@ -1,0 +1,167 @@
+"""Article: the one shape every source (pasted text, HTML page, URL, feed entry) is turned into."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from summarizers.errors import InputError
+
+# A 20,000-word article is about 130 kB; anything past this is not one article.
+MAX_TEXT_CHARS = 1_000_000
+MAX_INPUT_BYTES = 5_000_000
+MIN_WORDS = 8
+
+_SENTENCE_END = re.compile(r"[.!?…:;\"”’')\]]\s*$")
+_HTML_SNIFF = re.compile(r"^\s*(<!doctype html|<html|<head|<body|<\?xml)", re.I)
+_ENGLISH_WORDS = frozenset(
+    "the a an of to in and is was for on that with as by at from it he she they said has have "
+    "be are were this not but or his her their its will would who which".split()
+)
+
+
+@dataclass
+class Article:
+    """An article's text and what is known about it. `body` is the prose, without page furniture."""
+
+    body: str
+    title: str = ""
+    source: str = ""
+    url: str = ""
+    byline: str = ""
+    date: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        """Stable id from the content, so the same article read twice is the same article."""
+        return hashlib.sha1(f"{self.title}\n{self.body}".encode()).hexdigest()[:16]
+
+    @property
+    def word_count(self) -> int:
+        return len(self.body.split())
+
+
+def _check_text(text: str, what: str) -> str:
+    if "\x00" in text:
+        raise InputError(f"The {what} looks like a binary file, not an article. Send text or HTML.")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise InputError(f"The {what} is empty. Paste an article's text or send a link to it.")
+    if len(text) > MAX_TEXT_CHARS:
+        raise InputError(
+            f"The {what} is {len(text):,} characters long; newsbrief reads articles up to "
+            f"{MAX_TEXT_CHARS:,} characters. Send a single article."
+        )
+    controls = sum(1 for c in text[:20000] if ord(c) < 32 and c not in "\n\t")
+    if controls > 0.01 * min(len(text), 20000):
+        raise InputError(f"The {what} looks like binary data, not an article. Send text or HTML.")
+    return text
+
+
+def _check_article(article: Article, what: str) -> Article:
+    words = re.findall(r"[A-Za-z']+", article.body.lower())
+    if len(article.body.split()) < MIN_WORDS:
+        raise InputError(
+            f"The {what} has too little text to brief ({len(article.body.split())} words). "
+            "Send the whole article."
+        )
+    english = sum(1 for w in words if w in _ENGLISH_WORDS)
+    total = max(len(article.body.split()), 1)
+    if english / total < 0.08:
+        raise InputError(
+            f"The {what} does not look like English; newsbrief briefs English articles only so far."
+        )
+    return article
+
+
+def _is_furniture(line: str) -> bool:
+    """Section labels, photo captions and credits: short lines that are not sentences."""
+    words = line.split()
+    return len(words) < 12 and not _SENTENCE_END.search(line) and not re.search(r"[\"“”]", line)
+
+
+def article_from_text(text: str, source: str = "", title: str = "") -> Article:
+    """Plain text: leading short lines are the headline (the longest one wins), the rest the body."""
+    text = _check_text(text, "text")
+    if _HTML_SNIFF.match(text):
+        return article_from_html(text, source=source)
+    lines = [ln.strip() for ln in text.split("\n")]
+    head: list[str] = []
+    i = 0
+    while i < len(lines) and (not lines[i] or _is_furniture(lines[i])) and len(head) < 4:
+        if lines[i]:
+            head.append(lines[i])
+        i += 1
+    if not title and head and i < len(lines):
+        title = max(head, key=len)
+    body_lines = [ln for ln in lines[i:] if not ln or not _is_furniture(ln)]
+    body = re.sub(r"\n{3,}", "\n\n", "\n".join(body_lines)).strip()
+    if not body:
+        body = text.strip()
+    return _check_article(Article(body=body, title=title, source=source), "text")
+
+
+def article_from_html(html: str, source: str = "", url: str = "") -> Article:
+    """Main text, title, byline and date of a news page, extracted with trafilatura."""
+    import trafilatura
+
+    html = _check_text(html, "page")
+    doc = trafilatura.bare_extraction(
+        html, url=url or None, include_comments=False, include_tables=False, with_metadata=True
+    )
+    body = (doc.text if doc is not None else "") or ""
+    if len(body.split()) < MIN_WORDS:
+        raise InputError(
+            "That page has no article text that newsbrief could find. "
+            "Paste the article's text instead."
+        )
+    article = Article(
+        body=body.strip(),
+        title=(doc.title or "").strip(),
+        source=source or (doc.sitename or ""),
+        url=url or (doc.url or ""),
+        byline=(doc.author or "").strip(),
+        date=(doc.date or "").strip(),
+    )
+    return _check_article(article, "page")
+
+
+def decode_bytes(data: bytes, charset: str | None = None) -> str:
+    """Bytes to text: the declared charset, else UTF-8, else a lenient fallback."""
+    if b"\x00" in data[:8192]:
+        raise InputError("That looks like a binary file, not an article. Send text or HTML.")
+    for enc in filter(None, (charset, "utf-8")):
+        try:
+            return data.decode(enc)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("cp1252", errors="replace")
+
+
+def load_source(source: str) -> Article:
+    """A file path, `-` for standard input, or an http(s) URL."""
+    if re.match(r"^https?://", source, re.I):
+        from summarizers.fetch import fetch_article
+
+        return fetch_article(source)
+    if source == "-":
+        data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+        name = "standard input"
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise InputError(f"There is no file at {source!r}.")
+        if path.stat().st_size > MAX_INPUT_BYTES:
+            raise InputError(
+                f"{source} is {path.stat().st_size:,} bytes; newsbrief reads articles up to "
+                f"{MAX_INPUT_BYTES:,} bytes."
+            )
+        data = path.read_bytes()
+        name = path.name
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError(f"The input is over {MAX_INPUT_BYTES:,} bytes; send a single article.")
+    return article_from_text(decode_bytes(data), source=name)
