@@ -1,0 +1,497 @@
+"""One pass over an article: sentences, canonical entities with roles, attributed statements, vectors.
+
+Everything downstream (key points, the key contradiction, answers) reads this; nothing re-parses.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from summarizers.article import Article, article_from_text
+from summarizers.nlp import NLP, get_nlp
+
+# Verbs that introduce what someone said or wrote (lemmas).
+REPORTING_VERBS = frozenset(
+    """say tell insist deny call add read write claim state announce warn threaten argue explain
+    note report confirm reject dismiss acknowledge admit accuse allege suggest declare vow promise
+    predict describe respond reply stress maintain contend assert urge ask dispute refute rebut
+    inform testify concede reiterate caution complain boast brand label""".split()
+)
+DENIAL_VERBS = frozenset("deny reject dismiss dispute refute rebut contradict disavow".split())
+# Words that, inside what someone says, deny or disown something.
+DENIAL_CUES = frozenset(
+    """no not never n't nothing none neither nor false untrue fake wrong mistake hoax baseless
+    inaccurate incorrect misleading rumour rumor erroneous""".split()
+)
+_TITLE_WORDS = frozenset(
+    """president secretary minister chairman chairwoman chair general gen. gen brig. brig lt. col.
+    col maj. sgt. adm. admiral sen. senator rep. representative gov. governor mayor judge justice
+    chief director ceo commander spokesman spokeswoman spokesperson ambassador prime deputy vice
+    king queen prince princess pope dr. mr. mrs. ms. prof. professor leader officer head
+    lieutenant colonel major captain sergeant speaker attorney chancellor premier""".split()
+)
+_HONORIFICS = frozenset("mr. mrs. ms. dr. mr mrs ms dr".split())
+_NAME_SUFFIXES = frozenset("jr. jr sr. sr ii iii iv".split())
+_PRONOUNS = frozenset("he she him her his hers".split())
+_QUOTE_SPAN = re.compile(r"[“\"]([^“”\"]{2,}?)(?:”|’’|\"|$)", re.M)
+_ENTITY_KINDS = ("PERSON", "ORG", "GPE", "NORP", "FAC", "LOC")
+
+
+@dataclass
+class Sentence:
+    id: int
+    text: str
+    start: int  # character offsets in article.body
+    end: int
+    paragraph: int
+
+
+@dataclass
+class Entity:
+    id: int
+    name: str  # canonical full name, e.g. "Mark Esper"
+    kind: str  # spaCy label: PERSON, ORG, GPE, ...
+    title: str = ""  # the title written before the name, e.g. "Defense Secretary", "Gen."
+    role: str = ""  # a description, e.g. "chairman of the Joint Chiefs of Staff"
+    mentions: list[str] = field(default_factory=list)
+    sentence_ids: list[int] = field(default_factory=list)
+
+    @property
+    def display(self) -> str:
+        """Name with its title: "Defense Secretary Mark Esper"."""
+        return f"{self.title} {self.name}".strip()
+
+    @property
+    def described(self) -> str:
+        """Title, name and role: "Gen. Mark Milley, chairman of the Joint Chiefs of Staff"."""
+        return f"{self.display}, {self.role}" if self.role else self.display
+
+    @property
+    def role_text(self) -> str:
+        """What the person is, for a people list: role, else title."""
+        return self.role or self.title
+
+
+@dataclass
+class Statement:
+    """Someone said or wrote something: who, with which verb, what, and whether it denies."""
+
+    sentence_id: int
+    speaker: str  # the speaker as a reader would name them, e.g. "Defense Secretary Mark Esper"
+    speaker_id: int | None  # the canonical entity, when the speaker is one
+    verb: str  # lemma of the reporting verb
+    content: str  # the quote, or the reported clause
+    quote: str = ""  # exact quoted words, "" when reported without quoting
+    polarity: str = "assert"  # "assert" or "deny"
+    speaker_key: str = ""  # groups statements by the same speaker (entity id or head noun)
+
+
+@dataclass
+class Analysis:
+    article: Article
+    sentences: list[Sentence]
+    docs: list[Any]  # spaCy Doc per sentence
+    embeddings: np.ndarray
+    entities: list[Entity]
+    statements: list[Statement]
+    mentions: dict[int, list[int]]  # sentence id -> entity ids mentioned there
+
+    def entity(self, entity_id: int) -> Entity:
+        return self.entities[entity_id]
+
+    def entity_for(self, text: str) -> Entity | None:
+        """The canonical entity a name or mention refers to ("Esper" -> Mark Esper)."""
+        key = _name_tokens(text)
+        if not key:
+            return None
+        for ent in self.entities:
+            names = [_name_tokens(ent.name)] + [_name_tokens(m) for m in ent.mentions]
+            if any(n and (n == key or n[-1] == key[-1] and set(key) <= set(n)) for n in names):
+                return ent
+        return None
+
+    @property
+    def people(self) -> list[Entity]:
+        return [e for e in self.entities if e.kind == "PERSON"]
+
+
+def _name_tokens(text: str) -> tuple[str, ...]:
+    toks = [t.strip(".,’'").lower() for t in re.sub(r"[’']s\b", "", text).split()]
+    toks = [t for t in toks if t and t not in _HONORIFICS and t not in _TITLE_WORDS]
+    while toks and toks[-1] in _NAME_SUFFIXES:
+        toks.pop()
+    return tuple(toks)
+
+
+def _locate_sentences(body: str, texts: list[str]) -> list[Sentence]:
+    out: list[Sentence] = []
+    pos = 0
+    paragraph = 0
+    for i, text in enumerate(texts):
+        start = body.find(text, pos)
+        if start < 0:  # the splitter normalised whitespace; fall back to running position
+            start = pos
+        if i and "\n" in body[pos:start]:
+            paragraph += 1
+        end = start + len(text)
+        out.append(Sentence(i, text, start, end, paragraph))
+        pos = end
+    return out
+
+
+# -- entities ------------------------------------------------------------------------------------
+
+
+def _clean_span_text(tokens: list[Any]) -> str:
+    text = "".join(t.text_with_ws for t in tokens).strip(" ,;—–-")
+    return re.sub(r"^(the|a|an)\s+", "", text, flags=re.I).strip()
+
+
+def _title_before(span: Any) -> str:
+    """Capitalised title words written right before a name ("Defense Secretary", "Brig. Gen.")."""
+    doc = span.doc
+    i = span.start - 1
+    words: list[Any] = []
+    while i >= 0:
+        tok = doc[i]
+        low = tok.text.lower()
+        if tok.text == "." and words:
+            words.insert(0, tok)
+        elif tok.is_title or tok.is_upper or low in _TITLE_WORDS:
+            if tok.ent_type_ == "PERSON" or tok.pos_ in ("DET", "PRON", "ADP", "VERB", "AUX"):
+                break
+            if tok.is_sent_start and low not in _TITLE_WORDS and not tok.ent_type_:
+                break
+            words.insert(0, tok)
+        else:
+            break
+        i -= 1
+    # Keep the title only if it has a title word in it ("Defense Secretary", not "Iraq's").
+    if not any(t.text.lower().strip(".") + "." in _TITLE_WORDS or t.text.lower() in _TITLE_WORDS
+               for t in words):
+        return ""
+    # Keep one qualifier before the first title word ("Defense Secretary", not
+    # "US Marine Corps Brig. Gen.").
+    first = next((k for k, t in enumerate(words) if _is_title_word(t)), len(words))
+    if first > 0 and not _in_long_entity(words[first - 1]):
+        first -= 1
+    words = words[first:]
+    return "".join(t.text_with_ws for t in words).strip()
+
+
+def _in_long_entity(tok: Any) -> bool:
+    nxt = tok.doc[tok.i + 1] if tok.i + 1 < len(tok.doc) else None
+    return tok.ent_iob_ == "I" or (tok.ent_iob_ == "B" and nxt is not None and nxt.ent_iob_ == "I")
+
+
+def _is_title_word(tok: Any) -> bool:
+    low = tok.text.lower()
+    return low in _TITLE_WORDS or low + "." in _TITLE_WORDS
+
+
+def _appositive_role(span: Any) -> str:
+    """Role given by apposition: "X, the commanding general of Y" or "the chairman of Y, X"."""
+    root = span.root
+    # "Qassem Soleimani, leader of the Quds Force"
+    for child in root.children:
+        if child.dep_ == "appos" and child.i >= span.end and child.ent_type_ != "PERSON":
+            return _clean_span_text(list(child.subtree))
+    # "the chairman of the Joint Chiefs of Staff, Gen. Mark Milley"
+    if root.dep_ == "appos" and root.head.i < span.start and root.head.ent_type_ != "PERSON":
+        head = root.head
+        toks = [t for t in head.subtree if t.i < span.start and not (root.left_edge.i <= t.i)]
+        if toks and head.pos_ in ("NOUN", "PROPN") and head.text.lower() in _TITLE_WORDS | {
+            "chairman", "general", "commander", "leader", "head", "spokesman", "official"
+        } or head.pos_ == "NOUN":
+            return _clean_span_text(toks)
+    return ""
+
+
+def _build_entities(docs: list[Any]) -> tuple[list[Entity], dict[int, list[int]], dict]:
+    """Cluster named mentions into canonical entities; return them, the mentions per sentence,
+    and for each (sentence, token index) the entity id it belongs to."""
+    entities: list[Entity] = []
+    by_key: dict[tuple[str, ...], int] = {}
+    token_entity: dict[tuple[int, int], int] = {}
+    person_surnames: dict[str, int] = {}
+    mentions: dict[int, list[int]] = {}
+
+    def add_mention(sid: int, ent_id: int, span: Any) -> None:
+        ent = entities[ent_id]
+        if span.text not in ent.mentions:
+            ent.mentions.append(span.text)
+        if sid not in ent.sentence_ids:
+            ent.sentence_ids.append(sid)
+        ids = mentions.setdefault(sid, [])
+        if ent_id not in ids:
+            ids.append(ent_id)
+        for tok in span:
+            token_entity[(sid, tok.i)] = ent_id
+
+    # Persons first, longest names first, so "Esper" joins "Mark Esper".
+    spans = [(sid, s) for sid, d in enumerate(docs) for s in d.ents if s.label_ in _ENTITY_KINDS]
+    spans.sort(key=lambda p: (p[1].label_ != "PERSON", -len(_name_tokens(p[1].text))))
+    for sid, span in spans:
+        key = _name_tokens(span.text)
+        if not key:
+            continue
+        label = span.label_
+        # spaCy sometimes tags a known person's surname as ORG ("Trump said ...").
+        if label != "PERSON" and len(key) == 1 and key[0] in person_surnames:
+            ent_id = person_surnames[key[0]]
+        elif label == "PERSON":
+            ent_id = next(
+                (i for k, i in by_key.items() if entities[i].kind == "PERSON"
+                 and (k == key or (k[-1] == key[-1] and (len(key) == 1 or len(k) == 1
+                                                         or k[0] == key[0])))),
+                -1,
+            )
+            if ent_id < 0:
+                ent_id = len(entities)
+                entities.append(Entity(ent_id, _clean_name(span), "PERSON"))
+                by_key[key] = ent_id
+                person_surnames.setdefault(key[-1], ent_id)
+        else:
+            ent_id = by_key.get(key, -1)
+            if ent_id < 0:
+                ent_id = len(entities)
+                entities.append(Entity(ent_id, _clean_span_text(list(span)), label))
+                by_key[key] = ent_id
+        add_mention(sid, ent_id, span)
+        ent = entities[ent_id]
+        if ent.kind == "PERSON":
+            if not ent.title:
+                ent.title = _title_before(span)
+            if not ent.role:
+                ent.role = _appositive_role(span)
+    return entities, mentions, token_entity
+
+
+def _clean_name(span: Any) -> str:
+    toks = [t for t in span if t.text.lower() not in _HONORIFICS]
+    text = "".join(t.text_with_ws for t in toks).strip()
+    return re.sub(r"[’']s$", "", text).strip()
+
+
+# -- who is meant by "he", "the president", "the Joint Chiefs chairman" --------------------------
+
+
+def _resolve_nominal(tok: Any, entities: list[Entity]) -> int | None:
+    """A common-noun mention ("the president") whose head is a word of one person's title/role."""
+    words = {t.lemma_.lower() for t in tok.subtree if t.pos_ in ("NOUN", "PROPN")}
+    head = tok.lemma_.lower()
+    best: tuple[int, int] | None = None
+    for ent in entities:
+        if ent.kind != "PERSON":
+            continue
+        described = set(re.findall(r"[a-z]+", f"{ent.title} {ent.role}".lower()))
+        if head in described:
+            score = len(words & described)
+            if best is None or score > best[0]:
+                best = (score, ent.id)
+    return best[1] if best else None
+
+
+# -- statements ----------------------------------------------------------------------------------
+
+
+def _speaker_token(verb: Any) -> Any | None:
+    for child in verb.children:
+        if child.dep_ in ("nsubj", "nsubjpass") and child.dep_ != "nsubjpass":
+            return child
+    # "..., read the unsigned letter from Seely": the writer is the object of "read".
+    if verb.lemma_ == "read":
+        for child in verb.children:
+            if child.dep_ == "dobj":
+                return child
+    # "and said, ..." conjoined to a verb with a subject
+    if verb.dep_ == "conj" and verb.head.pos_ in ("VERB", "AUX"):
+        return _speaker_token(verb.head)
+    return None
+
+
+def _content_of(verb: Any) -> str:
+    for child in verb.children:
+        if child.dep_ in ("ccomp", "xcomp") and child.i > verb.i:
+            # Leave out a second clause with its own subject ("..., and Milley called it ...").
+            cut = {t.i for c in child.children if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX")
+                   and any(g.dep_.startswith("nsubj") for g in c.children) for t in c.subtree}
+            cut |= {c.i for c in child.children if c.dep_ == "cc" and cut}
+            return _clean_span_text([t for t in child.subtree if t.i not in cut])
+    if verb.lemma_ in ("call", "label", "brand", "describe"):
+        parts = [c for c in verb.children if c.dep_ in ("dobj", "oprd", "conj", "attr")]
+        if parts:
+            lo = min(p.left_edge.i for p in parts)
+            hi = max(p.right_edge.i for p in parts)
+            return _clean_span_text(list(verb.doc[lo : hi + 1]))
+    return ""
+
+
+def _is_denial(verb_lemma: str, content: str) -> bool:
+    if verb_lemma in DENIAL_VERBS:
+        return True
+    words = set(re.findall(r"[a-z']+|n't", content.lower().replace("’", "'")))
+    return bool(words & DENIAL_CUES)
+
+
+def _quotes_in(body: str) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), m.group(1).strip(" ,.")) for m in _QUOTE_SPAN.finditer(body)]
+
+
+class _Attributor:
+    """Finds who says what, resolving pronouns and nominal mentions to canonical entities."""
+
+    def __init__(self, sentences: list[Sentence], docs: list[Any], entities: list[Entity],
+                 mentions: dict[int, list[int]], token_entity: dict) -> None:
+        self.sentences, self.docs, self.entities = sentences, docs, entities
+        self.mentions, self.token_entity = mentions, token_entity
+        self.last_person: int | None = None
+        self.last_speaker: int | None = None
+
+    def speaker_of(self, sid: int, tok: Any) -> tuple[str, int | None, str]:
+        """(display text, entity id or None, grouping key) for a speaker token."""
+        ent_id = self.token_entity.get((sid, tok.i))
+        low = tok.text.lower()
+        if ent_id is None and low in _PRONOUNS:
+            # The nearest person named earlier in the same sentence, else the last speaker.
+            earlier = [self.token_entity[(sid, t.i)] for t in tok.doc[: tok.i]
+                       if (sid, t.i) in self.token_entity
+                       and self.entities[self.token_entity[(sid, t.i)]].kind == "PERSON"]
+            if earlier:
+                ent_id = earlier[-1]
+            else:
+                ent_id = self.last_speaker if self.last_speaker is not None else self.last_person
+        if ent_id is None and tok.pos_ == "NOUN":
+            ent_id = _resolve_nominal(tok, self.entities)
+        if ent_id is not None:
+            self._note_mention(sid, ent_id)
+            return self.entities[ent_id].display, ent_id, f"entity:{ent_id}"
+        # A document or a body speaks ("the letter said"): name it by its noun phrase,
+        # with any person in it written out in full.
+        parts = []
+        for t in tok.subtree:
+            eid = self.token_entity.get((sid, t.i))
+            if eid is not None and self.entities[eid].kind == "PERSON":
+                if not parts or parts[-1] != self.entities[eid].display:
+                    parts.append(self.entities[eid].display)
+            else:
+                parts.append(t.text)
+        # "read the unsigned letter from Seely": the source sits on the verb, not the noun.
+        verb = tok.head
+        for prep in verb.children:
+            if prep.dep_ == "prep" and prep.lower_ == "from" and prep.i > tok.i:
+                for t in prep.subtree:
+                    eid = self.token_entity.get((sid, t.i), self._surname(t.text))
+                    name = self.entities[eid].display if eid is not None else t.text
+                    if not parts or parts[-1] != name:
+                        parts.append(name)
+        text = " ".join(parts)
+        text = re.sub(r"\s+([,.’'])", r"\1", text)
+        return text, None, f"noun:{tok.lemma_.lower()}"
+
+    def _surname(self, word: str) -> int | None:
+        """A person already named in full, mentioned again by surname ("Seely")."""
+        for ent in self.entities:
+            if ent.kind == "PERSON" and _name_tokens(ent.name)[-1:] == (word.lower(),):
+                return ent.id
+        return None
+
+    def _note_mention(self, sid: int, ent_id: int) -> None:
+        ids = self.mentions.setdefault(sid, [])
+        if ent_id not in ids:
+            ids.append(ent_id)
+        if sid not in self.entities[ent_id].sentence_ids:
+            self.entities[ent_id].sentence_ids.append(sid)
+
+    def run(self, body: str) -> list[Statement]:
+        quotes = _quotes_in(body)
+        inside = [(q0, q1) for q0, q1, _ in quotes]
+
+        def quoted(offset: int) -> bool:
+            return any(q0 < offset < q1 for q0, q1 in inside)
+
+        # Reporting verbs outside quotation marks, with someone doing the reporting.
+        candidates: dict[int, list[tuple[Any, Any]]] = {}
+        for sent, doc in zip(self.sentences, self.docs, strict=True):
+            for verb in doc:
+                if (verb.pos_ == "VERB" and verb.lemma_.lower() in REPORTING_VERBS
+                        and not quoted(sent.start + verb.idx)):
+                    subj = _speaker_token(verb)
+                    if subj is not None:
+                        candidates.setdefault(sent.id, []).append((verb, subj))
+
+        # A quote belongs to the sentence where it closes ('..." Trump said.') or, failing
+        # that, where it opens ('The letter said, "...'), and there to the nearest verb.
+        assigned: dict[tuple[int, int], list[str]] = {}
+        for q0, q1, text in quotes:
+            for sid in (self._sid_for(q1 - 1), self._sid_for(q0)):
+                if sid in candidates:
+                    base = self.sentences[sid].start
+                    inner = body.index(text, q0) - base if text in body[q0:q1] else q0 - base
+                    verb, _ = min(candidates[sid],
+                                  key=lambda vs, i=inner, n=len(text): _distance(vs[0], i, i + n))
+                    assigned.setdefault((sid, verb.i), []).append(text)
+                    break
+
+        statements: list[Statement] = []
+        for sent in self.sentences:
+            for verb, subj in candidates.get(sent.id, []):
+                speaker, speaker_id, key = self.speaker_of(sent.id, subj)
+                lemma = verb.lemma_.lower()
+                texts = assigned.get((sent.id, verb.i))
+                if texts:
+                    # "called the letter 'a draft' and 'a mistake'": the call as a whole denies.
+                    whole = " ".join(texts) + " " + _content_of(verb)
+                    for text in texts:
+                        statements.append(Statement(
+                            sent.id, speaker, speaker_id, lemma, text, text,
+                            "deny" if _is_denial(lemma, whole) else "assert", key))
+                else:
+                    content = _content_of(verb)
+                    if content:
+                        statements.append(Statement(
+                            sent.id, speaker, speaker_id, lemma, content, "",
+                            "deny" if _is_denial(lemma, content) else "assert", key))
+                if speaker_id is not None and self.entities[speaker_id].kind == "PERSON":
+                    self.last_speaker = speaker_id
+            for eid in self.mentions.get(sent.id, []):
+                if self.entities[eid].kind == "PERSON":
+                    self.last_person = eid
+        return statements
+
+    def _sid_for(self, offset: int) -> int:
+        """The sentence a character offset of the body falls in."""
+        for s in self.sentences:
+            if offset < s.end:
+                return s.id
+        return self.sentences[-1].id
+
+
+def _distance(verb: Any, q0: int, q1: int) -> int:
+    """How far a quote (sentence-relative offsets) is from a verb's clause; 0 when inside it."""
+    lo = verb.left_edge.idx
+    hi = verb.right_edge.idx + len(verb.right_edge)
+    if lo <= q0 and q1 <= hi:
+        return hi - lo  # inside: the smallest enclosing clause wins
+    return 10_000 + min(abs(q0 - verb.idx), abs(q1 - verb.idx))
+
+
+def analyze(article: Article, nlp: NLP | None = None) -> Analysis:
+    """Analyse an article once; everything downstream reads the result."""
+    nlp = nlp or get_nlp()
+    texts = nlp.split_sentences(article.body)
+    sentences = _locate_sentences(article.body, texts)
+    docs = nlp.parse(texts)
+    embeddings = nlp.embed(texts)
+    entities, mentions, token_entity = _build_entities(docs)
+    statements = _Attributor(sentences, docs, entities, mentions, token_entity).run(article.body)
+    return Analysis(article, sentences, docs, embeddings, entities, statements, mentions)
+
+
+def analyze_text(text: str, source: str = "", nlp: NLP | None = None) -> Analysis:
+    """Convenience: plain text straight to an Analysis."""
+    return analyze(article_from_text(text, source=source), nlp)
