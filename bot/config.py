@@ -1,0 +1,206 @@
+"""Configuration: a TOML file for settings, the environment for secrets, checked once at start.
+
+Every error names the key and says what is wrong. An adapter runs when its section says
+`enabled = true`, or (the default, "auto") when its credentials are in the environment.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from summarizers.errors import NewsbriefError
+
+log = logging.getLogger("newsbrief.config")
+
+SLACK_API = "https://slack.com/api/"
+DISCORD_API = "https://discord.com/api/v10"
+DISCORD_GATEWAY = "wss://gateway.discord.gg/"
+# Secret -> the environment variable it must come from; found in a file, it is an error.
+SECRETS = {
+    "bot_token": "SLACK_BOT_TOKEN",
+    "app_token": "SLACK_APP_TOKEN",
+    "signing_secret": "SLACK_SIGNING_SECRET",
+    "token": "DISCORD_TOKEN",
+}
+
+
+class ConfigError(NewsbriefError):
+    """The configuration is wrong; the message names the key."""
+
+
+@dataclass
+class BotConfig:
+    max_articles: int = 50  # articles remembered per channel and per workspace/guild
+    max_queue: int = 20  # commands waiting for the models before new ones are turned away
+    shutdown_grace: float = 10.0  # seconds to let running commands finish on SIGINT/SIGTERM
+    warm_up: bool = True  # load the models at start instead of on the first command
+    log_level: str = "INFO"
+
+
+@dataclass
+class SlackConfig:
+    bot_token: str = field(default="", repr=False)
+    app_token: str = field(default="", repr=False)
+    signing_secret: str = field(default="", repr=False)
+    mode: str = "auto"  # "socket" (SLACK_APP_TOKEN), "http" (SLACK_SIGNING_SECRET) or "auto"
+    api_base_url: str = SLACK_API
+    host: str = "0.0.0.0"
+    port: int = 3000
+    path: str = "/slack/events"
+
+
+@dataclass
+class DiscordConfig:
+    token: str = field(default="", repr=False)
+    api_base_url: str = DISCORD_API
+    gateway_url: str = DISCORD_GATEWAY
+    guild_ids: list[int] = field(default_factory=list)  # sync commands to these guilds at once
+
+
+@dataclass
+class Config:
+    bot: BotConfig = field(default_factory=BotConfig)
+    slack: SlackConfig | None = None  # None: not configured
+    discord: DiscordConfig | None = None
+
+
+def _settings(section: str, raw: Any, cls: type, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Check one table's keys and value types against the dataclass that holds them."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"[{section}] must be a table, not {type(raw).__name__}.")
+    known = {f.name: f for f in fields(cls) if f.name not in SECRETS}
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in skip:
+            continue
+        if key in SECRETS:
+            raise ConfigError(
+                f"{section}.{key}: secrets are read only from the environment; remove it from the "
+                f"file and set {SECRETS[key]} instead."
+            )
+        if key not in known:
+            raise ConfigError(
+                f"{section}.{key}: unknown key. Known keys: "
+                f"{', '.join(sorted([*known, *skip]))}."
+            )
+        f = known[key]
+        default = f.default if f.default is not MISSING else f.default_factory()  # type: ignore[misc]
+        if default is not None:
+            want = float if isinstance(default, float) else type(default)
+            ok = isinstance(value, want) and not (want is int and isinstance(value, bool))
+            if want is float and isinstance(value, int) and not isinstance(value, bool):
+                ok, value = True, float(value)
+            if not ok:
+                raise ConfigError(
+                    f"{section}.{key}: expected {want.__name__}, got {type(value).__name__} "
+                    f"({value!r})."
+                )
+        out[key] = value
+    return out
+
+
+def _url(section: str, key: str, value: str, schemes: tuple[str, ...]) -> str:
+    if "://" not in value or value.split("://", 1)[0] not in schemes:
+        raise ConfigError(f"{section}.{key}: {value!r} is not a {' or '.join(schemes)} URL.")
+    return value
+
+
+def _enabled(section: str, raw: dict[str, Any]) -> bool | None:
+    value = raw.get("enabled", "auto")
+    if value == "auto":
+        return None
+    if not isinstance(value, bool):
+        raise ConfigError(f"{section}.enabled: expected true, false or \"auto\", got {value!r}.")
+    return value
+
+
+def _slack(raw: dict[str, Any], env: Mapping[str, str]) -> SlackConfig | None:
+    cfg = SlackConfig(**_settings("slack", raw, SlackConfig, skip=("enabled",)))
+    enabled = _enabled("slack", raw)
+    cfg.bot_token = env.get("SLACK_BOT_TOKEN", "")
+    cfg.app_token = env.get("SLACK_APP_TOKEN", "")
+    cfg.signing_secret = env.get("SLACK_SIGNING_SECRET", "")
+    if enabled is False or (enabled is None and not cfg.bot_token):
+        return None
+    if not cfg.bot_token:
+        raise ConfigError("slack: SLACK_BOT_TOKEN is not set; the bot token (xoxb-...) is needed.")
+    if not cfg.bot_token.startswith("xoxb-"):
+        raise ConfigError("slack: SLACK_BOT_TOKEN must be a bot token starting with xoxb-.")
+    if cfg.mode == "auto":
+        cfg.mode = "socket" if cfg.app_token else "http"
+    if cfg.mode not in ("socket", "http"):
+        raise ConfigError(f'slack.mode: must be "socket", "http" or "auto", not {cfg.mode!r}.')
+    if cfg.mode == "socket" and not cfg.app_token.startswith("xapp-"):
+        raise ConfigError(
+            "slack: Socket Mode needs SLACK_APP_TOKEN, an app-level token starting with xapp-."
+        )
+    if cfg.mode == "http" and not cfg.signing_secret:
+        raise ConfigError(
+            "slack: HTTP mode needs SLACK_SIGNING_SECRET to verify requests (or set "
+            "SLACK_APP_TOKEN for Socket Mode)."
+        )
+    _url("slack", "api_base_url", cfg.api_base_url, ("http", "https"))
+    if not cfg.api_base_url.endswith("/"):
+        cfg.api_base_url += "/"  # slack_sdk joins method names onto it
+    if not 0 <= cfg.port <= 65535:
+        raise ConfigError(f"slack.port: {cfg.port} is not a TCP port (0-65535).")
+    if not cfg.path.startswith("/"):
+        raise ConfigError(f"slack.path: must start with /, got {cfg.path!r}.")
+    return cfg
+
+
+def _discord(raw: dict[str, Any], env: Mapping[str, str]) -> DiscordConfig | None:
+    cfg = DiscordConfig(**_settings("discord", raw, DiscordConfig, skip=("enabled",)))
+    enabled = _enabled("discord", raw)
+    cfg.token = env.get("DISCORD_TOKEN", "")
+    if enabled is False or (enabled is None and not cfg.token):
+        return None
+    if not cfg.token:
+        raise ConfigError("discord: DISCORD_TOKEN is not set; the bot token is needed.")
+    _url("discord", "api_base_url", cfg.api_base_url, ("http", "https"))
+    cfg.api_base_url = cfg.api_base_url.rstrip("/")
+    _url("discord", "gateway_url", cfg.gateway_url, ("ws", "wss"))
+    if not all(isinstance(g, int) and not isinstance(g, bool) for g in cfg.guild_ids):
+        raise ConfigError("discord.guild_ids: expected a list of guild ids (integers).")
+    return cfg
+
+
+def load_config(path: str | None = None, env: Mapping[str, str] | None = None) -> Config:
+    """Read and check the configuration. No file: defaults (console, or what the env enables)."""
+    env = os.environ if env is None else env
+    raw: dict[str, Any] = {}
+    if path is not None:
+        p = Path(path)
+        if p.is_file():
+            try:
+                raw = tomllib.loads(p.read_text(encoding="utf-8"))
+            except tomllib.TOMLDecodeError as err:
+                raise ConfigError(f"{path}: not valid TOML: {err}") from None
+        else:
+            log.warning("config file %s not found; using defaults", path)
+    unknown = set(raw) - {"bot", "slack", "discord"}
+    if unknown:
+        raise ConfigError(
+            f"{', '.join(sorted(unknown))}: unknown section. Known sections: bot, slack, discord."
+        )
+    bot = BotConfig(**_settings("bot", raw.get("bot", {}), BotConfig))
+    for key in ("max_articles", "max_queue"):
+        if getattr(bot, key) < 1:
+            raise ConfigError(f"bot.{key}: must be at least 1, got {getattr(bot, key)}.")
+    if bot.shutdown_grace < 0:
+        raise ConfigError(f"bot.shutdown_grace: must not be negative, got {bot.shutdown_grace}.")
+    if bot.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(
+            f"bot.log_level: must be DEBUG, INFO, WARNING or ERROR, not {bot.log_level!r}."
+        )
+    return Config(
+        bot=bot,
+        slack=_slack(raw.get("slack", {}), env),
+        discord=_discord(raw.get("discord", {}), env),
+    )

@@ -1,0 +1,283 @@
+"""The bot's behaviour, written once: commands in, neutral Reply objects out.
+
+No platform library and no NLP library is imported here at module import time; the NLP is reached
+through `Engine`, whose heavy work runs on a single worker thread so the event loop (and with it
+every acknowledgement) never waits on a model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.store import ArticleStore, Conversation, MemoryStore
+from summarizers.errors import InputError, NewsbriefError
+
+log = logging.getLogger("newsbrief.bot")
+
+COMMANDS = ("brief", "ask", "help")
+HELP_TEXT = (
+    "I brief news articles and answer questions about them.\n"
+    "• brief <link or pasted text>: a briefing: what happened, the key points, who contradicts "
+    "whom, the people.\n"
+    "• ask <question>: an answer from the articles briefed in this channel, with the quote "
+    "it rests on.\n"
+    "• help: this message.\n"
+    "Slash commands: /brief, /ask, /newsbrief help. Mention me with a question to ask, "
+    "or with \"brief <link>\" to brief."
+)
+_URL = re.compile(r"^https?://\S+$", re.I)
+# Slack wraps links as <https://x|label>; Discord users wrap them in <> to stop the preview.
+_WRAPPED_URL = re.compile(r"<(https?://[^|>\s]+)(?:\|[^>]*)?>")
+_LEADING_MENTIONS = re.compile(r"^(?:\s*<@!?[A-Z0-9]+>)+\s*", re.I)
+
+
+@dataclass
+class Command:
+    name: str  # one of COMMANDS
+    arg: str = ""
+
+
+@dataclass
+class Section:
+    """A heading and its lines; renderers split long sections only between lines."""
+
+    heading: str
+    lines: list[str]
+
+
+@dataclass
+class Reply:
+    """What the bot says, before any platform shapes it."""
+
+    text: str  # short plain text: notification and fallback; the whole reply when no sections
+    title: str = ""
+    url: str = ""
+    sections: list[Section] = field(default_factory=list)
+    context: str = ""  # the footer line: source, byline, date, confidence
+    ephemeral: bool = False  # only the person who asked sees it (errors, help)
+
+
+def parse(text: str) -> Command:
+    """Free text (a mention or a console line) to a command: a leading command word, else an ask."""
+    text = _LEADING_MENTIONS.sub("", text or "").strip()
+    if not text:
+        return Command("help")
+    word, _, rest = text.partition(" ")
+    name = word.lower().lstrip("/").rstrip(":,")
+    if name in COMMANDS:
+        return Command(name, rest.strip() if name != "help" else "")
+    if "\n" in word:  # "brief\n<pasted article>"
+        first, _, rest = text.partition("\n")
+        if first.strip().lower() in COMMANDS:
+            return Command(first.strip().lower(), rest.strip())
+    return Command("ask", text)
+
+
+def parse_slash(command: str, text: str) -> Command:
+    """A slash command: /brief and /ask take their argument, /newsbrief takes a whole command."""
+    name = command.lower().lstrip("/")
+    if name in COMMANDS:
+        return Command(name, (text or "").strip() if name != "help" else "")
+    return parse(text)
+
+
+def strip_mention(text: str, bot_id: str | None) -> str:
+    """Remove the bot's own mention (<@U1> or <@!1>) wherever it is, and any leading mention."""
+    if bot_id:
+        text = re.sub(rf"<@!?{re.escape(bot_id)}>", " ", text)
+    return _LEADING_MENTIONS.sub("", text).strip()
+
+
+def unwrap_links(text: str) -> str:
+    return _WRAPPED_URL.sub(r"\1", text)
+
+
+class Engine:
+    """The NLP pipeline behind four calls. Models load on first use, in the worker thread."""
+
+    def __init__(self, allow_files: bool = False) -> None:
+        # One worker: models are not thread-safe and a second thread would only contend for cores.
+        self._nlp = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsbrief-nlp")
+        self.allow_files = allow_files  # local paths only on the console, never from chat users
+
+    async def _in_nlp(self, fn: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._nlp, fn, *args)
+
+    async def load(self, source: str) -> Any:
+        """A URL (fetched in a thread of its own), a local file (console only), or pasted text."""
+        from summarizers.article import article_from_text, load_source
+
+        source = unwrap_links(source).strip()
+        if _URL.match(source):
+            from summarizers.fetch import fetch_article
+
+            return await asyncio.to_thread(fetch_article, source)
+        if self.allow_files and "\n" not in source and len(source) < 4096:
+            path = Path(source).expanduser()
+            if path.is_file():
+                return await asyncio.to_thread(load_source, str(path))
+        return article_from_text(source, source="pasted text")
+
+    async def analyze(self, article: Any) -> Any:
+        from summarizers.analysis import analyze
+
+        return await self._in_nlp(analyze, article)
+
+    async def briefing(self, analysis: Any) -> Any:
+        from summarizers.briefing import build_briefing
+
+        return await self._in_nlp(build_briefing, analysis)
+
+    async def answer(self, question: str, analyses: list[Any]) -> Any:
+        from summarizers.qa import answer_question
+
+        return await self._in_nlp(answer_question, question, analyses)
+
+    def warm_up(self) -> None:
+        """Load the models now, in the worker, so the first user does not wait for them."""
+        self._nlp.submit(_load_models)
+
+    def close(self) -> None:
+        self._nlp.shutdown(wait=False, cancel_futures=True)
+
+
+def _load_models() -> None:
+    from summarizers.nlp import get_nlp
+
+    nlp = get_nlp()
+    nlp.parse(["Models are loading."])
+    nlp.embed(["Models are loading."])
+
+
+class Core:
+    """Runs commands for any adapter. `quick_reply` is the ack path: cheap, no NLP, no I/O."""
+
+    def __init__(
+        self, engine: Engine | None = None, store: ArticleStore | None = None, max_queue: int = 20
+    ) -> None:
+        self.engine = engine or Engine()
+        self.store = store or MemoryStore()
+        self.max_queue = max_queue
+        self._pending = 0
+
+    def quick_reply(self, cmd: Command) -> Reply | None:
+        """A reply that needs no work (help, usage, busy), or None when the command must run."""
+        if cmd.name == "help":
+            return Reply(HELP_TEXT, title="newsbrief", ephemeral=True)
+        if not cmd.arg:
+            usage = {
+                "brief": "Send a link or paste the article's text: brief https://example.com/story",
+                "ask": "Ask a question about the articles briefed here: ask who denied it?",
+            }
+            return Reply(usage[cmd.name], ephemeral=True)
+        if self._pending >= self.max_queue:
+            return Reply("I am busy with other articles right now. Try again in a minute.",
+                         ephemeral=True)
+        return None
+
+    def working_text(self, cmd: Command) -> str:
+        return "Reading the article…" if cmd.name == "brief" else "Looking through the articles…"
+
+    async def run(self, cmd: Command, where: Conversation) -> Reply:
+        """Run a command to its reply. Never raises: failures become short ephemeral replies."""
+        quick = self.quick_reply(cmd)
+        if quick is not None:
+            return quick
+        self._pending += 1
+        try:
+            if cmd.name == "brief":
+                return await self._brief(cmd.arg, where)
+            return await self._ask(cmd.arg, where)
+        except NewsbriefError as err:  # written for users: show it as it is
+            log.info("%s failed for %s: %s", cmd.name, where, err)
+            return Reply(str(err), ephemeral=True)
+        except Exception:
+            log.exception("%s failed for %s", cmd.name, where)
+            what = "brief that article" if cmd.name == "brief" else "answer that"
+            return Reply(f"Sorry, I could not {what}: something went wrong on my side.",
+                         ephemeral=True)
+        finally:
+            self._pending -= 1
+
+    async def handle_text(self, text: str, where: Conversation) -> Reply:
+        return await self.run(parse(text), where)
+
+    async def _brief(self, source: str, where: Conversation) -> Reply:
+        analysis = await self.engine.analyze(await self.engine.load(source))
+        briefing = await self.engine.briefing(analysis)
+        self.store.remember(where, analysis)
+        return briefing_reply(briefing)
+
+    async def _ask(self, question: str, where: Conversation) -> Reply:
+        analyses = self.store.recall(where)
+        if not analyses:
+            raise InputError(
+                "No articles have been briefed here yet. Brief one first: brief <link or text>."
+            )
+        return answer_reply(await self.engine.answer(question, analyses))
+
+    def close(self) -> None:
+        self.engine.close()
+
+
+def _quoted(text: str) -> str:
+    return "“" + text.strip("“”\"' ") + "”"
+
+
+def _quote_line(quote: Any) -> str:
+    return f"{_quoted(quote.text)} ({quote.speaker})"
+
+
+def briefing_reply(b: Any) -> Reply:
+    """A Briefing as sections, most important first, since renderers trim from the end."""
+    sections = [Section("In short", [b.tldr])] if b.tldr else []
+    if b.key_points:
+        sections.append(Section("Key points", [f"• {p}" for p in b.key_points]))
+    c = b.contradiction
+    if c is not None:
+        lines = [f"{c.claim.who}: {c.claim.what}"]
+        lines += [f"    {_quote_line(q)}" for q in c.claim.quotes[:2]]
+        lines.append(f"{c.counter.who}: {c.counter.what}")
+        lines += [f"    {_quote_line(q)}" for q in c.counter.quotes[:2]]
+        if c.why:
+            lines.append(f"Why it matters: {c.why}")
+        sections.append(Section("The contradiction", lines))
+    if b.people:
+        sections.append(
+            Section("People", [f"• {p.name}, {p.role}" if p.role else f"• {p.name}"
+                               for p in b.people])
+        )
+    if b.timeline:
+        sections.append(Section("Timeline", [f"• {t.when}: {t.what}" for t in b.timeline]))
+    context = " · ".join(
+        x for x in (b.source, b.byline, b.date, f"{b.word_count:,} words" if b.word_count else "")
+        if x
+    )
+    return Reply(
+        text=b.tldr or b.title or "Briefing",
+        title=b.title or "Briefing",
+        url=b.url,
+        sections=sections,
+        context=context,
+    )
+
+
+def answer_reply(a: Any) -> Reply:
+    """An Answer (summarizers.qa): the answer, the quote it rests on, others who fit, the source."""
+    if a.abstained:
+        return Reply(a.answer or "I could not find that in the articles briefed here.")
+    lines = [a.answer]
+    if a.quote:
+        who = f" ({a.speaker})" if a.speaker else ""
+        lines.append(_quoted(a.quote) + who)
+    others = [getattr(o, "name", None) or str(o) for o in (a.others or [])]
+    if others:
+        lines.append("Also: " + ", ".join(others))
+    context = " · ".join(x for x in (a.source, f"confidence {a.confidence:.0%}") if x)
+    return Reply(text=a.answer, sections=[Section("", lines)], context=context)

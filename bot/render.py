@@ -1,0 +1,191 @@
+"""Reply objects to what each platform accepts: Slack Block Kit, Discord embeds, plain text.
+
+Pure functions over dicts and strings (no platform library), so the limits are unit-tested without
+a network. Content that does not fit is trimmed at line boundaries with a visible "…", never sent
+over a limit. All text passes through bot.safety on the way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core import Reply
+from bot.safety import discord_escape, neutralise, slack_escape
+
+ELLIPSIS = "…"
+
+# Slack: documented limits, plus a total we stay under because long block messages fail with
+# msg_blocks_too_long well before 50 full sections.
+SLACK_SECTION_MAX = 3000
+SLACK_HEADER_MAX = 150
+SLACK_CONTEXT_MAX = 2000
+SLACK_MAX_BLOCKS = 50
+SLACK_TOTAL_MAX = 12000
+SLACK_FALLBACK_MAX = 3000
+
+# Discord: documented limits.
+DISCORD_CONTENT_MAX = 2000
+DISCORD_TITLE_MAX = 256
+DISCORD_DESCRIPTION_MAX = 4096
+DISCORD_FOOTER_MAX = 2048
+DISCORD_EMBED_TOTAL_MAX = 6000
+
+
+def clip(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word boundary when one is near, ending in "…"."""
+    if len(text) <= limit:
+        return text
+    if limit <= 1:
+        return ELLIPSIS[:limit]
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit * 0.7:
+        cut = cut[:space]
+    amp = cut.rfind("&")  # never end inside a Slack entity such as "&amp;"
+    if amp != -1 and ";" not in cut[amp:] and len(cut) - amp < 6:
+        cut = cut[:amp]
+    return cut.rstrip() + ELLIPSIS
+
+
+def fit_lines(lines: list[str], budget: int, sep: str = "\n") -> tuple[list[str], bool]:
+    """As many whole lines as fit in `budget` characters (joined by sep); the first that does not
+    fit is clipped when enough room is left for it to say something. Returns (lines, trimmed)."""
+    out: list[str] = []
+    used = 0
+    for i, line in enumerate(lines):
+        cost = len(line) + (len(sep) if out else 0)
+        if used + cost <= budget:
+            out.append(line)
+            used += cost
+            continue
+        room = budget - used - (len(sep) if out else 0)
+        if room >= 40 or (not out and room > 0):
+            out.append(clip(line, room))
+        return out, i < len(lines)
+    return out, False
+
+
+def _chunks(lines: list[str], limit: int) -> list[list[str]]:
+    """Lines packed into groups whose joined length is at most `limit`; long lines are clipped."""
+    groups: list[list[str]] = [[]]
+    size = 0
+    for line in lines:
+        line = clip(line, limit)
+        if groups[-1] and size + 1 + len(line) > limit:
+            groups.append([])
+            size = 0
+        size += len(line) + (1 if len(groups[-1]) else 0)
+        groups[-1].append(line)
+    return [g for g in groups if g]
+
+
+# -- Slack -------------------------------------------------------------------------------------
+
+
+def _slack_link(url: str, label: str) -> str:
+    safe = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
+    return f"<{safe}|{slack_escape(label)}>"
+
+
+def to_slack(reply: Reply) -> dict[str, Any]:
+    """chat.postMessage / respond() arguments: {"text": fallback, "blocks": [...]}."""
+    text = clip(slack_escape(reply.text), SLACK_FALLBACK_MAX)
+    if not reply.title and not reply.sections and not reply.context:
+        return {"text": text}
+    blocks: list[dict[str, Any]] = []
+    if reply.title:
+        title = clip(neutralise(reply.title), SLACK_HEADER_MAX)
+        blocks.append({"type": "header", "text": {"type": "plain_text", "text": title}})
+    context = []
+    if reply.url:
+        context.append(_slack_link(reply.url, reply.context or reply.url))
+    elif reply.context:
+        context.append(slack_escape(reply.context))
+    context = [clip(c, SLACK_CONTEXT_MAX) for c in context]
+    budget = SLACK_TOTAL_MAX - sum(len(b["text"]["text"]) for b in blocks) - sum(map(len, context))
+    max_sections = SLACK_MAX_BLOCKS - len(blocks) - (1 if context else 0)
+    trimmed = False
+    for section in reply.sections:
+        lines = [slack_escape(line) for line in section.lines]
+        if section.heading:
+            lines.insert(0, f"*{slack_escape(section.heading)}*")
+        for group in _chunks(lines, SLACK_SECTION_MAX):
+            if max_sections <= 0 or budget <= 0:
+                trimmed = True
+                break
+            kept, cut = fit_lines(group, min(budget, SLACK_SECTION_MAX))
+            if kept:
+                body = "\n".join(kept)
+                blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": body}})
+                budget -= len(body)
+                max_sections -= 1
+            if cut or not kept:
+                trimmed = True
+                break
+        if trimmed:
+            break
+    if context:
+        if trimmed:
+            context[0] = clip(context[0] + " · trimmed to fit Slack", SLACK_CONTEXT_MAX)
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": context[0]}]})
+    return {"text": text, "blocks": blocks}
+
+
+# -- Discord -----------------------------------------------------------------------------------
+
+
+def _split_text(text: str, limit: int) -> list[str]:
+    return ["\n".join(g) for g in _chunks(text.split("\n"), limit)] or [""]
+
+
+def to_discord(reply: Reply) -> list[dict[str, Any]]:
+    """Message payloads (content and/or one embed each), every one within Discord's limits."""
+    if not reply.title and not reply.sections and not reply.context:
+        return [{"content": part} for part in _split_text(discord_escape(reply.text),
+                                                          DISCORD_CONTENT_MAX)]
+    embed: dict[str, Any] = {}
+    if reply.title:
+        embed["title"] = clip(discord_escape(reply.title), DISCORD_TITLE_MAX)
+    if reply.url:
+        embed["url"] = reply.url
+    if reply.context:
+        embed["footer"] = {"text": clip(discord_escape(reply.context), DISCORD_FOOTER_MAX)}
+    used = len(embed.get("title", "")) + len(embed.get("footer", {}).get("text", ""))
+    lines: list[str] = []
+    for section in reply.sections:
+        if lines:
+            lines.append("")
+        if section.heading:
+            lines.append(f"**{discord_escape(section.heading)}**")
+        lines.extend(discord_escape(line) for line in section.lines)
+    note = "\n*trimmed to fit Discord*"
+    budget = min(DISCORD_DESCRIPTION_MAX, DISCORD_EMBED_TOTAL_MAX - used) - len(note)
+    kept, trimmed = fit_lines(lines, budget)
+    while kept and not kept[-1]:
+        kept.pop()
+    description = "\n".join(kept)
+    if trimmed:
+        description += note
+    embed["description"] = description
+    return [{"embed": embed}]
+
+
+# -- Plain text --------------------------------------------------------------------------------
+
+
+def to_plain(reply: Reply, limit: int | None = None) -> list[str]:
+    """The reply as plain text: one string, or several of at most `limit` characters."""
+    lines: list[str] = []
+    if reply.title:
+        lines += [reply.title, ""]
+    for section in reply.sections:
+        if section.heading:
+            lines.append(section.heading.upper())
+        lines += section.lines + [""]
+    if not reply.sections:
+        lines += [reply.text, ""]
+    footer = " · ".join(x for x in (reply.context, reply.url) if x)
+    if footer:
+        lines.append(footer)
+    text = "\n".join(lines).strip()
+    return [text] if limit is None else _split_text(text, limit)
