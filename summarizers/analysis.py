@@ -268,6 +268,14 @@ def _build_entities(docs: list[Any]) -> tuple[list[Entity], dict[int, list[int]]
                 ent.title = _title_before(span)
             if not ent.role:
                 ent.role = _appositive_role(span)
+    # A person named in full once is often mentioned later by surname alone, untagged.
+    surnames = {_name_tokens(e.name)[-1]: e.id for e in entities
+                if e.kind == "PERSON" and _name_tokens(e.name)}
+    for sid, doc in enumerate(docs):
+        for tok in doc:
+            ent_id = surnames.get(tok.text.lower())
+            if ent_id is not None and tok.pos_ == "PROPN" and (sid, tok.i) not in token_entity:
+                add_mention(sid, ent_id, doc[tok.i : tok.i + 1])
     return entities, mentions, token_entity
 
 
@@ -334,6 +342,9 @@ def _content_of(verb: Any) -> str:
 def _is_denial(verb_lemma: str, content: str) -> bool:
     if verb_lemma in DENIAL_VERBS:
         return True
+    # A condition or a threat ("we're not leaving unless they pay") denies nothing said before.
+    if re.match(r"\W*(if|unless)\b", content, re.I) or re.search(r"\bunless\b", content, re.I):
+        return False
     words = set(re.findall(r"[a-z']+|n't", content.lower().replace("’", "'")))
     return bool(words & DENIAL_CUES)
 
