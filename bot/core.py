@@ -155,6 +155,34 @@ def _load_models() -> None:
     nlp.embed(["Models are loading."])
 
 
+class Background:
+    """Work started after an acknowledgement, kept so that shutdown can let it finish."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def spawn(self, coro: Any) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background work failed", exc_info=task.exception())
+
+    async def drain(self, grace: float) -> None:
+        """Wait up to `grace` seconds for running work, then cancel what is left."""
+        if not self._tasks:
+            return
+        _, pending = await asyncio.wait(set(self._tasks), timeout=grace)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending, timeout=1)
+
+
 class Core:
     """Runs commands for any adapter. `quick_reply` is the ack path: cheap, no NLP, no I/O."""
 

@@ -1,0 +1,144 @@
+"""Slack adapter (slack-bolt, async): /brief, /ask, /newsbrief and app_mention <-> the core.
+
+Socket Mode when SLACK_APP_TOKEN is set, else HTTP Events mode with signed-request verification
+(bolt answers forged or stale requests with 401). Every listener acknowledges first and hands the
+work to the background, so Slack gets its ack within milliseconds whatever the models are doing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import SlackConfig
+from bot.core import (
+    Background,
+    Command,
+    Core,
+    Reply,
+    parse,
+    parse_slash,
+    strip_mention,
+    unwrap_links,
+)
+from bot.render import to_slack
+from bot.safety import slack_unescape
+from bot.store import Conversation
+
+log = logging.getLogger("newsbrief.slack")
+
+SLASH_COMMANDS = ("/brief", "/ask", "/newsbrief")
+
+
+def _user_text(text: str, bot_user_id: str | None = None) -> str:
+    """Slack's formatted text to what the user typed: no bot mention, bare links, unescaped."""
+    return slack_unescape(unwrap_links(strip_mention(text or "", bot_user_id)))
+
+
+class SlackAdapter:
+    def __init__(self, core: Core, cfg: SlackConfig) -> None:
+        self.core = core
+        self.cfg = cfg
+        self.background = Background()
+        self.client = AsyncWebClient(token=cfg.bot_token, base_url=cfg.api_base_url)
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=cfg.signing_secret or None,
+            # Socket Mode requests arrive over an authenticated websocket and carry no signature.
+            request_verification_enabled=cfg.mode == "http",
+            logger=logging.getLogger("newsbrief.slack.bolt"),
+        )
+        for name in SLASH_COMMANDS:
+            self.app.command(name)(self._on_command)
+        self.app.event("app_mention")(self._on_mention)
+        self._seen: OrderedDict[str, None] = OrderedDict()  # event ids, against Slack's retries
+        self._socket: AsyncSocketModeHandler | None = None
+        self._runner: web.AppRunner | None = None
+        self.port: int | None = None  # the bound HTTP port (useful with port = 0)
+
+    # -- Slack -> core -----------------------------------------------------------------------
+
+    async def _on_command(self, ack: Any, command: dict[str, Any], respond: Any) -> None:
+        cmd = parse_slash(command["command"], _user_text(command.get("text", "")))
+        quick = self.core.quick_reply(cmd)
+        if quick is not None:
+            await ack(response_type="ephemeral", **to_slack(quick))
+            return
+        await ack(text=self.core.working_text(cmd))  # shown only to the user who typed it
+        where = Conversation(
+            "slack", command.get("team_id", ""), command.get("channel_id", ""),
+            command.get("user_id", ""),
+        )
+        self.background.spawn(self._finish_command(cmd, where, respond))
+
+    async def _finish_command(self, cmd: Command, where: Conversation, respond: Any) -> None:
+        reply = await self.core.run(cmd, where)
+        await respond(
+            response_type="ephemeral" if reply.ephemeral else "in_channel",
+            replace_original=False,
+            **to_slack(reply),
+        )
+
+    async def _on_mention(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
+        # Bolt has acknowledged the event already; Slack retries unacked ones, so drop repeats.
+        event_id = body.get("event_id") or f"{event.get('channel')}:{event.get('ts')}"
+        if event_id in self._seen:
+            return
+        self._seen[event_id] = None
+        while len(self._seen) > 1000:
+            self._seen.popitem(last=False)
+        cmd = parse(_user_text(event.get("text", ""), context.bot_user_id))
+        where = Conversation(
+            "slack", body.get("team_id") or event.get("team", ""), event.get("channel", ""),
+            event.get("user", ""),
+        )
+        self.background.spawn(self._finish_mention(cmd, where, event))
+
+    async def _finish_mention(self, cmd: Command, where: Conversation, event: dict) -> None:
+        reply = self.core.quick_reply(cmd) or await self.core.run(cmd, where)
+        await self._post(reply, where, thread_ts=event.get("thread_ts") or event.get("ts"))
+
+    async def _post(self, reply: Reply, where: Conversation, thread_ts: str | None) -> None:
+        """Answer in the thread; errors only to the person who asked."""
+        try:
+            if reply.ephemeral and where.user:
+                await self.client.chat_postEphemeral(
+                    channel=where.channel, user=where.user, thread_ts=thread_ts, **to_slack(reply)
+                )
+            else:
+                await self.client.chat_postMessage(
+                    channel=where.channel, thread_ts=thread_ts, unfurl_links=False,
+                    unfurl_media=False, **to_slack(reply),
+                )
+        except Exception:
+            log.exception("could not post to Slack channel %s", where.channel)
+
+    # -- life cycle --------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if self.cfg.mode == "socket":
+            self._socket = AsyncSocketModeHandler(self.app, self.cfg.app_token)
+            await self._socket.connect_async()
+            log.info("Slack: connected in Socket Mode")
+            return
+        self._runner = web.AppRunner(self.app.web_app(path=self.cfg.path, port=self.cfg.port))
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self.cfg.host, self.cfg.port).start()
+        self.port = self._runner.addresses[0][1]
+        log.info("Slack: HTTP Events mode on %s:%s%s", self.cfg.host, self.port, self.cfg.path)
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop taking requests, let running work finish (up to `grace` s), then close."""
+        if self._socket is not None:
+            await self._socket.disconnect_async()
+        if self._runner is not None:
+            await self._runner.cleanup()
+        await self.background.drain(grace)
+        if self._socket is not None:
+            await self._socket.close_async()

@@ -1,0 +1,103 @@
+"""Start the bot: the console (`newsbrief chat`) or the configured adapters (`newsbrief run`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from typing import Any
+
+from bot.config import Config, load_config
+from bot.core import Core, Engine
+from bot.store import MemoryStore
+from summarizers.errors import NewsbriefError
+
+log = logging.getLogger("newsbrief.app")
+CONNECT_TIMEOUT = 60.0  # seconds; Socket Mode retries forever on its own
+
+
+def build_core(cfg: Config, allow_files: bool = False) -> Core:
+    return Core(
+        engine=Engine(allow_files=allow_files),
+        store=MemoryStore(max_per_scope=cfg.bot.max_articles),
+        max_queue=cfg.bot.max_queue,
+    )
+
+
+def _log_level(cfg: Config) -> None:
+    logger = logging.getLogger("newsbrief")
+    wanted = logging.getLevelName(cfg.bot.log_level.upper())
+    if logger.getEffectiveLevel() > wanted:  # never quieter than -v asked for
+        logger.setLevel(wanted)
+
+
+def run_console(config_path: str | None) -> int:
+    """`newsbrief chat`: read commands from stdin, print replies."""
+    from bot.adapters.console import chat
+
+    cfg = load_config(config_path)
+    _log_level(cfg)
+    core = build_core(cfg, allow_files=True)
+    try:
+        asyncio.run(chat(core, sys.stdin, sys.stdout, interactive=sys.stdin.isatty()))
+    finally:
+        core.close()
+    return 0
+
+
+async def serve(cfg: Config, stop: asyncio.Event) -> None:
+    """Start every configured adapter, wait for `stop`, then shut them down in order."""
+    core = build_core(cfg)
+    if cfg.bot.warm_up:
+        core.engine.warm_up()
+    adapters: list[Any] = []
+    try:
+        if cfg.slack is not None:
+            from bot.adapters.slack import SlackAdapter
+
+            adapters.append(SlackAdapter(core, cfg.slack))
+        if cfg.discord is not None:
+            from bot.adapters.discord import DiscordAdapter
+
+            adapters.append(DiscordAdapter(core, cfg.discord))
+        started = []
+        try:
+            for adapter in adapters:
+                await asyncio.wait_for(adapter.start(), CONNECT_TIMEOUT)
+                started.append(adapter)
+            await stop.wait()
+            log.info("shutting down")
+        finally:
+            for adapter in reversed(started):
+                try:
+                    await adapter.stop(cfg.bot.shutdown_grace)
+                except Exception:
+                    log.exception("error while stopping %s", type(adapter).__name__)
+    finally:
+        core.close()
+
+
+def run(config_path: str | None) -> int:
+    """`newsbrief run`: the configured adapters until SIGINT/SIGTERM; the console if none is."""
+    cfg = load_config(config_path)
+    _log_level(cfg)
+    if cfg.slack is None and cfg.discord is None:
+        log.warning("no chat credentials configured (SLACK_BOT_TOKEN, DISCORD_TOKEN): console mode")
+        return run_console(config_path)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await serve(cfg, stop)
+
+    try:
+        asyncio.run(main())
+    except TimeoutError:
+        raise NewsbriefError(
+            f"could not connect within {CONNECT_TIMEOUT:.0f} s; check the api_base_url and "
+            "gateway_url settings and the network."
+        ) from None
+    return 0

@@ -1,0 +1,184 @@
+"""A local stand-in for Slack: Web API methods, Socket Mode websocket and response_url hooks.
+
+Real slack_sdk / slack-bolt clients talk to it over 127.0.0.1. Every request is recorded; one it
+does not understand lands in `unhandled`, which every test asserts is empty.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import WSMsgType, web
+
+BOT_USER_ID = "U0NEWSBRF"
+TEAM_ID = "T0TEAM001"
+
+
+@dataclass
+class Call:
+    path: str  # "/api/chat.postMessage", "/hooks/<id>"
+    data: dict[str, Any]
+    auth: str
+
+
+def sign(secret: str, body: str, timestamp: int | None = None) -> dict[str, str]:
+    """Slack's v0 request signature headers for `body`."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    mac = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={mac}"}
+
+
+class FakeSlack:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.unhandled: list[str] = []
+        self.acks: dict[str, dict[str, Any]] = {}  # Socket Mode envelope id -> ack
+        self._changed = asyncio.Condition()
+        self._ws: web.WebSocketResponse | None = None
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/"  # the trailing slash matters to slack_sdk
+
+    def hook_url(self) -> str:
+        return f"{self.url}/hooks/{uuid.uuid4().hex}"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_post("/hooks/{hook}", self._hook)
+        app.router.add_get("/link", self._link)
+        app.router.add_route("*", "/{tail:.*}", self._unknown)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        if self._ws is not None:
+            await self._ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _record(self, call: Call) -> None:
+        async with self._changed:
+            self.calls.append(call)
+            self._changed.notify_all()
+
+    @staticmethod
+    async def _body(request: web.Request) -> dict[str, Any]:
+        raw = await request.text()
+        if not raw:
+            return {}
+        if request.content_type == "application/json":
+            return json.loads(raw)
+        return dict(parse_qsl(raw))
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        auth = request.headers.get("Authorization", "")
+        data = await self._body(request)
+        await self._record(Call(f"/api/{method}", data, auth))
+        wanted = "Bearer xapp-" if method == "apps.connections.open" else "Bearer xoxb-"
+        if not auth.startswith(wanted):
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        ts = f"{time.time():.6f}"
+        if method == "auth.test":
+            return web.json_response({
+                "ok": True, "url": "https://newsroom.slack.com/", "team": "Newsroom",
+                "user": "newsbrief", "team_id": TEAM_ID, "user_id": BOT_USER_ID,
+                "bot_id": "B0NEWSBRF", "is_enterprise_install": False,
+            })
+        if method == "chat.postMessage":
+            return web.json_response(
+                {"ok": True, "channel": data.get("channel"), "ts": ts, "message": {"ts": ts}}
+            )
+        if method == "chat.postEphemeral":
+            return web.json_response({"ok": True, "message_ts": ts})
+        if method == "apps.connections.open":
+            return web.json_response({"ok": True, "url": f"ws://127.0.0.1:{self.port}/link"})
+        self.unhandled.append(f"POST /api/{method}")
+        return web.json_response({"ok": False, "error": "unknown_method"}, status=404)
+
+    async def _hook(self, request: web.Request) -> web.Response:
+        await self._record(Call(request.path, await self._body(request), ""))
+        return web.Response(text="ok")
+
+    async def _unknown(self, request: web.Request) -> web.Response:
+        self.unhandled.append(f"{request.method} {request.path}")
+        return web.Response(status=404)
+
+    # -- Socket Mode ---------------------------------------------------------------------------
+
+    async def _link(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        await ws.send_json({
+            "type": "hello", "num_connections": 1,
+            "debug_info": {"host": "applink-fake", "approximate_connection_time": 18060},
+            "connection_info": {"app_id": "A0NEWSBRF"},
+        })
+        async with self._changed:
+            self._ws = ws
+            self._changed.notify_all()
+        async for msg in ws:
+            if msg.type != WSMsgType.TEXT:
+                continue
+            ack = json.loads(msg.data)
+            async with self._changed:
+                self.acks[ack.get("envelope_id", "")] = ack
+                self._changed.notify_all()
+        return ws
+
+    async def wait_connected(self, timeout: float = 10) -> None:
+        await self.wait(lambda: self._ws is not None and not self._ws.closed, timeout)
+
+    async def send_envelope(self, kind: str, payload: dict[str, Any]) -> str:
+        """Push an events_api or slash_commands envelope; returns its id for `wait_ack`."""
+        assert self._ws is not None, "no Socket Mode connection"
+        envelope_id = str(uuid.uuid4())
+        await self._ws.send_json({
+            "envelope_id": envelope_id, "type": kind, "payload": payload,
+            "accepts_response_payload": kind != "events_api",
+            **({"retry_attempt": 0, "retry_reason": ""} if kind == "events_api" else {}),
+        })
+        return envelope_id
+
+    async def wait_ack(self, envelope_id: str, timeout: float = 10) -> dict[str, Any]:
+        await self.wait(lambda: envelope_id in self.acks, timeout)
+        return self.acks[envelope_id]
+
+    # -- waiting -------------------------------------------------------------------------------
+
+    async def wait(self, predicate: Any, timeout: float) -> None:
+        async def _wait() -> None:
+            async with self._changed:
+                await self._changed.wait_for(predicate)
+
+        await asyncio.wait_for(_wait(), timeout)
+
+    async def wait_call(self, path: str, timeout: float = 60, after: int = 0) -> Call:
+        """The first call to `path` (a method path or "/hooks/") among calls[after:]."""
+
+        def find() -> Call | None:
+            return next((c for c in self.calls[after:] if c.path.startswith(path)), None)
+
+        await self.wait(lambda: find() is not None, timeout)
+        found = find()
+        assert found is not None
+        return found
