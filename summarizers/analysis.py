@@ -110,7 +110,8 @@ class Analysis:
             return None
         for ent in self.entities:
             names = [_name_tokens(ent.name)] + [_name_tokens(m) for m in ent.mentions]
-            if any(n and (n == key or n[-1] == key[-1] and set(key) <= set(n)) for n in names):
+            if any(n and n[-1] == key[-1] and (set(key) <= set(n) or set(n) <= set(key))
+                   for n in names):
                 return ent
         return None
 

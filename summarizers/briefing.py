@@ -60,3 +60,77 @@ class Briefing:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def _key_point_count(n_sentences: int) -> int:
+    return max(3, min(5, n_sentences // 6))
+
+
+def _timeline(analysis: Any, limit: int = 6) -> list[TimelineEntry]:
+    """Dates the article gives, each with the sentence that says what happened then."""
+    entries: list[TimelineEntry] = []
+    seen: set[str] = set()
+    for sent, doc in zip(analysis.sentences, analysis.docs, strict=True):
+        for ent in doc.ents:
+            when = ent.text.strip()
+            if ent.label_ != "DATE" or when.lower() in seen or len(when) < 3:
+                continue
+            seen.add(when.lower())
+            entries.append(TimelineEntry(when=when, what=_trim(sent.text, 30)))
+            break  # one entry per sentence
+        if len(entries) == limit:
+            break
+    return entries
+
+
+def _trim(text: str, words: int) -> str:
+    parts = text.split()
+    return text if len(parts) <= words else " ".join(parts[:words]) + " …"
+
+
+def _attributed(analysis: Any, sentence_id: int) -> str:
+    """A sentence from inside a longer quote gets its speaker, so no key point is anonymous."""
+    text = analysis.sentences[sentence_id].text
+    core = text.strip("“”\"’ ,.")
+    for st in analysis.statements:
+        if st.quote and core and core in st.quote and st.sentence_id != sentence_id:
+            return f"{text} ({st.speaker})"
+    return text
+
+
+def build_briefing(analysis: Any) -> Briefing:
+    """A Briefing from an Analysis (see summarizers.analysis): nothing is parsed again."""
+    from summarizers.contradiction import find_contradiction
+    from summarizers.keypoints import rank_sentences, select_key_points
+
+    article = analysis.article
+    texts = [s.text for s in analysis.sentences]
+    ranked = rank_sentences(texts, analysis.embeddings)
+    contradiction = find_contradiction(analysis)
+    tldr_ids = ranked[:1]
+    # Contradiction first: the TL;DR adds the sentence where the claim is denied.
+    if contradiction and tldr_ids:
+        denied_in = texts.index(contradiction.counter.quotes[0].sentence)
+        tldr_ids = sorted({tldr_ids[0], denied_in})
+    elif len(ranked) > 1 and len((texts[ranked[0]] + " " + texts[ranked[1]]).split()) <= 60:
+        tldr_ids = sorted(ranked[:2])
+    rest = [i for i in range(len(texts)) if i not in tldr_ids]
+    picks = select_key_points(
+        [texts[i] for i in rest], analysis.embeddings[rest], _key_point_count(len(texts))
+    )
+    people = sorted(analysis.people, key=lambda e: min(e.sentence_ids or [0]))
+    return Briefing(
+        title=article.title or _trim(texts[0], 14) if texts else article.title,
+        tldr=" ".join(texts[i] for i in tldr_ids),
+        key_points=[_attributed(analysis, rest[j]) for j in picks],
+        contradiction=contradiction,
+        people=[Person(name=e.name, role=", ".join(filter(None, (e.title, e.role))))
+                for e in people],
+        timeline=_timeline(analysis),
+        source=article.source,
+        url=article.url,
+        byline=article.byline,
+        date=article.date,
+        article_id=article.id,
+        word_count=article.word_count,
+    )

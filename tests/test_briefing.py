@@ -1,0 +1,127 @@
+"""The briefing of the seed article, through the public API and the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from summarizers.analysis import analyze_text
+from summarizers.briefing import build_briefing
+from summarizers.render import render_briefing
+
+
+@pytest.fixture(scope="module")
+def seed_briefing(seed_analysis):
+    return build_briefing(seed_analysis)
+
+
+def test_title_and_summary(seed_briefing):
+    assert "draft letter" in seed_briefing.title.lower()
+    assert 1 <= seed_briefing.tldr.count(". ") + 1 <= 3
+    assert 3 <= len(seed_briefing.key_points) <= 5
+    assert seed_briefing.tldr not in seed_briefing.key_points
+
+
+def test_claim_side_is_the_unsigned_letter_in_its_own_words(seed_briefing):
+    claim = seed_briefing.contradiction.claim
+    assert "letter" in claim.who.lower() and "unsigned" in claim.who.lower()
+    assert "Brig. Gen. William H. Seely III" in claim.who
+    quotes = " ".join(q.text for q in claim.quotes)
+    assert "repositioning forces" in quotes
+    assert "We respect your sovereign decision to order our departure" in quotes
+
+
+def test_counter_side_is_esper_and_milley_quoted(seed_briefing):
+    counter = seed_briefing.contradiction.counter
+    assert "Mark Esper" in counter.who and "Mark Milley" in counter.who
+    assert "Trump" not in counter.who
+    by_speaker = {}
+    for q in counter.quotes:
+        by_speaker.setdefault(q.speaker, []).append(q.text)
+    esper = " ".join(v for k, v in by_speaker.items() if "Esper" in k for v in v)
+    milley = " ".join(v for k, v in by_speaker.items() if "Milley" in k for v in v)
+    assert "no decision whatsoever to leave Iraq" in esper
+    assert "a draft" in milley and "a mistake" in milley
+    why = seed_briefing.contradiction.why
+    assert "Esper" in why and "Milley" in why and "letter" in why
+
+
+def test_people_with_roles(seed_briefing):
+    people = {p.name: p.role for p in seed_briefing.people}
+    expected = {
+        "Mark Esper": "Defense Secretary",
+        "Mark Milley": "chairman of the Joint Chiefs of Staff",
+        "William H. Seely III": "commanding general of Task Force Iraq",
+        "Trump": "President",
+        "Adel Abdul Mahdi": "Prime Minister",
+        "Qassem Soleimani": "leader of the Quds Force",
+    }
+    for name, role in expected.items():
+        assert name in people, f"{name} missing from {sorted(people)}"
+        assert role in people[name]
+
+
+def test_timeline_has_the_days(seed_briefing):
+    whens = [t.when for t in seed_briefing.timeline]
+    assert "Monday" in whens and "Sunday" in whens
+
+
+def test_canonical_entities_merge_mentions(seed_analysis):
+    esper = seed_analysis.entity_for("Esper")
+    assert esper is not None and esper.name == "Mark Esper" and esper.title == "Defense Secretary"
+    assert seed_analysis.entity_for("Defense Secretary Mark Esper") is esper
+    # "he added" and "the president said" resolve to the right people
+    speakers = {(s.speaker, s.verb) for s in seed_analysis.statements}
+    assert ("Gen. Mark Milley", "add") in speakers
+    assert any("Trump" in sp for sp, verb in speakers if verb == "say")
+    denials = [s for s in seed_analysis.statements if s.polarity == "deny"]
+    assert {s.speaker_id for s in denials} >= {esper.id}
+
+
+def test_article_without_quotes_has_no_contradiction():
+    text = (
+        "The city council approved a new budget on Tuesday after a long debate. "
+        "The budget raises spending on parks and libraries by five percent. "
+        "Construction of the new library branch is expected to begin in the spring. "
+        "The council will meet again next month to review the transport plan."
+    )
+    briefing = build_briefing(analyze_text(text))
+    assert briefing.contradiction is None
+    assert "None found" in render_briefing(briefing, "text")
+
+
+def test_opposite_claims_in_an_invented_article_are_found():
+    text = (
+        "Officials at Northfield Bank said on Monday that the bank would close 40 branches.\n\n"
+        "\"We will close 40 branches across the region by June,\" the bank's chief executive, "
+        "Laura Chen, told reporters.\n\n"
+        "The regional union rejected the plan. Union leader Tom Baker denied that any agreement "
+        "on closures had been reached. \"There is no deal to close any branch,\" Baker said.\n\n"
+        "The bank employs 3,000 people in the region."
+    )
+    c = build_briefing(analyze_text(text)).contradiction
+    assert c is not None
+    assert "Northfield Bank" in c.claim.who or "Laura Chen" in c.claim.who
+    assert any("close 40 branches" in q.text for q in c.claim.quotes)
+    assert "Tom Baker" in c.counter.who
+    assert any("no deal to close any branch" in q.text for q in c.counter.quotes)
+
+
+def test_json_output_from_the_cli(seed_path):
+    out = subprocess.run(
+        [sys.executable, "-m", "bot", "brief", str(seed_path), "--format", "json"],
+        capture_output=True, text=True, timeout=300, check=True,
+    )
+    data = json.loads(out.stdout)
+    for key in ("title", "tldr", "key_points", "contradiction", "people"):
+        assert key in data
+    assert set(data["contradiction"]) >= {"claim", "counter", "why"}
+    assert data["contradiction"]["claim"]["quotes"][0]["text"]
+
+
+def test_markdown_output(seed_briefing):
+    md = render_briefing(seed_briefing, "markdown")
+    assert md.startswith("# ") and "## Key contradiction" in md and "Seely" in md
