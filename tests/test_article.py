@@ -1,0 +1,92 @@
+"""Articles in: plain text, HTML, files and stdin; bad input gets a clear error, never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from summarizers.article import article_from_html, article_from_text, load_source
+from summarizers.errors import InputError
+
+STORY = (
+    "The city council approved a new budget on Tuesday after a debate that lasted six hours. "
+    "The budget raises spending on parks and libraries by five percent, the mayor said."
+)
+
+
+def test_plain_text_headline_and_furniture(seed_path):
+    article = load_source(str(seed_path))
+    assert article.title == "Leaked draft letter contradicts Pentagon on US withdrawal from Iraq"
+    assert article.body.startswith("The American military appeared")
+    # photo captions and credits are not prose
+    assert "Secretary of Defense Mark EsperAP" not in article.body
+    assert "With Post wires" not in article.body
+    assert article.id == load_source(str(seed_path)).id
+
+
+def test_html_page_main_text_title_and_byline():
+    html = (
+        "<html><head><title>Council passes budget | City News</title>"
+        '<meta name="author" content="Jane Doe"></head><body>'
+        "<nav>Home News Sport Weather</nav><article><h1>Council passes budget</h1>"
+        + "".join(f"<p>{STORY} Paragraph {i} adds more detail about the plan.</p>" for i in range(4))
+        + "</article><footer>Copyright City News</footer></body></html>"
+    )
+    article = article_from_html(html)
+    assert "Council passes budget" in article.title
+    assert "parks and libraries" in article.body
+    assert "Copyright" not in article.body and "Weather" not in article.body
+    # HTML pasted as text is recognised as HTML
+    assert "parks and libraries" in article_from_text(html).body
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "empty"),
+        ("   \n\t  \n", "empty"),
+        ("one two three", "too little text"),
+        ("Der Stadtrat hat am Dienstag nach langer Debatte einen neuen Haushalt beschlossen. "
+         "Die Ausgaben für Parks und Bibliotheken steigen um fünf Prozent, sagte die "
+         "Bürgermeisterin.", "English"),
+        ("\x00\x01\x02binary" * 50, "binary"),
+        ("x" * 1_000_001, "characters"),
+    ],
+)
+def test_bad_text_is_refused_politely(text, message):
+    with pytest.raises(InputError, match=message):
+        article_from_text(text)
+
+
+def test_html_without_article_text():
+    with pytest.raises(InputError, match="no article text"):
+        article_from_html("<html><body><nav>Home</nav><div>Login</div></body></html>")
+
+
+def _cli(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin,
+                          capture_output=True, timeout=300)
+
+
+@pytest.mark.parametrize(
+    "stdin, needle",
+    [(b"", b"empty"), (b"\x89PNG\r\n\x1a\n\x00\x00\x00" * 100, b"binary"),
+     (b"word " * 2_200_000, b"bytes")],
+)
+def test_cli_bad_stdin_is_a_clear_error_not_a_traceback(stdin, needle):
+    out = _cli("brief", "-", stdin=stdin)
+    assert out.returncode == 2
+    assert needle in out.stderr and b"Traceback" not in out.stderr
+
+
+def test_cli_missing_file():
+    out = _cli("brief", "/nonexistent/article.txt")
+    assert out.returncode == 2 and b"no file" in out.stderr and b"Traceback" not in out.stderr
+
+
+def test_cli_reads_stdin(seed_path):
+    out = _cli("brief", "-", stdin=seed_path.read_bytes())
+    assert out.returncode == 0, out.stderr
+    assert b"KEY CONTRADICTION" in out.stdout
