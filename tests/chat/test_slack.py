@@ -1,0 +1,169 @@
+"""End to end over real sockets: the real slack-bolt app against the local Slack stand-in, with the
+real NLP pipeline briefing the seed article."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+from fakes import SIGNING_SECRET, WAIT, payload
+from fakes.slack import BOT_USER_ID, TEAM_ID, sign
+
+from bot.store import Conversation
+
+SEED_TITLE = "Leaked draft letter contradicts Pentagon on US withdrawal from Iraq"
+PINGS = re.compile(r"<[!@#]|@(everyone|here|channel)\b", re.I)
+
+
+async def post_signed(
+    adapter: Any, body: str, content_type: str, secret: str = SIGNING_SECRET,
+    timestamp: int | None = None,
+) -> tuple[int, str]:
+    headers = {"Content-Type": content_type, **sign(secret, body, timestamp)}
+    url = f"http://127.0.0.1:{adapter.port}/slack/events"
+    async with aiohttp.ClientSession() as session:
+        async with session.post(url, data=body.encode(), headers=headers) as resp:
+            return resp.status, await resp.text()
+
+
+def slash(fake: Any, text: str, command: str = "/brief") -> dict[str, str]:
+    form = payload("slack_slash_command.json")
+    form.update(command=command, text=text, response_url=fake.hook_url())
+    return form
+
+
+def texts_of(message: dict[str, Any]) -> list[str]:
+    """Every string Slack would show: fallback text and all block texts."""
+    out = [message.get("text", "")]
+    for block in message.get("blocks", []):
+        if "text" in block:
+            out.append(block["text"]["text"])
+        out += [e["text"] for e in block.get("elements", [])]
+    return out
+
+
+def assert_block_kit_briefing(message: dict[str, Any]) -> None:
+    blocks = message["blocks"]
+    assert blocks[0] == {"type": "header", "text": {"type": "plain_text", "text": SEED_TITLE}}
+    assert blocks[-1]["type"] == "context"
+    sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    assert any("*The contradiction*" in s and "Esper" in s for s in sections), sections
+    assert all(len(s) <= 3000 for s in sections) and len(blocks) <= 50
+    assert message["text"]  # the plain-text fallback
+
+
+async def test_signed_slash_brief_over_http_acks_then_posts_block_kit_briefing(
+    slack_http: Any, fake_slack: Any, seed_text: str
+) -> None:
+    status, body = await asyncio.wait_for(
+        post_signed(slack_http, urlencode(slash(fake_slack, seed_text)),
+                    "application/x-www-form-urlencoded"),
+        WAIT,
+    )
+    assert (status, body) == (200, "Reading the article…")
+    hook = await fake_slack.wait_call("/hooks/", WAIT)
+    assert hook.data["response_type"] == "in_channel"
+    assert_block_kit_briefing(hook.data)
+
+
+async def test_app_mention_over_http_answers_in_its_thread_naming_esper(
+    slack_http: Any, fake_slack: Any, core: Any, seed_analysis: Any
+) -> None:
+    core.store.remember(Conversation("slack", TEAM_ID, "C0NEWS0001"), seed_analysis)
+    event = payload("slack_app_mention.json")
+    status, _ = await asyncio.wait_for(
+        post_signed(slack_http, json.dumps(event), "application/json"), WAIT
+    )
+    assert status == 200
+    post = await fake_slack.wait_call("/api/chat.postMessage", WAIT)
+    assert post.data["channel"] == "C0NEWS0001"
+    assert post.data["thread_ts"] == event["event"]["ts"]
+    assert "Esper" in post.data["text"]
+    assert post.auth == "Bearer xoxb-test-bot-token"
+
+
+async def test_forged_or_stale_requests_get_401_and_do_nothing(
+    slack_http: Any, fake_slack: Any
+) -> None:
+    body = urlencode(slash(fake_slack, "https://example.com/story"))
+    form = "application/x-www-form-urlencoded"
+    forged = await asyncio.wait_for(post_signed(slack_http, body, form, secret="not-it"), WAIT)
+    stale = await asyncio.wait_for(
+        post_signed(slack_http, body, form, timestamp=int(time.time()) - 600), WAIT
+    )
+    assert forged[0] == 401 and stale[0] == 401
+    mention = json.dumps(payload("slack_app_mention.json"))
+    assert (await post_signed(slack_http, mention, "application/json", secret="x"))[0] == 401
+    await asyncio.sleep(0.2)  # give any wrongly started work a moment to show itself
+    assert fake_slack.calls == []
+
+
+async def test_socket_mode_brief_then_mention_answers_from_remembered_article(
+    slack_socket: Any, fake_slack: Any, seed_text: str
+) -> None:
+    opened = fake_slack.calls[0]
+    assert opened.path == "/api/apps.connections.open"
+    assert opened.auth == "Bearer xapp-1-test-app-token"
+
+    envelope = await fake_slack.send_envelope("slash_commands", slash(fake_slack, seed_text))
+    ack = await fake_slack.wait_ack(envelope, WAIT)
+    assert ack["payload"] == {"text": "Reading the article…"}
+    hook = await fake_slack.wait_call("/hooks/", WAIT)
+    assert_block_kit_briefing(hook.data)
+
+    # The briefed article is remembered: a bare question in the same channel is answered from it.
+    event = payload("slack_app_mention.json")
+    envelope = await fake_slack.send_envelope("events_api", event)
+    await fake_slack.wait_ack(envelope, WAIT)
+    post = await fake_slack.wait_call("/api/chat.postMessage", WAIT)
+    assert post.data["thread_ts"] == event["event"]["ts"]
+    assert "Esper" in post.data["text"]
+
+
+async def test_mention_asking_before_any_brief_gets_an_ephemeral_hint(
+    slack_socket: Any, fake_slack: Any
+) -> None:
+    event = payload("slack_app_mention.json")
+    await fake_slack.wait_ack(await fake_slack.send_envelope("events_api", event), WAIT)
+    post = await fake_slack.wait_call("/api/chat.postEphemeral", WAIT)
+    assert post.data["user"] == "U0READER1" and post.data["channel"] == "C0NEWS0001"
+    assert "No articles have been briefed here yet" in post.data["text"]
+
+
+async def test_help_is_answered_in_the_ack_itself(slack_http: Any, fake_slack: Any) -> None:
+    form = slash(fake_slack, "help", command="/newsbrief")
+    status, body = await asyncio.wait_for(
+        post_signed(slack_http, urlencode(form), "application/x-www-form-urlencoded"), WAIT
+    )
+    assert status == 200
+    reply = json.loads(body)
+    assert reply["response_type"] == "ephemeral" and "/brief" in reply["text"]
+    # Nothing was posted: bolt only checked its token.
+    assert [c.path for c in fake_slack.calls] in ([], ["/api/auth.test"])
+
+
+async def test_article_with_everyone_pings_nobody_on_slack(
+    slack_http: Any, fake_slack: Any, seed_text: str
+) -> None:
+    hostile = seed_text.replace(
+        "Leaked draft letter", "@everyone <!channel> Leaked draft letter", 1
+    ).replace(
+        "The American military", "<!here> @here <@U0BOSS99> The American military", 1
+    )
+    status, _ = await asyncio.wait_for(
+        post_signed(slack_http, urlencode(slash(fake_slack, hostile)),
+                    "application/x-www-form-urlencoded"),
+        WAIT,
+    )
+    assert status == 200
+    hook = await fake_slack.wait_call("/hooks/", WAIT)
+    shown = texts_of(hook.data)
+    assert any("everyone" in t for t in shown)  # the words are still there, harmless
+    for text in shown:
+        assert not PINGS.search(text), text
+    assert f"<@{BOT_USER_ID}>" not in json.dumps(hook.data)
