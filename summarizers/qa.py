@@ -1,0 +1,983 @@
+"""Answers to plain-English questions about the news, with the sentence, the quote and who said it.
+
+The engine reads `Analysis` objects (sentences, spaCy docs, embeddings, entities, statements) and
+never parses an article again; only the question is parsed and embedded. It works in four steps:
+
+1. the question: its wh-word, the answer type it expects, its focus noun, verb, subject and lemmas;
+2. retrieval: sentences scored by IDF-weighted lemma overlap (an inverted index) and by embedding
+   similarity, over one article or a store of many (`QAIndex`);
+3. span extraction: candidate spans from the parse (entities, noun phrases, subtrees, numbers with
+   their nouns, reason clauses) scored by a linear model over linguistic features; the weights ship
+   in `qa_weights.json` (learned from the development files, see `evaluation/answer.py`);
+4. attribution: questions about who said, denied, called, threatened or wrote something are answered
+   from the attributed statements, grouped by speaker, so several people who fit are all named.
+
+When nothing supports an answer the engine abstains ("The articles don't say.") instead of guessing.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import threading
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from summarizers.analysis import Analysis, Entity, Statement
+    from summarizers.nlp import NLP
+
+WEIGHTS_PATH = Path(__file__).with_name("qa_weights.json")
+ABSTAIN_TEXT = "The articles don't say."
+
+# -- question words and answer types -------------------------------------------------------------
+
+WH_CLASSES = ("who", "when", "where", "howmany", "howq", "why", "how", "which", "what")
+TYPE_GROUPS = {
+    "PERSON": "per", "ORG": "org", "NORP": "norp", "GPE": "loc", "LOC": "loc", "FAC": "loc",
+    "DATE": "date", "TIME": "date", "CARDINAL": "num", "QUANTITY": "num", "MONEY": "num",
+    "PERCENT": "num", "ORDINAL": "ord", "EVENT": "misc", "WORK_OF_ART": "misc", "LAW": "misc",
+    "PRODUCT": "misc", "LANGUAGE": "norp",
+}
+GROUPS = ("per", "org", "norp", "loc", "date", "num", "ord", "misc", "none")
+# Which entity groups answer which question class (a rule, so unseen classes still type-check).
+EXPECTED = {
+    "who": {"per", "org", "norp"}, "when": {"date"}, "where": {"loc", "org"},
+    "howmany": {"num"}, "howq": {"num", "date"},
+}
+# The noun after "which"/"what"/"this" says what kind of thing is wanted.
+FOCUS_GROUPS = {
+    "date": "year date day month century decade time period era season week night morning",
+    "loc": "country city state nation town place region continent location island capital "
+           "province county area village river mountain site venue border territory sea ocean "
+           "street neighborhood neighbourhood district",
+    "org": "company team organization organisation group agency party university school club "
+           "band network firm newspaper channel network airline bank brand institution "
+           "league court body network magazine publication government",
+    "per": "person man woman player president leader politician actor actress singer artist "
+           "author writer director official senator governor king queen minister ceo founder "
+           "star rapper coach candidate husband wife son daughter father mother character "
+           "musician comedian scientist chancellor pope prince princess",
+    "num": "percentage percent amount number price cost total size population",
+    "norp": "nationality religion language ethnicity",
+}
+FOCUS_OF = {w: g for g, ws in FOCUS_GROUPS.items() for w in ws.split()}
+
+_QSTOP = frozenset(
+    """what which who whom whose when where why how many much do does did be is are was were
+    been being have has had the a an of in on at to for by with from this that these those it
+    its their his her they he she there and or as can could would will should may might shall
+    name kind type sort year? called call?""".split()
+)
+_STOP = frozenset(
+    """the a an of in on at to for by with from this that these those it its and or as be is are
+    was were been being have has had do does did not no but if than then so such into about
+    over after before which who whom whose what when where why how many much there their they
+    he she his her him them we us our you your i me my 's ' " , . ; : ! ? - — – ( )""".split()
+)
+
+# Verb classes for attribution questions: a question verb finds statements by any verb of its
+# class, and some classes are recognised by the statement itself (a denial's polarity, a
+# threat's conditional future).
+VERB_CLASSES = {
+    "deny": "deny reject dismiss dispute refute rebut contradict disavow insist",
+    "say": "say tell state announce add claim note report explain remark declare reply respond "
+           "comment",
+    "call": "call describe label brand dub term characterize characterise",
+    "threaten": "threaten warn vow promise pledge",
+    "write": "write draft author sign pen compose",
+    "accuse": "accuse blame allege charge",
+}
+VERB_CLASS_OF = {v: c for c, vs in VERB_CLASSES.items() for v in vs.split()}
+_FUTURE = re.compile(r"\b(will|would|’ll|'ll|going to|gonna|shall)\b", re.I)
+_UNSURE_AUTHOR = frozenset("unsigned anonymous unattributed undated unverified purported".split())
+
+
+class Answerer(Protocol):
+    """A model that picks an answer span from candidate passages (see `qa_model`)."""
+
+    def best_span(self, question: str, passages: list[str]) -> tuple[int, int, int, float]:
+        """(passage index, char start, char end, score) of the best span."""
+        ...
+
+
+@dataclass
+class Answer:
+    answer: str
+    quote: str = ""
+    speaker: str = ""
+    source: str = ""
+    confidence: float = 0.0
+    abstained: bool = False
+    others: list[str] = field(default_factory=list)
+    sentence: str = ""
+    span: str = ""  # the exact words of the article the answer rests on (for scoring)
+    article_id: str = ""
+    method: str = "linguistic"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Question:
+    text: str
+    doc: Any
+    wh: str
+    focus: str  # lemma of the noun saying what is asked for ("team", "troops"), or ""
+    group: str  # expected entity group from the focus noun, or ""
+    lemmas: list[str]  # content lemmas, lower case
+    verb: str  # lemma of the main verb, "" when the main verb is "be"/"do"
+    subject: str  # text of the question's subject when it is not the wh-word
+    vec: np.ndarray
+
+    @property
+    def expected(self) -> set[str]:
+        if self.group:
+            return {self.group}
+        return EXPECTED.get(self.wh, set())
+
+
+def _lem(tok: Any) -> str:
+    lemma = tok.lemma_.lower()
+    return lemma if lemma and lemma != "-pron-" else tok.lower_
+
+
+def parse_question(text: str, nlp: NLP) -> Question:
+    """The question's parse, type, focus and vector (one spaCy pass, one embedding)."""
+    return parse_questions([text], nlp)[0]
+
+
+def parse_questions(texts: list[str], nlp: NLP) -> list[Question]:
+    """Many questions at once (batched parsing and embedding, for evaluation)."""
+    texts = [t.strip() for t in texts]
+    docs = nlp.parse(texts)
+    vecs = nlp.embed(texts)
+    return [question_from(t, d, v) for t, d, v in zip(texts, docs, vecs, strict=True)]
+
+
+def question_from(text: str, doc: Any, vec: np.ndarray) -> Question:
+    """A `Question` from its spaCy parse and embedding."""
+    low = [t.lower_ for t in doc]
+    wh, focus = "what", ""
+    whi = next((i for i, w in enumerate(low) if w in
+                ("who", "whom", "whose", "when", "where", "why", "how", "which", "what")), -1)
+    if whi >= 0:
+        w = low[whi]
+        nxt = low[whi + 1] if whi + 1 < len(low) else ""
+        if w in ("who", "whom", "whose"):
+            wh = "who"
+        elif w in ("when", "where", "why"):
+            wh = w
+        elif w == "how":
+            wh = "howmany" if nxt in ("many", "much") else (
+                "howq" if nxt in ("long", "old", "far", "big", "large", "tall", "high", "often",
+                                  "fast", "deep", "wide", "heavy", "few") else "how")
+            if wh == "howmany":
+                focus = next((_lem(t) for t in doc[whi + 2: whi + 6] if t.pos_ == "NOUN"), "")
+        else:
+            wh = "which" if w == "which" else "what"
+            focus = next((_lem(t) for t in doc[whi + 1: whi + 5] if t.pos_ == "NOUN"), "")
+            if focus:
+                wh = "which"
+    else:
+        # News-quiz style: "The government of this country resigned ..."
+        for t in doc:
+            if t.lower_ in ("this", "these", "which", "what") and t.head.pos_ in ("NOUN", "PROPN"):
+                focus, wh = _lem(t.head), "which"
+                break
+    group = FOCUS_OF.get(focus, "") if wh in ("which", "what") else ""
+    if wh == "which" and not group and focus in ("year", "date"):
+        group = "date"
+    lemmas = []
+    for t in doc:
+        lemma = _lem(t)
+        if t.is_punct or lemma in _QSTOP or t.lower_ in _QSTOP or lemma in _STOP:
+            continue
+        if lemma not in lemmas:
+            lemmas.append(lemma)
+    root = doc[:].root if len(doc) else None
+    verb = ""
+    for t in doc:
+        if t.pos_ == "VERB" and t.dep_ in ("ROOT", "relcl", "ccomp", "conj", "xcomp"):
+            verb = _lem(t)
+            if t.dep_ == "ROOT":
+                break
+    if not verb and root is not None and root.pos_ == "VERB":
+        verb = _lem(root)
+    subject = ""
+    for t in doc:
+        if t.dep_ in ("nsubj", "nsubjpass") and t.lower_ not in ("who", "what", "which", "whom"):
+            if t.head.pos_ in ("VERB", "AUX"):
+                subject = "".join(x.text_with_ws for x in t.subtree).strip()
+                break
+    return Question(text, doc, wh, focus, group, lemmas, verb, subject, vec)
+
+
+# -- the index -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Sent:
+    analysis: int  # index into QAIndex.analyses
+    sid: int  # sentence id within the analysis
+    keys: frozenset[str]  # lemmas and lower-cased words, plus the names of entities mentioned
+
+
+class QAIndex:
+    """Sentence vectors and an inverted lemma index over any number of analysed articles.
+
+    `add` costs a pass over the sentences' tokens (no parsing); `answer` parses and embeds only the
+    question, looks the question's lemmas up in the index, scores the sentences that share one with
+    it plus the nearest ones by embedding, and extracts the answer from the best few.
+    """
+
+    def __init__(self, nlp: NLP | None = None, weights: dict | None = None) -> None:
+        self._nlp = nlp
+        self.analyses: list[Analysis] = []
+        self.sents: list[_Sent] = []
+        self._first_gid: list[int] = []  # sentences of one analysis are contiguous
+        self.postings: dict[str, list[int]] = defaultdict(list)
+        self._vec_chunks: list[np.ndarray] = []
+        self._matrix: np.ndarray | None = None
+        self._lock = threading.RLock()
+        self.weights = weights if weights is not None else load_weights()
+
+    @property
+    def nlp(self) -> NLP:
+        if self._nlp is None:
+            from summarizers.nlp import get_nlp
+
+            self._nlp = get_nlp()
+        return self._nlp
+
+    def __len__(self) -> int:
+        return len(self.analyses)
+
+    def add(self, analysis: Analysis) -> None:
+        with self._lock:
+            aidx = len(self.analyses)
+            self.analyses.append(analysis)
+            self._first_gid.append(len(self.sents))
+            names = {e.id: _name_keys(e.name) for e in analysis.entities}
+            for sent, doc in zip(analysis.sentences, analysis.docs, strict=True):
+                keys = {_lem(t) for t in doc if not t.is_punct} | {t.lower_ for t in doc}
+                for eid in analysis.mentions.get(sent.id, []):
+                    keys |= names.get(eid, set())
+                keys -= _STOP
+                gid = len(self.sents)
+                self.sents.append(_Sent(aidx, sent.id, frozenset(keys)))
+                for k in keys:
+                    self.postings[k].append(gid)
+            if len(analysis.sentences):
+                self._vec_chunks.append(np.asarray(analysis.embeddings, dtype=np.float32))
+            self._matrix = None
+
+    @property
+    def matrix(self) -> np.ndarray:
+        with self._lock:
+            if self._matrix is None:
+                self._matrix = (np.concatenate(self._vec_chunks) if self._vec_chunks
+                                else np.zeros((0, 384), dtype=np.float32))
+            return self._matrix
+
+    def idf(self, key: str) -> float:
+        n = len(self.sents)
+        df = len(self.postings.get(key, ()))
+        return math.log((n + 1.0) / (df + 0.5)) + 0.1 if df else math.log(n + 1.0) + 1.0
+
+    # -- retrieval -------------------------------------------------------------------------------
+    def retrieve(self, q: Question, k: int = 4, mode: str = "both") -> list[tuple[int, float, float]]:
+        """Top `k` sentences as (global id, lexical score, embedding score). `mode` is "both",
+        "lexical" or "embedding" (the latter two for measuring each signal alone)."""
+        keys = _question_keys(q)
+        weights = {key: self.idf(key) for key in keys}
+        total = sum(weights.values()) or 1.0
+        lex: dict[int, float] = defaultdict(float)
+        for key, w in weights.items():
+            for gid in self.postings.get(key, ()):
+                lex[gid] += w / total
+        matrix = self.matrix
+        emb = matrix @ q.vec if len(matrix) else np.zeros(0, dtype=np.float32)
+        pool = set(lex)
+        if len(emb):
+            top = np.argsort(-emb)[: max(k * 4, 20)]
+            pool |= {int(i) for i in top}
+        w_lex, w_emb = self.weights.get("retrieval", {"lexical": 1.0, "embedding": 0.6}).values()
+        if mode == "lexical":
+            w_lex, w_emb = 1.0, 0.0
+        elif mode == "embedding":
+            w_lex, w_emb = 0.0, 1.0
+        scored = sorted(pool, key=lambda g: -(w_lex * lex.get(g, 0.0) + w_emb * float(emb[g])))
+        return [(g, lex.get(g, 0.0), float(emb[g])) for g in scored[:k]]
+
+    # -- answering -------------------------------------------------------------------------------
+    def answer(self, question: str | Question, *, answerer: Answerer | None = None) -> Answer:
+        """The answer to `question` (text, or a `Question` already parsed) from the index."""
+        with self._lock:
+            if not self.sents:
+                return _abstain("There is no article to answer from.")
+            q = question if isinstance(question, Question) else parse_question(question, self.nlp)
+            hits = self.retrieve(q, k=self.weights.get("top_k", 4))
+            if answerer is not None:
+                return self._model_answer(q, hits, answerer)
+            attributed = self._attribution_answer(q, hits)
+            if attributed is not None:
+                return attributed
+            return self._span_answer(q, hits)
+
+    def best_candidates(self, q: Question, hits: list[tuple[int, float, float]]) -> list[Cand]:
+        """All candidate spans of the retrieved sentences, scored, best first."""
+        cands: list[Cand] = []
+        for rank, (gid, lex, emb) in enumerate(hits):
+            s = self.sents[gid]
+            doc = self.analyses[s.analysis].docs[s.sid]
+            cands.extend(_candidates(q, doc, gid, rank, lex, emb, hits))
+        w = self.weights.get("span", {})
+        for c in cands:
+            c.score = sum(w.get(k, 0.0) * v for k, v in c.feats.items())
+        cands.sort(key=lambda c: -c.score)
+        return cands
+
+    def _span_answer(self, q: Question, hits: list[tuple[int, float, float]]) -> Answer:
+        cands = self.best_candidates(q, hits)
+        if not cands:
+            return _abstain()
+        best = cands[0]
+        conf = self.confidence(q, cands, hits)
+        s = self.sents[best.gid]
+        analysis = self.analyses[s.analysis]
+        doc = analysis.docs[s.sid]
+        span = doc[best.start: best.end].text
+        abstain = conf < self.weights.get("abstain_threshold", 0.5) or _type_mismatch(q, best)
+        display = _display(span, analysis, q)
+        stmt = _statement_covering(analysis, s.sid, span)
+        ans = Answer(
+            answer=display, span=span, sentence=analysis.sentences[s.sid].text,
+            quote=stmt.quote if stmt else "", speaker=stmt.speaker if stmt else "",
+            source=_source_name(analysis), confidence=round(conf, 3), article_id=analysis.article.id,
+        )
+        if abstain:
+            return _abstain(confidence=conf, near=ans)
+        return ans
+
+    def confidence(self, q: Question, cands: list[Cand],
+                   hits: list[tuple[int, float, float]]) -> float:
+        """Probability that the best candidate answers the question (logistic, learned)."""
+        feats = abstain_features(q, cands, hits, self)
+        w = self.weights.get("abstain", {})
+        z = w.get("bias", 0.0) + sum(w.get(k, 0.0) * v for k, v in feats.items())
+        return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
+
+    # -- attribution -----------------------------------------------------------------------------
+    def _attribution_answer(self, q: Question, hits: list[tuple[int, float, float]]) -> Answer | None:
+        vclass = VERB_CLASS_OF.get(q.verb, "")
+        if not vclass or q.wh not in ("who", "what", "which"):
+            return None
+        if q.wh == "who" and vclass == "write":
+            return self._author_answer(q, hits)
+        if q.wh in ("what", "which") and not q.subject:
+            return None
+        topic = [lm for lm in q.lemmas if lm != q.verb and lm not in _name_keys(q.subject)]
+        scored: list[tuple[float, int, Statement]] = []
+        for aidx, analysis in enumerate(self.analyses):
+            for st in analysis.statements:
+                fit = _statement_fit(st, vclass, q.verb)
+                if fit <= 0:
+                    continue
+                if q.wh != "who" and not _same_speaker(q.subject, st, analysis):
+                    continue
+                gid = self._gid(aidx, st.sentence_id)
+                rel = self._relevance(q, topic, gid, st)
+                scored.append((fit * rel, aidx, st))
+        if not scored:
+            return None
+        scored.sort(key=lambda x: -x[0])
+        top, aidx, st = scored[0]
+        if top < 0.25:
+            return None
+        analysis = self.analyses[aidx]
+        sentence = analysis.sentences[st.sentence_id].text
+        if q.wh == "who":
+            quote = st.quote or _best_quote(analysis, st, vclass)
+            others, seen = [], {st.speaker_key or st.speaker}
+            for score, oa, other in scored[1:]:
+                key = other.speaker_key or other.speaker
+                if key in seen or score < 0.5 * top:
+                    continue
+                seen.add(key)
+                others.append(_describe_statement(self.analyses[oa], other))
+            return Answer(
+                answer=st.speaker, quote=quote, speaker=st.speaker, source=_source_name(analysis),
+                confidence=round(min(1.0, top), 3), others=others, sentence=sentence,
+                span=st.speaker, article_id=analysis.article.id, method="attribution",
+            )
+        # "What did Trump threaten?": the thing in the statement the question's verb is about.
+        doc = analysis.docs[st.sentence_id]
+        gid = self._gid(aidx, st.sentence_id)
+        cands = [c for c in _candidates(q, doc, gid, 0, 1.0, 1.0, [])
+                 if _inside(doc, c, st.content)]
+        w = self.weights.get("span", {})
+        for c in cands:
+            c.score = sum(w.get(k, 0.0) * v for k, v in c.feats.items()) + _object_bonus(doc, c)
+        cands.sort(key=lambda c: -c.score)
+        span = doc[cands[0].start: cands[0].end].text if cands else st.content
+        return Answer(
+            answer=span, quote=st.quote, speaker=st.speaker, source=_source_name(analysis),
+            confidence=round(min(1.0, top), 3), sentence=sentence, span=span,
+            article_id=analysis.article.id, method="attribution",
+        )
+
+    def _author_answer(self, q: Question, hits: list[tuple[int, float, float]]) -> Answer | None:
+        """Who wrote/signed/drafted X: the agent of a writing verb, a byline-like "from"/"name of"
+        phrase, with any doubt the article casts on the authorship ("unsigned")."""
+        obj = [lm for lm in q.lemmas if lm != q.verb]
+        found: list[tuple[float, int, int, Entity, str]] = []
+        for aidx, analysis in enumerate(self.analyses):
+            for sid, doc in enumerate(analysis.docs):
+                if obj and not any(_lem(t) in obj for t in doc):
+                    continue
+                for tok in doc:
+                    ent, how = _author_of(tok, analysis, obj)
+                    if ent is not None:
+                        found.append((1.0 if how == "agent" else 0.8, aidx, sid, ent, how))
+        if not found:
+            return None
+        found.sort(key=lambda x: -x[0])
+        _, aidx, sid, ent, _ = found[0]
+        analysis = self.analyses[aidx]
+        doubt = _authorship_doubt(analysis, obj, ent)
+        sentence = analysis.sentences[sid].text
+        answer = ent.display + (f", {ent.role}" if ent.role else "")
+        if doubt:
+            thing = obj[0] if obj else "text"
+            if ent.name.split()[-1] in doubt[0]:
+                # "The letter was unsigned but bearing the typed name of ... Seely III"
+                answer = f"The {thing} was {doubt[0]}" + (f", {ent.role}" if ent.role else "")
+            else:
+                answer = f"{answer}, but the {thing} was {doubt[0]}"
+            sentence = doubt[1]
+        return Answer(
+            answer=answer, speaker="", source=_source_name(analysis), confidence=0.8,
+            sentence=sentence, span=ent.name, article_id=analysis.article.id,
+            method="attribution",
+        )
+
+    def _gid(self, aidx: int, sid: int) -> int:
+        return self._first_gid[aidx] + sid
+
+    def _relevance(self, q: Question, topic: list[str], gid: int, st: Statement) -> float:
+        """How much a statement is about the question's topic: lemma overlap plus similarity."""
+        keys = self.sents[gid].keys | {w.lower() for w in re.findall(r"\w+", st.content)}
+        lex = (sum(self.idf(t) for t in topic if t in keys) / (sum(self.idf(t) for t in topic)
+                                                               or 1.0)) if topic else 0.5
+        emb = float(self.matrix[gid] @ q.vec)
+        return 0.6 * lex + 0.6 * max(emb, 0.0) + 0.1
+
+    # -- model-backed ----------------------------------------------------------------------------
+    def _model_answer(self, q: Question, hits: list[tuple[int, float, float]],
+                      answerer: Answerer) -> Answer:
+        passages, where = [], []
+        for gid, _, _ in hits:
+            s = self.sents[gid]
+            analysis = self.analyses[s.analysis]
+            lo, hi = max(0, s.sid - 1), min(len(analysis.sentences), s.sid + 2)
+            passages.append(" ".join(x.text for x in analysis.sentences[lo:hi]))
+            where.append((s.analysis, s.sid))
+        idx, start, end, score = answerer.best_span(q.text, passages)
+        if idx < 0 or end <= start:
+            return _abstain(confidence=score)
+        aidx, sid = where[idx]
+        analysis = self.analyses[aidx]
+        span = passages[idx][start:end].strip()
+        return Answer(
+            answer=_display(span, analysis, q), span=span, sentence=passages[idx],
+            source=_source_name(analysis), confidence=round(float(score), 3),
+            article_id=analysis.article.id, method="model",
+        )
+
+
+# -- candidates and their features ---------------------------------------------------------------
+
+
+@dataclass
+class Cand:
+    gid: int
+    start: int
+    end: int
+    feats: dict[str, float]
+    score: float = 0.0
+
+
+def _question_keys(q: Question) -> list[str]:
+    keys = list(q.lemmas)
+    for t in q.doc:
+        if t.pos_ == "PROPN" and t.lower_ not in keys and t.lower_ not in _STOP:
+            keys.append(t.lower_)
+    return keys
+
+
+def _name_keys(name: str) -> set[str]:
+    return {w.lower().strip(".’'") for w in name.split() if len(w) > 1} - _STOP
+
+
+def _group_of(label: str, tok: Any) -> str:
+    if label:
+        return TYPE_GROUPS.get(label, "misc")
+    if tok.like_num or tok.pos_ == "NUM":
+        return "num"
+    return "none"
+
+
+_TRIM_EDGE = frozenset(("PUNCT", "CCONJ", "SCONJ", "ADP", "DET", "PART"))
+
+
+def _trim(doc: Any, lo: int, hi: int) -> tuple[int, int]:
+    while lo < hi and (doc[lo].pos_ in _TRIM_EDGE or doc[lo].is_space):
+        lo += 1
+    while hi > lo and (doc[hi - 1].pos_ in ("PUNCT", "CCONJ", "DET", "ADP", "SCONJ")
+                       and doc[hi - 1].text not in (")", "%")):
+        hi -= 1
+    return lo, hi
+
+
+def _spans(doc: Any, wh: str) -> set[tuple[int, int, str]]:
+    """Candidate spans (start, end, kind) from the parse."""
+    out: set[tuple[int, int, str]] = set()
+    max_len = 24 if wh in ("why", "how") else 14
+    for ent in doc.ents:
+        out.add((ent.start, ent.end, "ent"))
+    for nc in doc.noun_chunks:
+        lo, hi = _trim(doc, nc.start, nc.end)
+        if hi > lo:
+            out.add((lo, hi, "np"))
+    for tok in doc:
+        if tok.pos_ in ("NOUN", "PROPN", "NUM", "ADJ") or tok.like_num:
+            lo, hi = _trim(doc, tok.left_edge.i, tok.right_edge.i + 1)
+            if 0 < hi - lo <= max_len:
+                out.add((lo, hi, "tree"))
+            # The noun with its modifiers but without what follows it (relative clauses, PPs).
+            lo2, hi2 = _trim(doc, tok.left_edge.i, tok.i + 1)
+            if hi2 > lo2:
+                out.add((lo2, hi2, "head"))
+            # The noun with one prepositional phrase ("sanctions on Iraq").
+            for ch in tok.rights:
+                if ch.dep_ == "prep":
+                    lo3, hi3 = _trim(doc, tok.left_edge.i, ch.right_edge.i + 1)
+                    if 0 < hi3 - lo3 <= max_len:
+                        out.add((lo3, hi3, "np_pp"))
+                    break
+            if tok.like_num or tok.pos_ == "NUM":
+                out.add((tok.i, tok.i + 1, "num"))
+                if tok.head.pos_ in ("NOUN", "PROPN") and tok.head.i == tok.i + 1:
+                    out.add((tok.i, tok.i + 2, "num"))
+        if tok.dep_ == "prep" and wh in ("where", "when", "why", "how", "howq"):
+            lo, hi = tok.i, tok.right_edge.i + 1
+            if 0 < hi - lo <= max_len:
+                out.add((lo, hi, "pp"))
+        if wh in ("why", "how") and tok.pos_ in ("VERB", "AUX") and tok.dep_ in (
+                "advcl", "xcomp", "ccomp", "acl", "relcl", "conj", "pcomp"):
+            lo, hi = _trim(doc, tok.left_edge.i, tok.right_edge.i + 1)
+            if 0 < hi - lo <= max_len:
+                out.add((lo, hi, "clause"))
+            if tok.left_edge.i < tok.i:
+                out.add((tok.left_edge.i, tok.right_edge.i + 1, "clause"))
+        if wh in ("what", "which", "how") and tok.pos_ == "VERB":
+            # "What did X do?": the verb phrase.
+            lo, hi = _trim(doc, tok.i, tok.right_edge.i + 1)
+            if 0 < hi - lo <= max_len:
+                out.add((lo, hi, "vp"))
+    return out
+
+
+_DEPS = ("nsubj", "nsubjpass", "dobj", "pobj", "attr", "appos", "compound", "conj", "npadvmod",
+         "nummod", "ROOT", "poss", "amod", "advcl", "xcomp", "ccomp", "acomp", "oprd", "dative",
+         "agent", "prep", "relcl", "acl", "advmod", "pcomp")
+_REASON_START = frozenset("because since as for to due so owing after in".split())
+
+
+def _ancestors(tok: Any) -> list[int]:
+    out = [tok.i]
+    while tok.head.i != tok.i:
+        tok = tok.head
+        out.append(tok.i)
+    return out
+
+
+def _tree_distance(a: Any, b: Any) -> int:
+    pa, pb = _ancestors(a), _ancestors(b)
+    ib = {t: k for k, t in enumerate(pb)}
+    for k, t in enumerate(pa):
+        if t in ib:
+            return k + ib[t]
+    return 12
+
+
+def _candidates(q: Question, doc: Any, gid: int, rank: int, lex: float, emb: float,
+                hits: list[tuple[int, float, float]]) -> list[Cand]:
+    qkeys = set(_question_keys(q))
+    matched = [t for t in doc if _lem(t) in qkeys or t.lower_ in qkeys]
+    ents_at: dict[int, Any] = {}
+    for ent in doc.ents:
+        for i in range(ent.start, ent.end):
+            ents_at[i] = ent
+    best_lex = max((h[1] for h in hits), default=lex)
+    best_emb = max((h[2] for h in hits), default=emb)
+    qtext = q.text.lower()
+    wh = q.wh
+    expected = q.expected
+    out = []
+    for lo, hi, kind in _spans(doc, wh):
+        span = doc[lo:hi]
+        root = span.root
+        toks = [t for t in span if not t.is_punct]
+        if not toks:
+            continue
+        content = [t for t in toks if not t.is_stop]
+        inq = [t for t in content if _lem(t) in qkeys or t.lower_ in qkeys]
+        ent = ents_at.get(root.i)
+        label = ent.label_ if ent is not None else ""
+        group = _group_of(label, root)
+        if group == "none" and any(t.like_num for t in toks) and wh in ("howmany", "howq"):
+            group = "num"
+        f: dict[str, float] = {
+            "bias": 1.0,
+            "s_lex": lex, "s_emb": emb, "s_lex_gap": lex - best_lex, "s_emb_gap": emb - best_emb,
+            f"s_rank{min(rank, 3)}": 1.0,
+            "len": min(len(toks), 20) / 10.0,
+            f"len_{min(len(toks), 6)}": 1.0,
+            "q_overlap": len(inq) / max(len(content), 1),
+            "q_any": 1.0 if inq else 0.0,
+            "in_question": 1.0 if span.text.lower() in qtext else 0.0,
+            f"kind_{kind}": 1.0,
+            f"{wh}_kind_{kind}": 1.0,
+            f"{wh}_grp_{group}": 1.0,
+            f"{wh}_dep_{root.dep_ if root.dep_ in _DEPS else 'other'}": 1.0,
+            f"dep_{root.dep_ if root.dep_ in _DEPS else 'other'}": 1.0,
+            f"pos_{root.pos_}": 1.0,
+        }
+        if expected:
+            f["type_match"] = 1.0 if group in expected else 0.0
+            f["type_miss"] = 0.0 if group in expected else 1.0
+        if ent is not None:
+            f["ent_exact"] = 1.0 if (ent.start, ent.end) == (lo, hi) else 0.0
+            f["ent_partial"] = 1.0 if lo > ent.start or hi < ent.end else 0.0
+        if matched:
+            dists = [min(abs(m.i - lo), abs(m.i - (hi - 1))) for m in matched
+                     if not lo <= m.i < hi]
+            tdist = [_tree_distance(root, m) for m in matched if not lo <= m.i < hi]
+            if dists:
+                f["dist"] = min(min(dists), 20) / 10.0
+                f["dist_log"] = math.log1p(min(dists))
+            if tdist:
+                f["tdist"] = min(tdist) / 5.0
+                f[f"tdist_{min(min(tdist), 4)}"] = 1.0
+            f["head_matched"] = 1.0 if root.head in matched and root.head.i != root.i else 0.0
+            f["sib_matched"] = 1.0 if any(c in matched for c in root.head.children
+                                          if c.i != root.i and not lo <= c.i < hi) else 0.0
+        else:
+            f["no_match"] = 1.0
+        if q.verb and _lem(root.head) == q.verb:
+            f["verb_arg"] = 1.0
+        if q.focus:
+            near = doc[max(0, lo - 3): min(len(doc), hi + 3)]
+            if any(_lem(t) == q.focus for t in near if not lo <= t.i < hi):
+                f["focus_near"] = 1.0
+            if _lem(root) == q.focus:
+                f["focus_head"] = 1.0
+            if wh == "howmany" and group == "num":
+                noun = root.head if root.dep_ in ("nummod", "quantmod") else root
+                f["num_noun_match"] = 1.0 if _lem(noun) == q.focus or any(
+                    _lem(t) == q.focus for t in span) else 0.0
+        if wh in ("why", "how") and toks[0].lower_ in _REASON_START:
+            f[f"{wh}_reason_start"] = 1.0
+        if wh == "why" and any(t.lower_ in ("because", "since", "due", "order") for t in toks[:3]):
+            f["why_because"] = 1.0
+        if root.ent_type_ and hi - lo == 1 and root.pos_ != "PROPN" and group == "none":
+            f["odd"] = 1.0
+        out.append(Cand(gid, lo, hi, f))
+    return out
+
+
+def abstain_features(q: Question, cands: list[Cand], hits: list[tuple[int, float, float]],
+                     index: QAIndex) -> dict[str, float]:
+    """Question-level evidence that the best candidate is supported (for abstention)."""
+    best = cands[0]
+    second = cands[1].score if len(cands) > 1 else best.score - 5.0
+    s = index.sents[best.gid]
+    keys = s.keys
+    qkeys = _question_keys(q)
+    idf = {k: index.idf(k) for k in qkeys}
+    tot = sum(idf.values()) or 1.0
+    covered = sum(v for k, v in idf.items() if k in keys) / tot
+    missing = [k for k in qkeys if k not in keys]
+    # Names and numbers in the question that the supporting sentence lacks are a strong sign
+    # that the question is about something else.
+    proper = [t.lower_ for t in q.doc if t.pos_ in ("PROPN", "NUM") and t.lower_ not in _STOP]
+    proper_missing = [p for p in proper if p not in keys]
+    article_keys = set().union(*(x.keys for x in index.sents if x.analysis == s.analysis)) \
+        if len(index.analyses) == 1 else keys
+    f = {
+        "score": best.score,
+        "margin": min(best.score - second, 5.0),
+        "covered": covered,
+        "n_missing": min(len(missing), 5) / 5.0,
+        "proper_missing": min(len(proper_missing), 3) / 3.0,
+        "any_proper_missing": 1.0 if proper_missing else 0.0,
+        "missing_in_article": min(sum(1 for k in qkeys if k not in article_keys), 4) / 4.0,
+        "s_lex": hits[0][1] if hits else 0.0,
+        "s_emb": hits[0][2] if hits else 0.0,
+        "type_match": best.feats.get("type_match", 0.5),
+        f"wh_{q.wh}": 1.0,
+        "num_noun_miss": 1.0 if q.wh == "howmany" and not best.feats.get("num_noun_match") else 0.0,
+        "neg_q": 1.0 if any(t.dep_ == "neg" or t.lower_ in ("never", "not", "n't")
+                            for t in q.doc) else 0.0,
+    }
+    return f
+
+
+def _type_mismatch(q: Question, best: Cand) -> bool:
+    # "How many ..." with no number, "when" with no date: not an answer whatever the score.
+    return q.wh in ("howmany",) and best.feats.get("type_miss", 0.0) == 1.0
+
+
+# -- attribution helpers -------------------------------------------------------------------------
+
+
+def _statement_fit(st: Statement, vclass: str, verb: str) -> float:
+    """How well a statement matches the question's verb class (0 when it does not)."""
+    own = VERB_CLASS_OF.get(st.verb, "")
+    if st.verb == verb:
+        return 1.0
+    if vclass == "deny":
+        # A characterisation that denies ("called it a mistake") is more explicit than a quote
+        # that merely contains a negation.
+        if st.polarity != "deny":
+            return 0.0
+        return 0.95 if own in ("deny", "call") else 0.8
+    if vclass == "threaten":
+        text = st.content
+        if own == "threaten":
+            return 0.95
+        if _FUTURE.search(text):
+            return 0.8 if re.search(r"\bif\b|\bunless\b", text, re.I) else 0.6
+        return 0.0
+    if vclass == "call":
+        return 0.9 if own == "call" else 0.0
+    if vclass == "say":
+        return 0.8
+    if own == vclass:
+        return 0.9
+    return 0.0
+
+
+def _same_speaker(subject: str, st: Statement, analysis: Analysis) -> bool:
+    if not subject:
+        return True
+    ent = analysis.entity_for(subject)
+    if ent is not None and st.speaker_id is not None:
+        return ent.id == st.speaker_id
+    keys = _name_keys(subject)
+    return bool(keys & _name_keys(st.speaker))
+
+
+def _best_quote(analysis: Analysis, st: Statement, vclass: str) -> str:
+    """The same speaker's own words of the same kind, when the statement itself is reported."""
+    for other in analysis.statements:
+        if other.quote and (other.speaker_key or other.speaker) == (st.speaker_key or st.speaker):
+            if _statement_fit(other, vclass, st.verb) > 0:
+                return other.quote
+    return ""
+
+
+_PAST = {"say": "said", "tell": "told", "call": "called", "deny": "denied", "add": "added",
+         "write": "wrote", "insist": "insisted", "warn": "warned", "threaten": "threatened",
+         "describe": "described", "read": "read", "reject": "rejected", "dismiss": "dismissed"}
+
+
+def _describe_statement(analysis: Analysis, st: Statement) -> str:
+    """"Gen. Mark Milley called the letter a draft and a mistake": the speaker and the clause of
+    the reporting verb, from the parse."""
+    doc = analysis.docs[st.sentence_id]
+    verb = next((t for t in doc if _lem(t) == st.verb and t.pos_ == "VERB"), None)
+    if verb is not None and st.verb in ("call", "describe", "label", "brand", "dub"):
+        words = [t for t in doc[verb.i: verb.right_edge.i + 1]]
+        text = "".join(t.text_with_ws for t in words)
+        text = re.sub(r"[“”\"‘’]+|''", "", text).strip(" ,.;")
+        return f"{st.speaker} {text}"
+    verb_text = verb.text if verb is not None else _PAST.get(st.verb, st.verb)
+    if st.quote:
+        return f"{st.speaker} {verb_text}: “{st.quote}”"
+    return f"{st.speaker} {verb_text} {st.content}"
+
+
+def _statement_covering(analysis: Analysis, sid: int, span: str) -> Statement | None:
+    for st in analysis.statements:
+        if st.sentence_id == sid and span and (span in st.content or span in st.quote):
+            return st
+    for st in analysis.statements:  # a quote that runs over several sentences
+        if span and st.quote and span in st.quote:
+            return st
+    return None
+
+
+def _inside(doc: Any, c: Cand, content: str) -> bool:
+    return doc[c.start: c.end].text in content
+
+
+def _object_bonus(doc: Any, c: Cand) -> float:
+    """In "what did X threaten/say", prefer the object of the statement's verb."""
+    root = doc[c.start: c.end].root
+    bonus = 0.0
+    if root.dep_ in ("dobj", "attr", "oprd") and root.pos_ in ("NOUN", "PROPN"):
+        bonus += 2.0
+    if root.dep_ in ("nsubj", "expl") or root.pos_ == "PRON":
+        bonus -= 2.0
+    if c.end - c.start > 8:
+        bonus -= 1.0
+    return bonus
+
+
+def _author_of(tok: Any, analysis: Analysis, obj: list[str]) -> tuple[Entity | None, str]:
+    """An entity given as the author of the object: agent of a writing verb ("drafted by X"),
+    "X wrote/signed the letter", "the letter from X", "bearing the name of X"."""
+    lemma = _lem(tok)
+    target: Any = None
+    how = ""
+    if VERB_CLASS_OF.get(lemma) == "write" and tok.pos_ == "VERB":
+        for ch in tok.children:
+            if ch.dep_ == "agent":
+                target = next((g for g in ch.children if g.dep_ == "pobj"), None)
+                how = "agent"
+            elif ch.dep_ == "nsubj" and any(_lem(o) in obj for o in tok.subtree):
+                target, how = ch, "agent"
+    elif lemma == "name" and any(c.dep_ == "amod" and _lem(c) in ("typed", "sign", "signed")
+                                 for c in tok.children):
+        target = next((g for p in tok.children if p.dep_ == "prep" for g in p.children
+                       if g.dep_ == "pobj"), None)
+        how = "name"
+    elif lemma in obj and tok.pos_ == "NOUN":
+        target = next((g for p in tok.children if p.dep_ == "prep" and p.lower_ in ("from", "by")
+                       for g in p.children if g.dep_ == "pobj"), None)
+        how = "from"
+    if target is None:
+        return None, ""
+    return _entity_in(target, analysis), how
+
+
+def _entity_in(tok: Any, analysis: Analysis) -> Entity | None:
+    """The person a phrase names, or describes by title ("the Marine general at the helm")."""
+    text = "".join(t.text_with_ws for t in tok.subtree)
+    people = [e for e in analysis.entities if e.kind == "PERSON"]
+    for ent_span in tok.doc.ents:
+        if tok.left_edge.i <= ent_span.start and ent_span.end <= tok.right_edge.i + 1:
+            ent = analysis.entity_for(ent_span.text)
+            if ent is not None and ent.kind == "PERSON":
+                return ent
+    ent = analysis.entity_for(text)
+    if ent is not None and ent.kind == "PERSON":
+        return ent
+    head = _lem(tok)
+    words = {_lem(t) for t in tok.subtree if t.pos_ in ("NOUN", "PROPN", "ADJ")}
+    best, best_score = None, 0
+    for e in people:
+        described = set(re.findall(r"[a-z]+", f"{e.title} {e.role}".lower().replace(".", "")))
+        described |= {"general"} if re.search(r"\bgen\b", e.title.lower()) else set()
+        if head in described:
+            score = 1 + len(words & described)
+            if score > best_score:
+                best, best_score = e, score
+    return best
+
+
+def _authorship_doubt(analysis: Analysis, obj: list[str], ent: Entity) -> tuple[str, str] | None:
+    """("unsigned but bearing the typed name of ...", sentence) when the article doubts who wrote
+    it: an adjective like "unsigned" or "anonymous" on the object, preferably near the author."""
+    best = None
+    for sid, doc in enumerate(analysis.docs):
+        for tok in doc:
+            if tok.lower_ not in _UNSURE_AUTHOR:
+                continue
+            near = {_lem(t) for t in doc[max(0, tok.i - 4): tok.i + 4]}
+            if obj and not (near & set(obj)):
+                continue
+            # Up to the author's name when it follows ("unsigned but bearing the typed name of
+            # X"), else the adjective's own phrase.
+            end = next((e.end for e in doc.ents if e.start > tok.i and e.end - tok.i <= 30
+                        and analysis.entity_for(e.text) is ent), None)
+            if end is None:
+                end = tok.right_edge.i + 1 if tok.dep_ != "amod" else tok.i + 1
+            phrase = "".join(t.text_with_ws for t in doc[tok.i: end]).strip(" ,;—–")
+            mentions_author = sid in ent.sentence_ids
+            score = (2 if mentions_author else 1, len(phrase))
+            if best is None or score > best[0]:
+                best = (score, phrase, analysis.sentences[sid].text)
+    return (best[1], best[2]) if best else None
+
+
+# -- answers -------------------------------------------------------------------------------------
+
+
+def _display(span: str, analysis: Analysis, q: Question) -> str:
+    """A person named in the span, written as the article introduced them ("Defense Secretary
+    Mark Esper"); other answers as they are."""
+    if q.wh != "who" and q.group != "per":
+        return span
+    ent = analysis.entity_for(span)
+    if ent is not None and ent.kind == "PERSON" and _name_keys(ent.name) >= _name_keys(span):
+        return ent.display + (f", {ent.role}" if ent.role and len(ent.role) < 60 else "")
+    return span
+
+
+def _source_name(analysis: Analysis) -> str:
+    a = analysis.article
+    return a.source or a.url or a.title or a.id
+
+
+def _abstain(reason: str = ABSTAIN_TEXT, confidence: float = 0.0, near: Answer | None = None
+             ) -> Answer:
+    ans = Answer(answer=reason, abstained=True, confidence=round(float(confidence), 3))
+    if near is not None:
+        # Keep the nearest sentence so a reader can check the refusal.
+        ans.sentence, ans.source, ans.article_id = near.sentence, near.source, near.article_id
+    return ans
+
+
+@lru_cache(maxsize=4)
+def _load_weights(path: str) -> str:
+    return Path(path).read_text(encoding="utf-8")
+
+
+def load_weights(path: str | Path | None = None) -> dict:
+    """The span and abstention weights (JSON); built-in defaults when the file is missing."""
+    p = Path(path) if path else WEIGHTS_PATH
+    if p.exists():
+        return json.loads(_load_weights(str(p)))
+    return DEFAULT_WEIGHTS
+
+
+# Hand-set weights: used only when qa_weights.json is absent.
+DEFAULT_WEIGHTS: dict = {
+    "retrieval": {"lexical": 1.0, "embedding": 0.6},
+    "top_k": 4,
+    "abstain_threshold": 0.3,
+    "span": {"s_lex": 3.0, "s_emb": 2.0, "type_match": 2.0, "type_miss": -1.0, "q_overlap": -3.0,
+             "in_question": -3.0, "dist": -1.0, "tdist": -1.0, "ent_exact": 1.0,
+             "ent_partial": -1.0, "num_noun_match": 2.0, "focus_near": 0.5, "len": -0.5},
+    "abstain": {"bias": -1.0, "covered": 3.0, "proper_missing": -2.0, "type_match": 1.0},
+}
+
+
+def answer_question(question: str, analyses: list[Analysis], *, answerer: Answerer | None = None,
+                    nlp: NLP | None = None) -> Answer:
+    """Answer `question` from one or more analysed articles (builds a transient index)."""
+    index = QAIndex(nlp)
+    for analysis in analyses:
+        index.add(analysis)
+    return index.answer(question, answerer=answerer)
