@@ -35,6 +35,15 @@ def seed_text() -> str:
     return SEED.read_text(encoding="utf-8")
 
 
+@pytest.fixture(scope="session")
+def hostile(seed_text: str) -> str:
+    """The seed with every kind of ping written into its headline and first sentence."""
+    return seed_text.replace("Leaked draft letter", "@everyone Leaked draft letter", 1).replace(
+        "The American military",
+        "<!channel> <!here> @here <@U0BOSS99> <@&1190000000000000900> The American military", 1,
+    )
+
+
 @pytest.fixture
 def core(engine: Engine) -> Core:
     return Core(engine=engine, store=MemoryStore())

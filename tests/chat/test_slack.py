@@ -148,13 +148,8 @@ async def test_help_is_answered_in_the_ack_itself(slack_http: Any, fake_slack: A
 
 
 async def test_article_with_everyone_pings_nobody_on_slack(
-    slack_http: Any, fake_slack: Any, seed_text: str
+    slack_http: Any, fake_slack: Any, hostile: str
 ) -> None:
-    hostile = seed_text.replace(
-        "Leaked draft letter", "@everyone <!channel> Leaked draft letter", 1
-    ).replace(
-        "The American military", "<!here> @here <@U0BOSS99> The American military", 1
-    )
     status, _ = await asyncio.wait_for(
         post_signed(slack_http, urlencode(slash(fake_slack, hostile)),
                     "application/x-www-form-urlencoded"),

@@ -31,7 +31,8 @@ def snowflake() -> str:
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
-    return web.Response(text=json.dumps(data), status=status, content_type=JSON)
+    return web.Response(body=json.dumps(data).encode(), status=status,
+                        headers={"Content-Type": JSON})
 
 
 @dataclass

@@ -1,0 +1,91 @@
+"""End to end over real sockets: a real discord.py client against the local Discord stand-in
+(REST + gateway), with the real NLP pipeline briefing the seed article."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from fakes import WAIT, payload
+from fakes.discord import APP_ID, CHANNEL_ID, GUILD_ID, snowflake
+
+from bot.store import Conversation
+
+SEED_TITLE = "Leaked draft letter contradicts Pentagon on US withdrawal from Iraq"
+PINGS = re.compile(r"<@[!&]?\d+>|@(everyone|here)\b", re.I)
+
+
+def interaction(command: str, option: str, value: str) -> dict[str, Any]:
+    data = payload("discord_interaction_create.json")
+    data["id"] = snowflake()
+    data["token"] = f"token-{data['id']}"
+    data["data"].update(name=command, options=[{"name": option, "type": 3, "value": value}])
+    return data
+
+
+async def test_synced_commands_and_identified_without_message_content_intent(
+    discord_bot: Any, fake_discord: Any
+) -> None:
+    sync = await fake_discord.wait_request("PUT", f"/applications/{APP_ID}/commands", WAIT)
+    assert sorted(c["name"] for c in sync.data) == ["ask", "brief", "newsbrief"]
+    intents = fake_discord.identified["intents"]
+    assert not intents & (1 << 15), "MESSAGE_CONTENT is privileged and must not be asked for"
+
+
+async def test_brief_interaction_is_deferred_then_followed_up_with_an_embed(
+    discord_bot: Any, fake_discord: Any, seed_text: str
+) -> None:
+    event = interaction("brief", "source", seed_text)
+    await fake_discord.dispatch("INTERACTION_CREATE", event)
+    callback = await fake_discord.wait_request(
+        "POST", f"/interactions/{event['id']}/{event['token']}/callback", WAIT
+    )
+    assert callback.data["type"] == 5  # deferred channel message: "newsbrief is thinking…"
+    assert callback.query.get("with_response") in ("1", "true", "True")
+    follow = await fake_discord.wait_request("POST", f"/webhooks/{APP_ID}/{event['token']}", WAIT)
+    assert fake_discord.requests.index(callback) < fake_discord.requests.index(follow)
+    embed = follow.data["embeds"][0]
+    assert embed["title"] == SEED_TITLE
+    assert "**The contradiction**" in embed["description"] and "Esper" in embed["description"]
+    assert len(embed["description"]) <= 4096
+    assert follow.data["allowed_mentions"]["parse"] == []
+    assert not follow.data.get("flags")  # public, not ephemeral
+
+
+async def test_mention_gets_a_reply_naming_esper(
+    discord_bot: Any, fake_discord: Any, core: Any, seed_analysis: Any
+) -> None:
+    core.store.remember(Conversation("discord", GUILD_ID, CHANNEL_ID), seed_analysis)
+    message = payload("discord_message_create.json")
+    await fake_discord.dispatch("MESSAGE_CREATE", message)
+    reply = await fake_discord.wait_request("POST", f"/channels/{CHANNEL_ID}/messages", WAIT)
+    assert str(reply.data["message_reference"]["message_id"]) == message["id"]
+    shown = json.dumps(reply.data, ensure_ascii=False)
+    assert "Esper" in shown
+    assert reply.data["allowed_mentions"] == {"parse": [], "replied_user": False}
+
+
+async def test_ask_before_any_brief_gets_an_ephemeral_error(
+    discord_bot: Any, fake_discord: Any
+) -> None:
+    event = interaction("ask", "question", "who denied the withdrawal?")
+    await fake_discord.dispatch("INTERACTION_CREATE", event)
+    await fake_discord.wait_request("DELETE", f"/webhooks/{APP_ID}/{event['token']}/messages", WAIT)
+    follow = await fake_discord.wait_request("POST", f"/webhooks/{APP_ID}/{event['token']}", WAIT)
+    assert follow.data["flags"] & 64  # ephemeral
+    assert "No articles have been briefed here yet" in follow.data["content"]
+
+
+async def test_article_with_everyone_pings_nobody_on_discord(
+    discord_bot: Any, fake_discord: Any, hostile: str
+) -> None:
+    event = interaction("brief", "source", hostile)
+    await fake_discord.dispatch("INTERACTION_CREATE", event)
+    follow = await fake_discord.wait_request("POST", f"/webhooks/{APP_ID}/{event['token']}", WAIT)
+    assert follow.data["allowed_mentions"]["parse"] == []
+    embed = follow.data["embeds"][0]
+    shown = [embed.get("title", ""), embed.get("description", ""), follow.data.get("content") or ""]
+    assert "everyone" in embed["title"]  # still readable, no longer a ping
+    for text in shown:
+        assert not PINGS.search(text), text
