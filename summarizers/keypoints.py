@@ -1,0 +1,186 @@
+"""Extractive key points: which sentences of an article carry its news.
+
+The ranking follows PacSum (Zheng & Lapata 2019, "Sentence Centrality Revisited for Unsupervised
+Summarization"): a sentence is central when it is similar to many others, but the edges are
+directed by position. Similarity to *later* sentences counts for a sentence (it introduces what
+the article goes on to develop), similarity to *earlier* ones counts against it (it repeats what was
+already said). Similarities below a threshold (`beta` of the way from the smallest to the largest)
+are dropped. News is written inverted-pyramid style, so a position prior is added on top; on CNN/DM
+that is what it takes to match Lead-3.
+
+Similarity is the cosine of the sentence embeddings (all-MiniLM via `summarizers.nlp`), optionally
+mixed with tf-idf cosine, which rewards sharing the article's names and numbers exactly.
+
+The hyperparameter defaults were tuned on the development files in
+/work/shared/eval-dev/summarization (CNN/DM SummEval, Newsroom, XSum) on a small grid, never on
+single items; see `summarizers.evaluation.summarize.report`.
+
+This module needs only numpy (and scikit-learn if `tfidf_weight > 0`); callers pass embeddings in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+# Tuned on the dev files (a small grid; see module docstring).
+BETA = 0.6
+LAMBDA_EARLIER = -1.0  # weight of similarity to earlier sentences (PacSum's lambda1)
+LAMBDA_LATER = 1.0  # weight of similarity to later sentences (PacSum's lambda2)
+POSITION_WEIGHT = 20.0  # news is inverted-pyramid: centrality reorders, rarely overrides
+TFIDF_WEIGHT = 0.0
+REDUNDANCY = 0.9  # cosine above which two sentences say the same thing
+MIN_WORDS = 8  # shorter 'sentences' are quote fragments, labels, credits
+
+# Page furniture that sentence splitters hand us as sentences.
+_JUNK = re.compile(
+    r"""
+    \bclick\s+here\b | \bread\s+more\s*: | \bsign\s+up\b
+    | \b(follow|like)\s+us\s+on\b | \bshare\s+this\b | \bcomments?\s*\(\d | ^\s*advertisement\b
+    | ^\s*(updated|published|last\s+updated)\s*: | \|\s*(updated|published)\b
+    | ^\s*by\s+[A-Z][\w.'-]+(\s+[A-Z][\w.'-]+){0,3}\s*(\.|,|\||$)
+    | ^\s*(photo|picture|image|video|credit|source|pictured|watch)\s*:
+    | ^\s*(copyright|\(c\)|©)
+    """,
+    re.I | re.X,
+)
+_WORD = re.compile(r"[A-Za-z0-9]")
+# Pages glue these onto the next real sentence ("Scroll down for video A young woman who ...").
+_PREFIX = re.compile(r"^\s*(scroll\s+down\s+for\s+(the\s+)?videos?|watch\s+the\s+video)\b\W*", re.I)
+
+
+def clean_sentence(sentence: str) -> str:
+    """The sentence without page prompts glued to its start; what a key point should show."""
+    return _PREFIX.sub("", sentence).strip()
+
+
+def is_junk(sentence: str, min_words: int = MIN_WORDS) -> bool:
+    """Sentences that are not news prose: too short, questions, captions, bylines, site chrome."""
+    s = clean_sentence(sentence)
+    words = [w for w in s.split() if _WORD.search(w)]
+    if len(words) < min_words:
+        return True
+    if s.rstrip("\"'”’ )").endswith("?"):
+        return True
+    # Reader comments and splitter debris start in lower case; prose sentences do not.
+    first = next((c for c in s if c.isalpha()), "")
+    if first.islower() and not re.match(r"^[a-z]+[A-Z]", s):  # allow "iPhone", "eBay"
+        return True
+    # Shouted headlines and labels ("WHY PEOPLE ARE ANGRY ...") are not sentences of the story.
+    letters = [c for c in s if c.isalpha()]
+    if sum(c.isupper() for c in letters) > 0.6 * len(letters):
+        return True
+    return bool(_JUNK.search(s))
+
+
+def _similarity(
+    sentences: Sequence[str], embeddings: np.ndarray, tfidf_weight: float
+) -> np.ndarray:
+    emb = np.asarray(embeddings, dtype=np.float64)
+    sim = emb @ emb.T
+    if tfidf_weight > 0 and len(sentences) > 1:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        try:
+            tf = TfidfVectorizer(sublinear_tf=True, stop_words="english").fit_transform(sentences)
+            sim = (1 - tfidf_weight) * sim + tfidf_weight * (tf @ tf.T).toarray()
+        except ValueError:  # only stop words: keep the embedding similarity alone
+            pass
+    return sim
+
+
+def centrality(
+    sim: np.ndarray,
+    *,
+    beta: float = BETA,
+    lambda_earlier: float = LAMBDA_EARLIER,
+    lambda_later: float = LAMBDA_LATER,
+) -> np.ndarray:
+    """PacSum's directed centrality of each sentence, given a square similarity matrix."""
+    n = sim.shape[0]
+    if n < 2:
+        return np.zeros(n)
+    off = sim[~np.eye(n, dtype=bool)]
+    lo, hi = float(off.min()), float(off.max())
+    edges = np.clip(sim - (lo + beta * (hi - lo)), 0.0, None)
+    np.fill_diagonal(edges, 0.0)
+    later = np.triu(edges, 1).sum(axis=1)  # row i: edges to j > i
+    earlier = np.tril(edges, -1).sum(axis=1)  # row i: edges to j < i
+    return lambda_earlier * earlier + lambda_later * later
+
+
+def rank_sentences(
+    sentences: Sequence[str],
+    embeddings: np.ndarray,
+    *,
+    beta: float = BETA,
+    lambda_earlier: float = LAMBDA_EARLIER,
+    lambda_later: float = LAMBDA_LATER,
+    position_weight: float = POSITION_WEIGHT,
+    tfidf_weight: float = TFIDF_WEIGHT,
+    skip_junk: bool = True,
+) -> list[int]:
+    """Indices of `sentences`, best first. Junk sentences (see `is_junk`) are left out, unless
+    every sentence is junk, in which case all are ranked.
+
+    `embeddings` are the sentences' L2-normalised embeddings, one row per sentence.
+    """
+    n = len(sentences)
+    if n == 0:
+        return []
+    embeddings = np.asarray(embeddings)
+    if embeddings.shape[0] != n:
+        raise ValueError(f"{n} sentences but {embeddings.shape[0]} embeddings")
+    keep = [i for i, s in enumerate(sentences) if not (skip_junk and is_junk(s))] or list(range(n))
+    if len(keep) == 1:
+        return keep
+    sub = [sentences[i] for i in keep]
+    sim = _similarity(sub, embeddings[keep], tfidf_weight)
+    cent = centrality(sim, beta=beta, lambda_earlier=lambda_earlier, lambda_later=lambda_later)
+    # Scale-free centrality so one position weight suits short and long articles alike.
+    scale = float(np.abs(cent).max())
+    if scale > 0:
+        cent = cent / scale
+    # Position among the kept sentences: a byline or caption before the lead does not demote it.
+    prior = 1.0 / (1.0 + np.arange(len(keep)))
+    score = cent + position_weight * prior
+    order = sorted(range(len(keep)), key=lambda j: (-score[j], j))
+    return [keep[j] for j in order]
+
+
+def select_key_points(
+    sentences: Sequence[str],
+    embeddings: np.ndarray,
+    k: int,
+    *,
+    redundancy: float = REDUNDANCY,
+    order: str = "article",
+    **rank_options: float,
+) -> list[int]:
+    """Up to `k` sentence indices for the key points, skipping near-duplicates of better-ranked
+    picks (embedding cosine above `redundancy`).
+
+    The result is in article order by default (`order="article"`), which reads best as a list of
+    key points; `order="rank"` returns it best first, so its first element is the TL;DR.
+    """
+    if order not in ("article", "rank"):
+        raise ValueError("order must be 'article' or 'rank'")
+    if k <= 0:
+        return []
+    emb = np.asarray(embeddings, dtype=np.float64)
+    chosen: list[int] = []
+    for i in rank_sentences(sentences, emb, **rank_options):  # type: ignore[arg-type]
+        if any(float(emb[i] @ emb[j]) > redundancy for j in chosen):
+            continue
+        chosen.append(i)
+        if len(chosen) == k:
+            break
+    return sorted(chosen) if order == "article" else chosen
+
+
+def tldr(sentences: Sequence[str], embeddings: np.ndarray, **rank_options: float) -> int | None:
+    """Index of the single sentence that best says what the article is about."""
+    ranked = rank_sentences(sentences, embeddings, **rank_options)  # type: ignore[arg-type]
+    return ranked[0] if ranked else None
