@@ -90,7 +90,7 @@ def parse_slash(command: str, text: str) -> Command:
 def strip_mention(text: str, bot_id: str | None) -> str:
     """Remove the bot's own mention (<@U1> or <@!1>) wherever it is, and any leading mention."""
     if bot_id:
-        text = re.sub(rf"<@!?{re.escape(bot_id)}>", " ", text)
+        text = re.sub(rf"\s*<@!?{re.escape(bot_id)}>\s*", " ", text)
     return _LEADING_MENTIONS.sub("", text).strip()
 
 

@@ -82,9 +82,16 @@ def _chunks(lines: list[str], limit: int) -> list[list[str]]:
 # -- Slack -------------------------------------------------------------------------------------
 
 
-def _slack_link(url: str, label: str) -> str:
-    safe = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
-    return f"<{safe}|{slack_escape(label)}>"
+def _slack_context(reply: Reply, note: str = "") -> str:
+    """The footer: a link to the source labelled with the context line, clipped so the link
+    itself is never cut, then the note."""
+    room = SLACK_CONTEXT_MAX - len(note)
+    url = reply.url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E")
+    url = url.replace("|", "%7C")
+    if url and len(url) + 30 < room:
+        label = clip(slack_escape(reply.context or reply.url), room - len(url) - 3)
+        return f"<{url}|{label}>{note}"
+    return clip(slack_escape(reply.context), room) + note if reply.context else note.lstrip(" ·")
 
 
 def to_slack(reply: Reply) -> dict[str, Any]:
@@ -96,14 +103,11 @@ def to_slack(reply: Reply) -> dict[str, Any]:
     if reply.title:
         title = clip(neutralise(reply.title), SLACK_HEADER_MAX)
         blocks.append({"type": "header", "text": {"type": "plain_text", "text": title}})
-    context = []
-    if reply.url:
-        context.append(_slack_link(reply.url, reply.context or reply.url))
-    elif reply.context:
-        context.append(slack_escape(reply.context))
-    context = [clip(c, SLACK_CONTEXT_MAX) for c in context]
-    budget = SLACK_TOTAL_MAX - sum(len(b["text"]["text"]) for b in blocks) - sum(map(len, context))
-    max_sections = SLACK_MAX_BLOCKS - len(blocks) - (1 if context else 0)
+    note = " · trimmed to fit Slack"
+    has_context = bool(reply.url or reply.context)
+    context_max = len(_slack_context(reply, note)) if has_context else 0
+    budget = SLACK_TOTAL_MAX - sum(len(b["text"]["text"]) for b in blocks) - context_max
+    max_sections = SLACK_MAX_BLOCKS - len(blocks) - (1 if has_context else 0)
     trimmed = False
     for section in reply.sections:
         lines = [slack_escape(line) for line in section.lines]
@@ -124,10 +128,9 @@ def to_slack(reply: Reply) -> dict[str, Any]:
                 break
         if trimmed:
             break
-    if context:
-        if trimmed:
-            context[0] = clip(context[0] + " · trimmed to fit Slack", SLACK_CONTEXT_MAX)
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": context[0]}]})
+    if has_context:
+        footer = _slack_context(reply, note if trimmed else "")
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": footer}]})
     return {"text": text, "blocks": blocks}
 
 

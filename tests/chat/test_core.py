@@ -1,0 +1,135 @@
+"""The platform-neutral core: parsing, quick replies, error routing, memory, mention safety."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+
+from bot.core import Command, Core, Engine, parse, parse_slash, strip_mention, unwrap_links
+from bot.safety import WORD_JOINER, discord_escape, neutralise, slack_escape
+from bot.store import Conversation, MemoryStore
+from summarizers.errors import FetchError
+
+HERE = Conversation("slack", "T1", "C1", "U1")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("brief https://example.com/a", Command("brief", "https://example.com/a")),
+        ("Brief: https://example.com/a", Command("brief", "https://example.com/a")),
+        ("<@U0NEWSBRF> who denied the withdrawal?", Command("ask", "who denied the withdrawal?")),
+        ("who denied the withdrawal?", Command("ask", "who denied the withdrawal?")),
+        ("ask   who denied it?", Command("ask", "who denied it?")),
+        ("HELP", Command("help")),
+        ("help me with something", Command("help")),
+        ("", Command("help")),
+        ("<@U0NEWSBRF>", Command("help")),
+        ("brief\nFirst line.\nSecond line.", Command("brief", "First line.\nSecond line.")),
+        ("briefly, who is Esper?", Command("ask", "briefly, who is Esper?")),
+    ],
+)
+def test_parse(text: str, expected: Command) -> None:
+    assert parse(text) == expected
+
+
+def test_parse_slash_commands() -> None:
+    assert parse_slash("/brief", "  https://x.org/a  ") == Command("brief", "https://x.org/a")
+    assert parse_slash("/ask", "who?") == Command("ask", "who?")
+    assert parse_slash("/newsbrief", "help") == Command("help")
+    assert parse_slash("/newsbrief", "") == Command("help")
+    assert parse_slash("/newsbrief", "brief https://x.org") == Command("brief", "https://x.org")
+    assert parse_slash("/newsbrief", "who denied it?") == Command("ask", "who denied it?")
+
+
+def test_mentions_and_wrapped_links_are_unwrapped() -> None:
+    assert strip_mention("<@U0NEWSBRF> brief x", "U0NEWSBRF") == "brief x"
+    assert strip_mention("so <@!123> who?", "123") == "so who?"
+    assert strip_mention("<@U0OTHER> hi", None) == "hi"
+    assert unwrap_links("brief <https://a.org/x?y=1|a.org/x>") == "brief https://a.org/x?y=1"
+    assert unwrap_links("brief <https://a.org/x>") == "brief https://a.org/x"
+
+
+def test_slack_text_is_unescaped_after_links_are_unwrapped() -> None:
+    from bot.adapters.slack import _user_text
+
+    raw = "<@U0NEWSBRF> brief <https://a.org/?a=1&amp;b=2|a.org> Q&amp;A &lt;b&gt;"
+    assert _user_text(raw, "U0NEWSBRF") == "brief https://a.org/?a=1&b=2 Q&A <b>"
+
+
+@pytest.mark.parametrize(
+    "ping",
+    ["@everyone", "@here", "@channel", "@Everyone", "<!channel>", "<!here>", "<!everyone>",
+     "<@U0BOSS99>", "<@W0ADMIN1>", "<@123456789012345678>", "<@!123456789012345678>",
+     "<@&123456789012345678>", "<!subteam^S0TEAM|@team>"],
+)
+def test_no_mention_syntax_survives(ping: str) -> None:
+    text = f"Breaking {ping} read this"
+    for safe in (neutralise(text), discord_escape(text)):
+        assert ping not in safe and WORD_JOINER in safe
+        assert safe.replace(WORD_JOINER, "").replace("\\", "") == text  # reads the same
+    slack = slack_escape(text)
+    assert "<" not in slack and ping not in slack
+
+
+def test_quick_replies_need_no_engine() -> None:
+    core = Core(engine=None, store=MemoryStore(), max_queue=1)
+    assert core.quick_reply(Command("help")).ephemeral
+    assert "link" in core.quick_reply(Command("brief")).text
+    assert core.quick_reply(Command("brief", "https://x.org")) is None
+    core._pending = 1
+    assert "busy" in core.quick_reply(Command("brief", "https://x.org")).text
+
+
+class _FailingEngine(Engine):
+    """Stands in for the pipeline only to check how the core routes failures."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__()
+        self.error = error
+
+    async def load(self, source: str) -> Any:
+        raise self.error
+
+
+async def test_user_errors_are_shown_as_they_are_and_others_are_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    polite = FetchError("That page could not be fetched (HTTP 404). Check the link.")
+    core = Core(engine=_FailingEngine(polite))
+    reply = await core.run(Command("brief", "https://x.org/gone"), HERE)
+    assert reply.ephemeral and reply.text == str(polite)
+
+    core = Core(engine=_FailingEngine(RuntimeError("CUDA exploded at 0x7f")))
+    with caplog.at_level(logging.ERROR, logger="newsbrief.bot"):
+        reply = await core.run(Command("brief", "https://x.org/a"), HERE)
+    assert reply.ephemeral and "0x7f" not in reply.text and "Sorry" in reply.text
+    assert "CUDA exploded" in caplog.text  # the details are in the log
+    assert core._pending == 0
+    core.close()
+
+
+async def test_ask_with_nothing_briefed_says_what_to_do() -> None:
+    reply = await Core(engine=None).run(Command("ask", "who?"), HERE)
+    assert reply.ephemeral and "Brief one first" in reply.text
+
+
+class _Analysis:
+    def __init__(self, article_id: str) -> None:
+        self.article = type("A", (), {"id": article_id})()
+
+
+def test_store_prefers_the_channel_then_the_workspace_and_is_bounded() -> None:
+    store = MemoryStore(max_per_scope=2)
+    a, b, c = _Analysis("a"), _Analysis("b"), _Analysis("c")
+    store.remember(HERE, a)
+    store.remember(Conversation("slack", "T1", "C2"), b)
+    assert store.recall(HERE) == [a]
+    assert store.recall(Conversation("slack", "T1", "C3")) == [b, a]  # workspace, newest first
+    assert store.recall(Conversation("slack", "T2", "C1")) == []
+    assert store.recall(Conversation("discord", "T1", "C1")) == []
+    store.remember(HERE, c)
+    store.remember(HERE, a)  # briefed again: moves to the front, no duplicate
+    assert store.recall(HERE) == [a, c]

@@ -1,0 +1,168 @@
+"""Rendering limits: whatever the briefing, every platform gets a message it accepts."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.core import Reply, Section, answer_reply, briefing_reply
+from bot.render import (
+    DISCORD_CONTENT_MAX,
+    DISCORD_DESCRIPTION_MAX,
+    DISCORD_EMBED_TOTAL_MAX,
+    DISCORD_FOOTER_MAX,
+    DISCORD_TITLE_MAX,
+    SLACK_CONTEXT_MAX,
+    SLACK_FALLBACK_MAX,
+    SLACK_HEADER_MAX,
+    SLACK_MAX_BLOCKS,
+    SLACK_SECTION_MAX,
+    SLACK_TOTAL_MAX,
+    clip,
+    fit_lines,
+    to_discord,
+    to_plain,
+    to_slack,
+)
+from summarizers.briefing import Briefing, Contradiction, Person, Quote, Side, TimelineEntry
+
+SEED = Path(__file__).resolve().parents[2] / "seeds" / "iraq-withdrawal-letter.txt"
+PINGS = re.compile(r"<[!@#]|@(everyone|here|channel)\b", re.I)
+DISCORD_PINGS = re.compile(r"<@[!&]?\d+>|@(everyone|here)\b", re.I)
+
+
+def twenty_thousand_word_briefing() -> Briefing:
+    """The worst a 20,000-word article can give: every sentence a key point, huge quotes and
+    lists, one unbroken 12,000-character "word", pings sprinkled through."""
+    sentences = [s for s in re.split(r"(?<=[.”])\s+", SEED.read_text(encoding="utf-8")) if s]
+    words = 0
+    points = []
+    for i, s in enumerate(itertools.cycle(sentences)):
+        if words >= 20_000:
+            break
+        if i % 7 == 0:
+            s = f"{s} @everyone <!channel> <@U0BOSS99> &amp; <@&1190000000000000900>"
+        points.append(s)
+        words += len(s.split())
+    body = " ".join(points)
+    assert len(body.split()) >= 20_000
+    quote = Quote("Defense Secretary Mark Esper", body[:5000], body[:8000])
+    return Briefing(
+        title="@everyone " + "Leaked draft letter contradicts Pentagon " * 20,
+        tldr=body[:6000],
+        key_points=points + ["x" * 12_000],
+        contradiction=Contradiction(
+            claim=Side("The letter", body[:3000], [quote] * 5),
+            counter=Side("Defense Secretary Mark Esper", body[3000:7000], [quote] * 5),
+            why=body[:2000],
+        ),
+        people=[Person(f"Person {i} @here", "role " * 50) for i in range(400)],
+        timeline=[TimelineEntry(f"Day {i}", body[i * 100:i * 100 + 500]) for i in range(300)],
+        source="Post wires " * 300,
+        url="https://example.com/story?a=1&b=<2>|x",
+        byline="Staff " * 400,
+        date="2020-01-06",
+        word_count=len(body.split()),
+    )
+
+
+@pytest.fixture(scope="module")
+def huge() -> Reply:
+    return briefing_reply(twenty_thousand_word_briefing())
+
+
+def test_twenty_thousand_word_briefing_fits_slack(huge: Reply) -> None:
+    msg = to_slack(huge)
+    blocks = msg["blocks"]
+    assert len(blocks) <= SLACK_MAX_BLOCKS
+    assert len(msg["text"]) <= SLACK_FALLBACK_MAX
+    assert blocks[0]["type"] == "header" and len(blocks[0]["text"]["text"]) <= SLACK_HEADER_MAX
+    sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    assert sections and all(len(s) <= SLACK_SECTION_MAX for s in sections)
+    assert sections[0].startswith("*In short*")  # the most important part comes first
+    context = blocks[-1]["elements"][0]["text"]
+    assert blocks[-1]["type"] == "context" and len(context) <= SLACK_CONTEXT_MAX
+    assert context.startswith("<https://example.com/story?a=1&amp;b=%3C2%3E%7Cx|Post wires")
+    assert context.endswith("> · trimmed to fit Slack")  # the link is whole, then the note
+    title = blocks[0]["text"]["text"]
+    assert sum(map(len, sections)) + len(title) + len(context) <= SLACK_TOTAL_MAX
+    for text in [msg["text"], *sections]:
+        assert not PINGS.search(text)
+    assert not re.search(r"&(?!amp;|lt;|gt;)", "".join(sections))  # every & escaped, none cut
+
+
+def test_twenty_thousand_word_briefing_fits_discord(huge: Reply) -> None:
+    [message] = to_discord(huge)
+    embed = message["embed"]
+    assert len(embed["title"]) <= DISCORD_TITLE_MAX
+    assert len(embed["description"]) <= DISCORD_DESCRIPTION_MAX
+    assert len(embed["footer"]["text"]) <= DISCORD_FOOTER_MAX
+    total = len(embed["title"]) + len(embed["description"]) + len(embed["footer"]["text"])
+    assert total <= DISCORD_EMBED_TOTAL_MAX
+    assert embed["description"].startswith("**In short**")
+    assert embed["description"].endswith("*trimmed to fit Discord*")
+    for text in (embed["title"], embed["description"], embed["footer"]["text"]):
+        assert not DISCORD_PINGS.search(text)
+
+
+def test_twenty_thousand_word_briefing_as_plain_messages(huge: Reply) -> None:
+    parts = to_plain(huge, limit=DISCORD_CONTENT_MAX)
+    assert len(parts) > 10 and all(0 < len(p) <= DISCORD_CONTENT_MAX for p in parts)
+    whole = to_plain(huge)[0]
+    assert whole.startswith("@everyone Leaked draft letter")  # the console shows everything
+    assert len(whole) > 100_000
+
+
+def test_long_plain_text_reply_is_split_for_discord() -> None:
+    text = "\n".join(f"line {i} @here " + "word " * 30 for i in range(200))
+    messages = to_discord(Reply(text))
+    assert len(messages) > 1
+    assert all(len(m["content"]) <= DISCORD_CONTENT_MAX for m in messages)
+    assert not any(DISCORD_PINGS.search(m["content"]) for m in messages)
+
+
+def test_short_reply_is_plain_text_everywhere() -> None:
+    reply = Reply("No articles have been briefed here yet.", ephemeral=True)
+    assert to_slack(reply) == {"text": "No articles have been briefed here yet."}
+    assert to_discord(reply) == [{"content": "No articles have been briefed here yet."}]
+
+
+def test_answer_reply_carries_quote_others_and_confidence() -> None:
+    from types import SimpleNamespace
+
+    answer = SimpleNamespace(
+        answer="Defense Secretary Mark Esper", quote="There’s been no decision whatsoever",
+        speaker="Defense Secretary Mark Esper", source="seed", confidence=0.94,
+        abstained=False, others=["Gen. Mark Milley"],
+    )
+    reply = answer_reply(answer)
+    assert reply.text == "Defense Secretary Mark Esper"
+    lines = reply.sections[0].lines
+    assert lines[1] == "“There’s been no decision whatsoever” (Defense Secretary Mark Esper)"
+    assert lines[2] == "Also: Gen. Mark Milley"
+    assert reply.context == "seed · confidence 94%"
+    abstained = answer_reply(SimpleNamespace(answer="", abstained=True))
+    assert "could not find" in abstained.text and not abstained.sections
+
+
+def test_clip_and_fit_lines() -> None:
+    assert clip("short", 10) == "short"
+    assert clip("alpha beta gamma delta epsilon", 20) == "alpha beta gamma…"
+    assert len(clip("x" * 50, 10)) == 10
+    assert clip("fish &amp; chips", 10) == "fish…"  # never ends inside an entity
+    kept, trimmed = fit_lines(["a" * 10, "b" * 10, "c" * 100], 70)
+    assert kept[:2] == ["a" * 10, "b" * 10] and kept[2].endswith("…") and trimmed
+    assert sum(map(len, kept)) + 2 <= 70
+    assert fit_lines(["a", "b"], 10) == (["a", "b"], False)
+
+
+def test_sections_split_only_between_lines() -> None:
+    lines = [f"• point {i} " + "word " * 100 for i in range(20)]
+    msg = to_slack(Reply("t", title="T", sections=[Section("Key points", lines)]))
+    sections = [b["text"]["text"] for b in msg["blocks"] if b["type"] == "section"]
+    assert len(sections) > 1
+    assert all(s.split("\n")[-1].startswith("• point") for s in sections)
+    assert sum(s.count("• point") for s in sections) == 20
