@@ -66,9 +66,17 @@ def _quote(statement: Statement, analysis: Analysis) -> Quote:
 
 
 def _vectors(analysis: Analysis, statements: list[Statement]) -> np.ndarray:
-    """Each statement's meaning: its words together with its sentence."""
-    texts = [f"{s.content} {analysis.sentences[s.sentence_id].text}" for s in statements]
-    return get_nlp().embed(texts)
+    """Each statement's meaning from the sentence vectors the analysis already has: its own
+    sentence and every sentence its quote runs through (nothing is embedded twice)."""
+    rows = []
+    for st in statements:
+        ids = {st.sentence_id} | {
+            s.id for s in analysis.sentences
+            if st.quote and s.text.strip("“”\" ,.") and s.text.strip("“”\" ,.") in st.quote
+        }
+        v = analysis.embeddings[sorted(ids)].mean(axis=0)
+        rows.append(v / (np.linalg.norm(v) or 1.0))
+    return np.array(rows, dtype=np.float32)
 
 
 def find_contradiction(analysis: Analysis) -> Contradiction | None:

@@ -1,0 +1,88 @@
+"""Briefing speed and memory: cold start, warm briefings of 1k/5k-word articles, peak RSS.
+
+Run: python bench/brief_speed.py [--runs 7]
+
+The baseline in the same run is the floor every briefing pays: split + spaCy parse + Lead-3
+(no embeddings, no attribution, no contradiction), so the table shows what the rest costs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "seeds" / "iraq-withdrawal-letter.txt"
+
+
+def article_of(words: int) -> str:
+    """A long article made of the seed's paragraphs, reordered so no two copies read the same."""
+    paras = [p for p in SEED.read_text().split("\n\n") if len(p.split()) > 12]
+    out: list[str] = []
+    k = 0
+    while sum(len(p.split()) for p in out) < words:
+        out.append(paras[(k * 7) % len(paras)])
+        k += 1
+    return "Headline of a long story\n\n" + "\n\n".join(out)
+
+
+def timed(fn, runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "bot", "brief", str(SEED)], check=True,
+                   capture_output=True)
+    cold = time.perf_counter() - t
+
+    from summarizers.analysis import analyze
+    from summarizers.article import article_from_text
+    from summarizers.briefing import build_briefing
+    from summarizers.nlp import get_nlp
+
+    nlp = get_nlp()
+
+    def ours(text: str):
+        return lambda: build_briefing(analyze(article_from_text(text)))
+
+    def baseline(text: str):
+        def run() -> list[str]:
+            sentences = nlp.split_sentences(article_from_text(text).body)
+            nlp.parse(sentences)
+            return sentences[:3]
+        return run
+
+    ours(SEED.read_text())()  # warm every model once
+    rows = []
+    for label, text in (("seed (%d words)" % len(SEED.read_text().split()), SEED.read_text()),
+                        ("1,000 words", article_of(1000)), ("5,000 words", article_of(5000))):
+        a = timed(ours(text), args.runs)
+        b = timed(baseline(text), args.runs)
+        rows.append((label, statistics.median(a), max(a), statistics.median(b)))
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    print(f"cold start (process start to first briefing of the seed): {cold:.1f} s")
+    print(f"peak RSS of the warm-briefing process: {peak_mb:.0f} MB\n")
+    print("| article | newsbrief median ms | newsbrief max ms | baseline (parse + Lead-3) median ms |")
+    print("|---|---:|---:|---:|")
+    for label, med, worst, base in rows:
+        print(f"| {label} | {med:.0f} | {worst:.0f} | {base:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
