@@ -269,10 +269,12 @@ def briefing_reply(b: Any) -> Reply:
         sections.append(Section("Key points", [f"• {p}" for p in b.key_points]))
     c = b.contradiction
     if c is not None:
-        lines = [f"{c.claim.who}: {c.claim.what}"]
-        lines += [f"    {_quote_line(q)}" for q in c.claim.quotes[:2]]
-        lines.append(f"{c.counter.who}: {c.counter.what}")
-        lines += [f"    {_quote_line(q)}" for q in c.counter.quotes[:2]]
+        lines = []
+        for side in (c.claim, c.counter):
+            lines.append(f"{side.who}: {side.what}")
+            # One supporting quote, unless the side's summary already quotes it.
+            extra = [q for q in side.quotes if q.text.strip("“”\"' …") not in side.what]
+            lines += [f"    {_quote_line(q)}" for q in extra[:1]]
         if c.why:
             lines.append(f"Why it matters: {c.why}")
         sections.append(Section("The contradiction", lines))

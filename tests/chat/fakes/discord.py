@@ -173,7 +173,9 @@ class FakeDiscord:
             if frame["op"] == 1:  # heartbeat
                 await self._send(11, None)
             elif frame["op"] == 2:  # identify
-                self.identified = frame["d"]
+                async with self._changed:
+                    self.identified = frame["d"]
+                    self._changed.notify_all()
                 await self._send(0, {
                     "v": 10, "user": BOT_USER, "guilds": [{"id": GUILD_ID, "unavailable": True}],
                     "session_id": "fake-session", "resume_gateway_url": self.gateway_url,
@@ -188,6 +190,15 @@ class FakeDiscord:
         await self._send(0, data, event)
 
     # -- waiting -------------------------------------------------------------------------------
+
+    async def wait_identified(self, timeout: float = 60) -> dict[str, Any]:
+        async def _wait() -> None:
+            async with self._changed:
+                await self._changed.wait_for(lambda: self.identified is not None)
+
+        await asyncio.wait_for(_wait(), timeout)
+        assert self.identified is not None
+        return self.identified
 
     async def wait_request(self, method: str, prefix: str, timeout: float = 60,
                            after: int = 0) -> Request:
