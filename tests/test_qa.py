@@ -1,0 +1,150 @@
+"""Attribution-aware question answering, through the public API, on the seed article."""
+
+from __future__ import annotations
+
+import pytest
+
+from summarizers.qa import Answer, QAIndex, answer_question
+
+OTHER_ARTICLE = """Rovers beat City in the cup final
+
+Rovers won the county cup on Saturday, beating City 3-1 in front of 12,000 fans at Riverside Park.
+Striker Ana Lopez scored twice in the second half, and coach Daniel Reyes called the result "the best
+day in the club's history."
+City manager Tom Hale said his side had been "second best all afternoon."
+"""
+
+
+@pytest.fixture(scope="module")
+def index(seed_analysis) -> QAIndex:
+    idx = QAIndex()
+    idx.add(seed_analysis)
+    return idx
+
+
+@pytest.fixture(scope="module")
+def other_analysis():
+    from summarizers.analysis import analyze
+    from summarizers.article import article_from_text
+
+    return analyze(article_from_text(OTHER_ARTICLE, source="sports-desk"))
+
+
+def test_who_denied_names_esper_with_his_quote_and_milley_as_another(index: QAIndex) -> None:
+    ans = index.answer("Who denied the withdrawal?")
+    assert not ans.abstained
+    assert "Mark Esper" in ans.answer and "Defense Secretary" in ans.answer
+    assert "no decision whatsoever to leave Iraq" in ans.quote
+    assert ans.speaker.endswith("Mark Esper")
+    assert any("Milley" in o and "draft" in o and "mistake" in o for o in ans.others)
+    assert not any("Esper" in o for o in ans.others)
+
+
+def test_who_wrote_the_letter_says_it_was_unsigned(index: QAIndex) -> None:
+    ans = index.answer("Who wrote the letter?")
+    assert not ans.abstained
+    assert "William H. Seely III" in ans.answer
+    assert "unsigned" in ans.answer
+    assert "typed name" in ans.answer or "typed name" in ans.sentence
+
+
+def test_what_did_trump_threaten_is_sanctions_on_iraq(index: QAIndex) -> None:
+    ans = index.answer("What did Trump threaten?")
+    assert not ans.abstained
+    assert "sanctions" in ans.answer.lower()
+    assert "Iraq" in ans.answer or "the country" in ans.answer
+    assert "Trump" in ans.speaker
+    assert ans.span in ans.sentence or ans.span in ans.quote
+
+
+def test_how_many_fighters_were_killed(index: QAIndex) -> None:
+    ans = index.answer("How many fighters were killed in the US airstrikes?")
+    assert not ans.abstained
+    assert ans.answer.strip() in ("25", "25 fighters")
+    assert "killed 25 fighters" in ans.sentence
+
+
+def test_how_many_troops_is_not_stated(index: QAIndex) -> None:
+    ans = index.answer("How many US troops are in Iraq?")
+    assert ans.abstained
+    assert "25" not in ans.answer
+    assert "don't say" in ans.answer or "not" in ans.answer.lower()
+
+
+def test_unrelated_question_abstains(index: QAIndex) -> None:
+    ans = index.answer("Who won the World Cup final in Qatar?")
+    assert ans.abstained, ans
+
+
+def test_answer_question_over_one_article(seed_analysis) -> None:
+    ans = answer_question("Where was Soleimani killed?", [seed_analysis])
+    assert isinstance(ans, Answer)
+    assert not ans.abstained
+    assert "Baghdad" in ans.answer
+    assert "Soleimani" in ans.sentence
+
+
+def test_answers_come_with_their_source_across_articles(seed_analysis, other_analysis) -> None:
+    analyses = [other_analysis, seed_analysis]
+    sport = answer_question("Who scored twice in the second half?", analyses)
+    assert not sport.abstained
+    assert "Ana Lopez" in sport.answer
+    assert sport.source == "sports-desk"
+    assert sport.article_id == other_analysis.article.id
+    war = answer_question("How many fighters were killed in the US airstrikes?", analyses)
+    assert war.answer.startswith("25")
+    assert war.article_id == seed_analysis.article.id
+    assert war.source == (seed_analysis.article.source or seed_analysis.article.url
+                          or seed_analysis.article.title or seed_analysis.article.id)
+
+
+def test_answer_to_dict_has_the_documented_fields(index: QAIndex) -> None:
+    d = index.answer("What did Trump threaten?").to_dict()
+    for key in ("answer", "quote", "speaker", "source", "confidence", "abstained", "others",
+                "sentence"):
+        assert key in d
+    assert 0.0 <= d["confidence"] <= 1.0
+
+
+def test_answering_parses_only_the_question(seed_analysis, monkeypatch) -> None:
+    from summarizers.nlp import get_nlp
+
+    nlp = get_nlp()
+    idx = QAIndex(nlp)
+    idx.add(seed_analysis)
+    parsed: list[list[str]] = []
+    original = nlp.parse
+
+    def counting(texts):
+        parsed.append(list(texts))
+        return original(texts)
+
+    monkeypatch.setattr(nlp, "parse", counting)
+    idx.answer("Who denied the withdrawal?")
+    assert parsed == [["Who denied the withdrawal?"]]
+
+
+def test_score_uses_squad_normalisation_and_counts_abstentions() -> None:
+    from summarizers.evaluation.answer import f1_score, score
+
+    gold = [
+        {"id": "1", "answers": ["the Denver Broncos", "Broncos"]},
+        {"id": "2", "answers": ["25 fighters"]},
+        {"id": "3", "answers": ["Mark Esper"]},
+        {"id": "4", "answers": []},
+        {"id": "5", "answers": []},
+    ]
+    pred = [
+        {"id": "1", "answer": "Denver Broncos."},  # EM after dropping "the" and punctuation
+        {"id": "2", "answer": "25"},  # F1 2/3: precision 1, recall 1/2
+        {"id": "3", "answer": ""},  # wrongly abstained
+        {"id": "4", "answer": ""},  # rightly abstained
+        {"id": "5", "answer": "Iraq"},
+    ]
+    s = score(gold, pred)
+    assert s["answerable"] == 3 and s["unanswerable"] == 2
+    assert s["exact_match"] == pytest.approx(100 / 3, abs=0.01)
+    assert s["f1"] == pytest.approx(100 * (1 + 2 / 3) / 3, abs=0.01)
+    assert s["abstention_accuracy"] == 50.0
+    assert s["abstained_on_answerable"] == pytest.approx(100 / 3, abs=0.01)
+    assert f1_score("The cat sat", "a cat") == pytest.approx(2 * 0.5 * 1 / 1.5)
