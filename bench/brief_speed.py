@@ -69,7 +69,7 @@ def main() -> None:
 
     ours(SEED.read_text())()  # warm every model once
     rows = []
-    for label, text in (("seed (%d words)" % len(SEED.read_text().split()), SEED.read_text()),
+    for label, text in ((f"seed ({len(SEED.read_text().split())} words)", SEED.read_text()),
                         ("1,000 words", article_of(1000)), ("5,000 words", article_of(5000))):
         a = timed(ours(text), args.runs)
         b = timed(baseline(text), args.runs)
@@ -78,7 +78,8 @@ def main() -> None:
 
     print(f"cold start (process start to first briefing of the seed): {cold:.1f} s")
     print(f"peak RSS of the warm-briefing process: {peak_mb:.0f} MB\n")
-    print("| article | newsbrief median ms | newsbrief max ms | baseline (parse + Lead-3) median ms |")
+    print("| article | newsbrief median ms | newsbrief max ms "
+          "| baseline (parse + Lead-3) median ms |")
     print("|---|---:|---:|---:|")
     for label, med, worst, base in rows:
         print(f"| {label} | {med:.0f} | {worst:.0f} | {base:.0f} |")

@@ -1,6 +1,7 @@
 """All quality tables for the README, with the baselines measured side by side in the same run.
 
-Run: python bench/quality.py [--eval-dir ../shared/eval-dev] [--only summarize,stance,answer,extraction]
+Run: python bench/quality.py [--eval-dir ../shared/eval-dev]
+                             [--only summarize,extraction,stance,answer]
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""One pass over an article: sentences, canonical entities with roles, attributed statements, vectors.
+"""One pass over an article: sentences, canonical entities, attributed statements, vectors.
 
 Everything downstream (key points, the key contradiction, answers) reads this; nothing re-parses.
 """
@@ -444,8 +444,9 @@ class _Attributor:
                 if sid in candidates:
                     base = self.sentences[sid].start
                     inner = body.index(text, q0) - base if text in body[q0:q1] else q0 - base
+                    n = len(text)
                     verb, _ = min(candidates[sid],
-                                  key=lambda vs, i=inner, n=len(text): _distance(vs[0], i, i + n))
+                                  key=lambda vs, i=inner, n=n: _distance(vs[0], i, i + n))
                     assigned.setdefault((sid, verb.i), []).append(text)
                     break
 

@@ -85,7 +85,7 @@ def _is_furniture(line: str) -> bool:
 
 
 def article_from_text(text: str, source: str = "", title: str = "") -> Article:
-    """Plain text: leading short lines are the headline (the longest one wins), the rest the body."""
+    """Plain text: leading short lines are the headline (the longest wins), the rest the body."""
     text = _check_text(text, "text")
     if _HTML_SNIFF.match(text):
         return article_from_html(text, source=source)

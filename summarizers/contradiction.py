@@ -24,7 +24,8 @@ MAX_COUNTER_SPEAKERS = 3
 
 
 def _head_noun(statement: Statement) -> str:
-    return statement.speaker_key.split(":", 1)[1] if statement.speaker_key.startswith("noun:") else ""
+    kind, _, value = statement.speaker_key.partition(":")
+    return value if kind == "noun" else ""
 
 
 def _refers_to(denial: Statement, claim: Statement, analysis: Analysis) -> bool:

@@ -62,7 +62,8 @@ class NLP:
         self.config = config or ModelConfig()
         if self.config.splitter not in SPLITTERS:
             raise ValueError(
-                f"models.splitter must be one of {', '.join(SPLITTERS)}, not {self.config.splitter!r}"
+                f"models.splitter must be one of {', '.join(SPLITTERS)}, "
+                f"not {self.config.splitter!r}"
             )
         self._lock = threading.Lock()
 
@@ -145,7 +146,7 @@ _shared_lock = threading.Lock()
 
 
 def get_nlp(config: ModelConfig | None = None) -> NLP:
-    """The process-wide model stack; the first call's config wins unless a different one is given."""
+    """The process-wide model stack; a call with a different config replaces it."""
     global _shared
     with _shared_lock:
         if _shared is None or (config is not None and config != _shared.config):

@@ -22,7 +22,8 @@ def render_briefing(briefing: Briefing, fmt: str = "text") -> str:
     h = (lambda s: f"## {s}") if md else (lambda s: f"{s.upper()}")
     b = _bullet(md)
     lines = [f"# {briefing.title}" if md else briefing.title]
-    meta = " · ".join(x for x in (briefing.source, briefing.byline, briefing.date, briefing.url) if x)
+    parts = (briefing.source, briefing.byline, briefing.date, briefing.url)
+    meta = " · ".join(x for x in parts if x)
     if meta:
         lines.append(meta)
     lines += ["", h("TL;DR"), briefing.tldr, "", h("Key contradiction")]

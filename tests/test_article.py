@@ -1,4 +1,4 @@
-"""Articles in: plain text, HTML, files and stdin; bad input gets a clear error, never a traceback."""
+"""Articles in: text, HTML, files and stdin; bad input gets a clear error, never a traceback."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def test_html_page_main_text_title_and_byline():
         "<html><head><title>Council passes budget | City News</title>"
         '<meta name="author" content="Jane Doe"></head><body>'
         "<nav>Home News Sport Weather</nav><article><h1>Council passes budget</h1>"
-        + "".join(f"<p>{STORY} Paragraph {i} adds more detail about the plan.</p>" for i in range(4))
+        + "".join(f"<p>{STORY} Paragraph {i} adds detail about the plan.</p>" for i in range(4))
         + "</article><footer>Copyright City News</footer></body></html>"
     )
     article = article_from_html(html)
