@@ -1,0 +1,140 @@
+"""Key-point selection on hand-written news texts, with the real sentence embeddings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from summarizers.keypoints import (
+    clean_sentence,
+    is_junk,
+    rank_sentences,
+    select_key_points,
+    tldr,
+)
+
+LEAD = (
+    "Flood water forced the evacuation of 3,000 residents from the town of Millbrook on Tuesday "
+    "after the River Avon burst its banks."
+)
+DUPLICATE = (
+    "The River Avon burst its banks on Tuesday, forcing 3,000 Millbrook residents to evacuate "
+    "their homes."
+)
+STORY = [
+    "By Jane Smith",
+    "Scroll down for video",
+    LEAD,
+    "Officials said the river rose two metres overnight following three days of heavy rain.",
+    "Is this the worst flood in living memory?",
+    "Emergency shelters were opened in two schools and the town hall, the county council said.",
+    "Photo: Residents wade through the flooded high street",
+    DUPLICATE,
+    "Forecasters expect more rain later in the week, and ten flood warnings remain in force.",
+    "Local businesses said the damage could cost millions of pounds to repair.",
+    "The council's leader, Tom Price, praised the emergency services for their quick response.",
+]
+JUNK = {0, 1, 4, 6}
+
+
+@pytest.fixture(scope="module")
+def story_embeddings() -> np.ndarray:
+    from summarizers.nlp import get_nlp
+
+    return get_nlp().embed(STORY)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "By Jane Smith",
+        "Scroll down for video",
+        "Is this the worst flood in living memory?",
+        "Photo: Residents wade through the flooded high street",
+        "WHY PEOPLE ARE ANGRY ABOUT THE NEW FLOOD DEFENCES ! ! !",
+        "well you were saying that last week and nobody believed you at all",
+        "Click here to read more about the floods in the region today.",
+        "Running time: 154 mins.",
+    ],
+)
+def test_junk_is_recognised(sentence: str) -> None:
+    assert is_junk(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        LEAD,
+        "iPhone sales fell by a fifth in the three months to June, Apple said on Thursday.",
+        '"We have never seen anything like it," said Mayor Lena Ortiz on Tuesday evening.',
+    ],
+)
+def test_prose_is_not_junk(sentence: str) -> None:
+    assert not is_junk(sentence)
+
+
+def test_prompt_glued_to_a_sentence_is_cleaned_not_dropped() -> None:
+    glued = "Scroll down for video " + LEAD
+    assert not is_junk(glued)
+    assert clean_sentence(glued) == LEAD
+
+
+def test_ranking_skips_junk_and_puts_the_lead_event_first(story_embeddings: np.ndarray) -> None:
+    ranked = rank_sentences(STORY, story_embeddings)
+    assert not JUNK & set(ranked)
+    assert sorted(ranked) == sorted(set(range(len(STORY))) - JUNK)
+    assert ranked[0] == STORY.index(LEAD)  # the byline and video prompt do not demote it
+    assert tldr(STORY, story_embeddings) == STORY.index(LEAD)
+
+
+def test_centrality_alone_still_ranks_the_lead_event_high(story_embeddings: np.ndarray) -> None:
+    # Without the position prior, PacSum's directed centrality should still find the lead.
+    ranked = rank_sentences(STORY, story_embeddings, position_weight=0.0)
+    assert STORY.index(LEAD) in ranked[:2]
+
+
+def test_near_duplicate_is_not_a_second_key_point(story_embeddings: np.ndarray) -> None:
+    lead, dup = STORY.index(LEAD), STORY.index(DUPLICATE)
+    assert float(story_embeddings[lead] @ story_embeddings[dup]) > 0.75  # they do say the same
+    picks = select_key_points(STORY, story_embeddings, 5, redundancy=0.75)
+    assert lead in picks
+    assert dup not in picks
+    # With redundancy removal off, the duplicate is a candidate like any other.
+    every = select_key_points(STORY, story_embeddings, 7, redundancy=1.01)
+    assert dup in every
+
+
+@pytest.mark.parametrize("k", [1, 3, 5])
+def test_k_is_respected_and_order_documented(story_embeddings: np.ndarray, k: int) -> None:
+    article_order = select_key_points(STORY, story_embeddings, k)
+    rank_order = select_key_points(STORY, story_embeddings, k, order="rank")
+    assert len(article_order) == k
+    assert article_order == sorted(article_order)
+    assert sorted(rank_order) == article_order
+    assert rank_order[0] == rank_sentences(STORY, story_embeddings)[0]
+
+
+def test_k_larger_than_available_returns_what_there_is(story_embeddings: np.ndarray) -> None:
+    picks = select_key_points(STORY, story_embeddings, 50, redundancy=1.01)
+    assert sorted(picks) == sorted(set(range(len(STORY))) - JUNK)
+    assert select_key_points(STORY, story_embeddings, 0) == []
+
+
+def test_redundancy_on_synthetic_vectors() -> None:
+    # Rows 0 and 2 are the same direction; 1 and 3 are distinct.
+    sentences = [f"Sentence {w} of this invented article says something new." for w in "abcd"]
+    emb = np.array([[1.0, 0, 0], [0, 1.0, 0], [1.0, 0, 0], [0, 0, 1.0]])
+    picks = select_key_points(sentences, emb, 3, position_weight=100.0)
+    assert picks == [0, 1, 3]
+
+
+def test_all_junk_input_is_still_ranked() -> None:
+    sentences = ["Too short.", "Also short?"]
+    emb = np.eye(2)
+    assert sorted(rank_sentences(sentences, emb)) == [0, 1]
+    assert rank_sentences([], np.zeros((0, 3))) == []
+
+
+def test_mismatched_embeddings_raise() -> None:
+    with pytest.raises(ValueError):
+        rank_sentences(["One sentence that is long enough to count here."], np.zeros((2, 3)))
