@@ -122,7 +122,8 @@ class Engine:
             path = Path(source).expanduser()
             if path.is_file():
                 return await asyncio.to_thread(load_source, str(path))
-        return article_from_text(source, source="pasted text")
+        # Off the loop: pasted HTML goes through trafilatura, which takes a while on big pages.
+        return await asyncio.to_thread(article_from_text, source, "pasted text")
 
     async def analyze(self, article: Any) -> Any:
         from summarizers.analysis import analyze

@@ -18,6 +18,7 @@ class Conversation:
     team: str
     channel: str
     user: str = ""
+    private: bool = False  # a direct message: what is briefed here is not shared workspace-wide
 
     def __str__(self) -> str:
         return f"{self.platform}:{self.team}/{self.channel}"
@@ -48,7 +49,8 @@ class MemoryStore:
     def remember(self, where: Conversation, analysis: Any) -> None:
         article_id = analysis.article.id
         self._add((where.platform, where.team, where.channel), article_id, analysis)
-        self._add((where.platform, where.team), article_id, analysis)
+        if not where.private:
+            self._add((where.platform, where.team), article_id, analysis)
 
     def recall(self, where: Conversation) -> list[Any]:
         for key in ((where.platform, where.team, where.channel), (where.platform, where.team)):

@@ -39,7 +39,9 @@ def _messages(reply: Reply) -> list[dict[str, Any]]:
 
 
 def _where(guild_id: int | None, channel_id: int | None, user_id: int | None) -> Conversation:
-    return Conversation("discord", str(guild_id or "dm"), str(channel_id or ""), str(user_id or ""))
+    if guild_id is None:  # a direct message: its articles stay in it
+        return Conversation("discord", f"dm:{channel_id}", str(channel_id), str(user_id), True)
+    return Conversation("discord", str(guild_id), str(channel_id), str(user_id or ""))
 
 
 class _Client(discord.Client):

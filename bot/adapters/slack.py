@@ -41,6 +41,11 @@ def _user_text(text: str, bot_user_id: str | None = None) -> str:
     return slack_unescape(unwrap_links(strip_mention(text or "", bot_user_id)))
 
 
+def _where(team: str, channel: str, user: str) -> Conversation:
+    # Slack's direct-message channel ids start with D; what is briefed there stays there.
+    return Conversation("slack", team, channel, user, private=channel.startswith("D"))
+
+
 class SlackAdapter:
     def __init__(self, core: Core, cfg: SlackConfig) -> None:
         self.core = core
@@ -74,10 +79,8 @@ class SlackAdapter:
             await ack(response_type="ephemeral", **to_slack(quick))
             return
         await ack(text=self.core.working_text(cmd))  # shown only to the user who typed it
-        where = Conversation(
-            "slack", command.get("team_id", ""), command.get("channel_id", ""),
-            command.get("user_id", ""),
-        )
+        where = _where(command.get("team_id", ""), command.get("channel_id", ""),
+                       command.get("user_id", ""))
         self.background.spawn(self._finish_command(cmd, where, respond))
 
     async def _finish_command(self, cmd: Command, where: Conversation, respond: Any) -> None:
@@ -97,10 +100,8 @@ class SlackAdapter:
         while len(self._seen) > 1000:
             self._seen.popitem(last=False)
         cmd = parse(_user_text(event.get("text", ""), context.bot_user_id))
-        where = Conversation(
-            "slack", body.get("team_id") or event.get("team", ""), event.get("channel", ""),
-            event.get("user", ""),
-        )
+        where = _where(body.get("team_id") or event.get("team", ""), event.get("channel", ""),
+                       event.get("user", ""))
         self.background.spawn(self._finish_mention(cmd, where, event))
 
     async def _finish_mention(self, cmd: Command, where: Conversation, event: dict) -> None:

@@ -133,3 +133,12 @@ def test_store_prefers_the_channel_then_the_workspace_and_is_bounded() -> None:
     store.remember(HERE, c)
     store.remember(HERE, a)  # briefed again: moves to the front, no duplicate
     assert store.recall(HERE) == [a, c]
+
+
+def test_articles_briefed_in_a_direct_message_stay_there() -> None:
+    store = MemoryStore()
+    dm = Conversation("slack", "T1", "D0DIRECT1", "U1", private=True)
+    secret = _Analysis("secret")
+    store.remember(dm, secret)
+    assert store.recall(dm) == [secret]
+    assert store.recall(Conversation("slack", "T1", "C0PUBLIC1")) == []

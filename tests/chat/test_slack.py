@@ -87,6 +87,22 @@ async def test_app_mention_over_http_answers_in_its_thread_naming_esper(
     assert post.auth == "Bearer xoxb-test-bot-token"
 
 
+async def test_slash_ask_answers_from_the_channels_articles_with_the_quote(
+    slack_http: Any, fake_slack: Any, core: Any, seed_analysis: Any
+) -> None:
+    core.store.remember(Conversation("slack", TEAM_ID, "C0NEWS0001"), seed_analysis)
+    form = slash(fake_slack, "who denied the withdrawal?", command="/ask")
+    status, body = await asyncio.wait_for(
+        post_signed(slack_http, urlencode(form), "application/x-www-form-urlencoded"), WAIT
+    )
+    assert (status, body) == (200, "Looking through the articles…")
+    hook = await fake_slack.wait_call("/hooks/", WAIT)
+    assert hook.data["response_type"] == "in_channel"
+    assert "Esper" in hook.data["text"]
+    section = hook.data["blocks"][0]["text"]["text"]
+    assert "“There’s been no decision whatsoever to leave Iraq”" in section
+
+
 async def test_forged_or_stale_requests_get_401_and_do_nothing(
     slack_http: Any, fake_slack: Any
 ) -> None:

@@ -18,6 +18,8 @@ from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
 
+from fakes import payload
+
 BOT_USER_ID = "U0NEWSBRF"
 TEAM_ID = "T0TEAM001"
 
@@ -128,11 +130,7 @@ class FakeSlack:
     async def _link(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
-        await ws.send_json({
-            "type": "hello", "num_connections": 1,
-            "debug_info": {"host": "applink-fake", "approximate_connection_time": 18060},
-            "connection_info": {"app_id": "A0NEWSBRF"},
-        })
+        await ws.send_json(payload("slack_socket_hello.json"))
         async with self._changed:
             self._ws = ws
             self._changed.notify_all()
