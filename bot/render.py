@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core import Reply
+from bot.core import Reply, Section
 from bot.safety import discord_escape, neutralise, slack_escape
 
 ELLIPSIS = "…"
@@ -79,6 +79,11 @@ def _chunks(lines: list[str], limit: int) -> list[list[str]]:
     return [g for g in groups if g]
 
 
+def _sections(reply: Reply) -> list[Section]:
+    """The sections to show; a reply that has only text shows its text."""
+    return reply.sections or [Section("", reply.text.split("\n"))]
+
+
 # -- Slack -------------------------------------------------------------------------------------
 
 
@@ -109,7 +114,7 @@ def to_slack(reply: Reply) -> dict[str, Any]:
     budget = SLACK_TOTAL_MAX - sum(len(b["text"]["text"]) for b in blocks) - context_max
     max_sections = SLACK_MAX_BLOCKS - len(blocks) - (1 if has_context else 0)
     trimmed = False
-    for section in reply.sections:
+    for section in _sections(reply):
         lines = [slack_escape(line) for line in section.lines]
         if section.heading:
             lines.insert(0, f"*{slack_escape(section.heading)}*")
@@ -155,7 +160,7 @@ def to_discord(reply: Reply) -> list[dict[str, Any]]:
         embed["footer"] = {"text": clip(discord_escape(reply.context), DISCORD_FOOTER_MAX)}
     used = len(embed.get("title", "")) + len(embed.get("footer", {}).get("text", ""))
     lines: list[str] = []
-    for section in reply.sections:
+    for section in _sections(reply):
         if lines:
             lines.append("")
         if section.heading:

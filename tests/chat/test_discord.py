@@ -89,3 +89,18 @@ async def test_article_with_everyone_pings_nobody_on_discord(
     assert "everyone" in embed["title"]  # still readable, no longer a ping
     for text in shown:
         assert not PINGS.search(text), text
+
+
+async def test_help_is_the_interaction_response_itself_and_ephemeral(
+    discord_bot: Any, fake_discord: Any
+) -> None:
+    event = interaction("newsbrief", "text", "help")
+    await fake_discord.dispatch("INTERACTION_CREATE", event)
+    callback = await fake_discord.wait_request(
+        "POST", f"/interactions/{event['id']}/{event['token']}/callback", WAIT
+    )
+    assert callback.data["type"] == 4  # a message right away, no defer
+    message = callback.data["data"]
+    assert message["flags"] & 64
+    assert "/brief" in message["embeds"][0]["description"]
+    assert message["allowed_mentions"]["parse"] == []

@@ -130,6 +130,13 @@ def test_short_reply_is_plain_text_everywhere() -> None:
     assert to_discord(reply) == [{"content": "No articles have been briefed here yet."}]
 
 
+def test_titled_reply_without_sections_shows_its_text() -> None:
+    reply = Reply("Line one\nLine two", title="newsbrief")
+    blocks = to_slack(reply)["blocks"]
+    assert blocks[1]["text"] == {"type": "mrkdwn", "text": "Line one\nLine two"}
+    assert to_discord(reply)[0]["embed"]["description"] == "Line one\nLine two"
+
+
 def test_answer_reply_carries_quote_others_and_confidence() -> None:
     from types import SimpleNamespace
 

@@ -159,6 +159,8 @@ async def test_help_is_answered_in_the_ack_itself(slack_http: Any, fake_slack: A
     assert status == 200
     reply = json.loads(body)
     assert reply["response_type"] == "ephemeral" and "/brief" in reply["text"]
+    assert reply["blocks"][0]["text"]["text"] == "newsbrief"
+    assert "/brief" in reply["blocks"][1]["text"]["text"]  # blocks replace the text: repeat it
     # Nothing was posted: bolt only checked its token.
     assert [c.path for c in fake_slack.calls] in ([], ["/api/auth.test"])
 
