@@ -46,6 +46,21 @@ def run_console(config_path: str | None) -> int:
     return 0
 
 
+async def _start(adapter: Any) -> None:
+    """Start one adapter; on failure close what it opened and say which platform failed."""
+    name = type(adapter).__name__.removesuffix("Adapter")
+    try:
+        await asyncio.wait_for(adapter.start(), CONNECT_TIMEOUT)
+    except Exception as err:
+        await adapter.stop(0)
+        if isinstance(err, TimeoutError):
+            raise NewsbriefError(
+                f"{name}: could not connect within {CONNECT_TIMEOUT:.0f} s; check its "
+                "api_base_url (and gateway_url) settings and the network."
+            ) from None
+        raise NewsbriefError(f"{name}: could not start: {err}") from err
+
+
 async def serve(cfg: Config, stop: asyncio.Event) -> None:
     """Start every configured adapter, wait for `stop`, then shut them down in order."""
     core = build_core(cfg)
@@ -64,7 +79,7 @@ async def serve(cfg: Config, stop: asyncio.Event) -> None:
         started = []
         try:
             for adapter in adapters:
-                await asyncio.wait_for(adapter.start(), CONNECT_TIMEOUT)
+                await _start(adapter)
                 started.append(adapter)
             await stop.wait()
             log.info("shutting down")
@@ -93,11 +108,5 @@ def run(config_path: str | None) -> int:
             loop.add_signal_handler(sig, stop.set)
         await serve(cfg, stop)
 
-    try:
-        asyncio.run(main())
-    except TimeoutError:
-        raise NewsbriefError(
-            f"could not connect within {CONNECT_TIMEOUT:.0f} s; check the api_base_url and "
-            "gateway_url settings and the network."
-        ) from None
+    asyncio.run(main())
     return 0

@@ -74,3 +74,23 @@ async def test_run_with_a_bad_config_names_the_key(tmp_path: Path) -> None:
     _, stderr = await asyncio.wait_for(proc.communicate(), WAIT)
     assert proc.returncode == 2
     assert "slack.bot_token" in stderr.decode() and "SLACK_BOT_TOKEN" in stderr.decode()
+
+
+async def test_run_with_a_rejected_discord_token_says_so(
+    tmp_path: Path, fake_discord: Any
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[bot]\nwarm_up = false\n[discord]\napi_base_url = "{fake_discord.api_url}"\n'
+        f'gateway_url = "{fake_discord.gateway_url}"\n',
+        encoding="utf-8",
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--config", str(config), cwd=ROOT,
+        env=_env(DISCORD_TOKEN="revoked-token"),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(proc.communicate(), WAIT)
+    assert proc.returncode == 2, stderr.decode()
+    assert "newsbrief: Discord: could not start: Improper token" in stderr.decode()
+    assert b"Traceback" not in stderr and b"Unclosed" not in stderr, stderr.decode()
