@@ -142,3 +142,19 @@ def test_articles_briefed_in_a_direct_message_stay_there() -> None:
     store.remember(dm, secret)
     assert store.recall(dm) == [secret]
     assert store.recall(Conversation("slack", "T1", "C0PUBLIC1")) == []
+
+
+def test_core_imports_no_platform_or_nlp_library() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, bot.app, bot.core, bot.render, bot.config, bot.store, bot.safety, "
+        "bot.adapters.console\n"
+        "heavy = {'slack_bolt', 'slack_sdk', 'discord', 'spacy', 'torch', 'transformers', "
+        "'numpy', 'trafilatura'}\n"
+        "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

@@ -151,6 +151,17 @@ async def test_mention_asking_before_any_brief_gets_an_ephemeral_hint(
     assert "No articles have been briefed here yet" in post.data["text"]
 
 
+async def test_a_brief_that_fails_tells_only_the_user_why(slack_http: Any, fake_slack: Any) -> None:
+    form = slash(fake_slack, "hello there")
+    status, _ = await asyncio.wait_for(
+        post_signed(slack_http, urlencode(form), "application/x-www-form-urlencoded"), WAIT
+    )
+    assert status == 200
+    hook = await fake_slack.wait_call("/hooks/", WAIT)
+    assert hook.data["response_type"] == "ephemeral"
+    assert "too little text to brief" in hook.data["text"]
+
+
 async def test_help_is_answered_in_the_ack_itself(slack_http: Any, fake_slack: Any) -> None:
     form = slash(fake_slack, "help", command="/newsbrief")
     status, body = await asyncio.wait_for(
