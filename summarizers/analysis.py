@@ -22,10 +22,27 @@ REPORTING_VERBS = frozenset(
     inform testify concede reiterate caution complain boast brand label""".split()
 )
 DENIAL_VERBS = frozenset("deny reject dismiss dispute refute rebut contradict disavow".split())
-# Words that, inside what someone says, deny or disown something.
+# Words that, inside what someone says, deny or disown something. A plain "not" counts only
+# when it negates a main clause ("there was not a decision"), not a side one ("not moving").
 DENIAL_CUES = frozenset(
-    """no not never n't nothing none neither nor false untrue fake wrong mistake hoax baseless
-    inaccurate incorrect misleading rumour rumor erroneous""".split()
+    """no never nothing none nobody neither nor false untrue fake wrong mistake hoax baseless
+    inaccurate incorrect misleading erroneous nonsense lie""".split()
+)
+_MAIN_CLAUSE_DEPS = frozenset("ROOT ccomp xcomp conj parataxis".split())
+# Who can say something when no name is given: people, their groups, and documents.
+SPEAKER_NOUNS = frozenset(
+    """person man woman men women teen teenager boy girl child mother father parent wife husband
+    son daughter friend neighbour neighbor resident witness victim student pupil teacher doctor
+    nurse lawyer attorney prosecutor judge official spokesman spokeswoman spokesperson police
+    officer detective investigator source expert analyst researcher scientist author critic fan
+    user people member leader chief president minister secretary director manager coach player
+    owner chairman chairwoman executive founder worker employee customer voter activist
+    protester soldier commander general diplomat lawmaker senator governor mayor
+    report statement letter memo document email study survey court government ministry
+    department agency company firm union association group committee council military army
+    administration campaign party newspaper board team club family relative organizer organiser
+    authority embassy office representative pentagon parliament congress senate cabinet
+    legislature regime police""".split()
 )
 _TITLE_WORDS = frozenset(
     """president secretary minister chairman chairwoman chair general gen. gen brig. brig lt. col.
@@ -324,30 +341,45 @@ def _speaker_token(verb: Any) -> Any | None:
 
 
 def _content_of(verb: Any) -> str:
+    return _clean_span_text(_content_tokens(verb))
+
+
+def _content_tokens(verb: Any) -> list[Any]:
+    """What a reporting verb reports: its clausal complement, or what something was called."""
     for child in verb.children:
         if child.dep_ in ("ccomp", "xcomp") and child.i > verb.i:
             # Leave out a second clause with its own subject ("..., and Milley called it ...").
             cut = {t.i for c in child.children if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX")
                    and any(g.dep_.startswith("nsubj") for g in c.children) for t in c.subtree}
             cut |= {c.i for c in child.children if c.dep_ == "cc" and cut}
-            return _clean_span_text([t for t in child.subtree if t.i not in cut])
+            return [t for t in child.subtree if t.i not in cut]
     if verb.lemma_ in ("call", "label", "brand", "describe"):
         parts = [c for c in verb.children if c.dep_ in ("dobj", "oprd", "conj", "attr")]
         if parts:
             lo = min(p.left_edge.i for p in parts)
             hi = max(p.right_edge.i for p in parts)
-            return _clean_span_text(list(verb.doc[lo : hi + 1]))
-    return ""
+            return list(verb.doc[lo : hi + 1])
+    return []
 
 
-def _is_denial(verb_lemma: str, content: str) -> bool:
+def _is_denial(verb_lemma: str, tokens: list[Any]) -> bool:
+    """Does a statement (its reporting verb and the tokens of what it says) deny something?"""
     if verb_lemma in DENIAL_VERBS:
         return True
+    words = [t.lower_ for t in tokens if not t.is_punct]
     # A condition or a threat ("we're not leaving unless they pay") denies nothing said before.
-    if re.match(r"\W*(if|unless)\b", content, re.I) or re.search(r"\bunless\b", content, re.I):
+    if not words or words[0] in ("if", "unless") or "unless" in words:
         return False
-    words = set(re.findall(r"[a-z']+|n't", content.lower().replace("’", "'")))
-    return bool(words & DENIAL_CUES)
+    if any(t.lower_ in DENIAL_CUES or t.lemma_.lower() in DENIAL_CUES for t in tokens):
+        return True
+    return any(t.dep_ == "neg" and t.head.dep_ in _MAIN_CLAUSE_DEPS for t in tokens)
+
+
+def _can_speak(tok: Any) -> bool:
+    """A subject that can say something: a name, a pronoun, or a person, group or document."""
+    if tok.pos_ in ("PROPN", "PRON") or tok.ent_type_:
+        return True
+    return tok.lemma_.lower() in SPEAKER_NOUNS or tok.lower_ in SPEAKER_NOUNS
 
 
 def _quotes_in(body: str) -> list[tuple[int, int, str]]:
@@ -438,7 +470,7 @@ class _Attributor:
 
         # A quote belongs to the sentence where it closes ('..." Trump said.') or, failing
         # that, where it opens ('The letter said, "...'), and there to the nearest verb.
-        assigned: dict[tuple[int, int], list[str]] = {}
+        assigned: dict[tuple[int, int], list[tuple[int, int, str]]] = {}
         for q0, q1, text in quotes:
             for sid in (self._sid_for(q1 - 1), self._sid_for(q0)):
                 if sid in candidates:
@@ -447,7 +479,7 @@ class _Attributor:
                     n = len(text)
                     verb, _ = min(candidates[sid],
                                   key=lambda vs, i=inner, n=n: _distance(vs[0], i, i + n))
-                    assigned.setdefault((sid, verb.i), []).append(text)
+                    assigned.setdefault((sid, verb.i), []).append((q0, q1, text))
                     break
 
         statements: list[Statement] = []
@@ -455,26 +487,35 @@ class _Attributor:
             for verb, subj in candidates.get(sent.id, []):
                 speaker, speaker_id, key = self.speaker_of(sent.id, subj)
                 lemma = verb.lemma_.lower()
-                texts = assigned.get((sent.id, verb.i))
-                if texts:
+                if speaker_id is None and not _can_speak(subj):
+                    continue  # "the attack described ...": a parse slip, not a source
+                quotes_here = assigned.get((sent.id, verb.i))
+                reported = _content_tokens(verb)
+                if quotes_here:
                     # "called the letter 'a draft' and 'a mistake'": the call as a whole denies.
-                    whole = " ".join(texts) + " " + _content_of(verb)
-                    for text in texts:
+                    tokens = [t for q0, q1, _ in quotes_here for t in self._tokens_between(q0, q1)]
+                    polarity = "deny" if _is_denial(lemma, tokens + reported) else "assert"
+                    for _, _, text in quotes_here:
                         statements.append(Statement(
-                            sent.id, speaker, speaker_id, lemma, text, text,
-                            "deny" if _is_denial(lemma, whole) else "assert", key))
-                else:
-                    content = _content_of(verb)
-                    if content:
-                        statements.append(Statement(
-                            sent.id, speaker, speaker_id, lemma, content, "",
-                            "deny" if _is_denial(lemma, content) else "assert", key))
+                            sent.id, speaker, speaker_id, lemma, text, text, polarity, key))
+                elif reported:
+                    statements.append(Statement(
+                        sent.id, speaker, speaker_id, lemma, _clean_span_text(reported), "",
+                        "deny" if _is_denial(lemma, reported) else "assert", key))
                 if speaker_id is not None and self.entities[speaker_id].kind == "PERSON":
                     self.last_speaker = speaker_id
             for eid in self.mentions.get(sent.id, []):
                 if self.entities[eid].kind == "PERSON":
                     self.last_person = eid
         return statements
+
+    def _tokens_between(self, start: int, end: int) -> list[Any]:
+        """Tokens of the body between two character offsets, across sentences."""
+        out = []
+        for sent, doc in zip(self.sentences, self.docs, strict=True):
+            if sent.end > start and sent.start < end:
+                out.extend(t for t in doc if start <= sent.start + t.idx < end)
+        return out
 
     def _sid_for(self, offset: int) -> int:
         """The sentence a character offset of the body falls in."""
