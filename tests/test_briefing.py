@@ -125,3 +125,17 @@ def test_json_output_from_the_cli(seed_path):
 def test_markdown_output(seed_briefing):
     md = render_briefing(seed_briefing, "markdown")
     assert md.startswith("# ") and "## Key contradiction" in md and "Seely" in md
+
+
+def test_quotes_that_agree_are_no_contradiction():
+    text = (
+        "Heavy rain flooded the lower town on Sunday, closing two bridges.\n\n"
+        "\"The water rose faster than anyone expected,\" Mayor Ann Price said, adding that crews "
+        "worked through the night.\n\n"
+        "Fire chief Omar Haddad said the crews had rescued twelve people, and described how one "
+        "family waited on a roof, not moving for hours, until a boat reached them.\n\n"
+        "\"We expect the bridges to reopen on Wednesday,\" Price told reporters."
+    )
+    analysis = analyze_text(text)
+    assert not [s for s in analysis.statements if s.polarity == "deny"]
+    assert build_briefing(analysis).contradiction is None
