@@ -1,4 +1,4 @@
-"""Sentence splitters measured: boundary F1 on XSum articles (one sentence per line there) and speed.
+"""Sentence splitters measured: boundary F1 on XSum articles (a sentence a line) and speed.
 
 Run: python bench/splitters.py [--eval-dir ../shared/eval-dev]
 
