@@ -15,6 +15,14 @@ MAX_TEXT_CHARS = 1_000_000
 MAX_INPUT_BYTES = 5_000_000
 MIN_WORDS = 8
 
+# trafilatura settings for news pages; favor_precision measured best (bench/quality.py extraction).
+EXTRACTION_OPTIONS = {
+    "include_comments": False,
+    "include_tables": False,
+    "with_metadata": True,
+    "favor_precision": True,
+}
+
 _SENTENCE_END = re.compile(r"[.!?…:;\"”’')\]]\s*$")
 _HTML_SNIFF = re.compile(r"^\s*(<!doctype html|<html|<head|<body|<\?xml)", re.I)
 _ENGLISH_WORDS = frozenset(
@@ -110,9 +118,7 @@ def article_from_html(html: str, source: str = "", url: str = "") -> Article:
     import trafilatura
 
     html = _check_text(html, "page")
-    doc = trafilatura.bare_extraction(
-        html, url=url or None, include_comments=False, include_tables=False, with_metadata=True
-    )
+    doc = trafilatura.bare_extraction(html, url=url or None, **EXTRACTION_OPTIONS)
     body = (doc.text if doc is not None else "") or ""
     if len(body.split()) < MIN_WORDS:
         raise InputError(
