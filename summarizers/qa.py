@@ -136,6 +136,8 @@ class Question:
     verb: str  # lemma of the main verb, "" when the main verb is "be"/"do"
     subject: str  # text of the question's subject when it is not the wh-word
     vec: np.ndarray
+    wh_dep: str = ""  # syntactic role of the wh-phrase ("nsubj", "dobj", "pobj", ...)
+    wh_prep: str = ""  # the preposition governing it ("in" for "in what year")
 
     @property
     def expected(self) -> set[str]:
@@ -217,7 +219,18 @@ def question_from(text: str, doc: Any, vec: np.ndarray) -> Question:
             if t.head.pos_ in ("VERB", "AUX"):
                 subject = "".join(x.text_with_ws for x in t.subtree).strip()
                 break
-    return Question(text, doc, wh, focus, group, lemmas, verb, subject, vec)
+    wh_dep = wh_prep = ""
+    if whi >= 0:
+        tok = doc[whi]
+        if tok.dep_ in ("det", "amod", "advmod", "nummod") and tok.head.pos_ in ("NOUN", "PROPN",
+                                                                                 "ADJ"):
+            tok = tok.head
+            if tok.dep_ in ("amod", "advmod") and tok.head.pos_ == "NOUN":  # how many troops
+                tok = tok.head
+        wh_dep = {"nsubjpass": "nsubj"}.get(tok.dep_, tok.dep_)
+        if tok.dep_ == "pobj":
+            wh_prep = tok.head.lower_
+    return Question(text, doc, wh, focus, group, lemmas, verb, subject, vec, wh_dep, wh_prep)
 
 
 # -- the index -----------------------------------------------------------------------------------
@@ -246,6 +259,8 @@ class QAIndex:
         self.postings: dict[str, list[int]] = defaultdict(list)
         self._vec_chunks: list[np.ndarray] = []
         self._matrix: np.ndarray | None = None
+        self._arrays: dict[str, np.ndarray] = {}
+        self._toks: dict[int, _Toks] = {}
         self._lock = threading.RLock()
         self.weights = weights if weights is not None else load_weights()
 
@@ -278,6 +293,7 @@ class QAIndex:
             if len(analysis.sentences):
                 self._vec_chunks.append(np.asarray(analysis.embeddings, dtype=np.float32))
             self._matrix = None
+            self._arrays = {}
 
     @property
     def matrix(self) -> np.ndarray:
@@ -293,29 +309,52 @@ class QAIndex:
         return math.log((n + 1.0) / (df + 0.5)) + 0.1 if df else math.log(n + 1.0) + 1.0
 
     # -- retrieval -------------------------------------------------------------------------------
-    def retrieve(self, q: Question, k: int = 4, mode: str = "both") -> list[tuple[int, float, float]]:
+    def retrieve(self, q: Question, k: int = 4, mode: str = "both"
+                 ) -> list[tuple[int, float, float]]:
         """Top `k` sentences as (global id, lexical score, embedding score). `mode` is "both",
         "lexical" or "embedding" (the latter two for measuring each signal alone)."""
         keys = _question_keys(q)
         weights = {key: self.idf(key) for key in keys}
         total = sum(weights.values()) or 1.0
-        lex: dict[int, float] = defaultdict(float)
+        n = len(self.sents)
+        # Dense arrays over all sentences: one vectorised add per question word, no Python loop
+        # over postings, so a store of thousands of articles costs a few milliseconds.
+        lex = np.zeros(n, dtype=np.float32)
         for key, w in weights.items():
-            for gid in self.postings.get(key, ()):
-                lex[gid] += w / total
+            ids = self._posting_array(key)
+            if len(ids):
+                lex[ids] += w / total
         matrix = self.matrix
         emb = matrix @ q.vec if len(matrix) else np.zeros(0, dtype=np.float32)
-        pool = set(lex)
-        if len(emb):
-            top = np.argsort(-emb)[: max(k * 4, 20)]
-            pool |= {int(i) for i in top}
-        w_lex, w_emb = self.weights.get("retrieval", {"lexical": 1.0, "embedding": 0.6}).values()
+        retrieval = self.weights.get("retrieval", {})
+        w_lex, w_emb = retrieval.get("lexical", 1.0), retrieval.get("embedding", 0.6)
         if mode == "lexical":
             w_lex, w_emb = 1.0, 0.0
         elif mode == "embedding":
             w_lex, w_emb = 0.0, 1.0
-        scored = sorted(pool, key=lambda g: -(w_lex * lex.get(g, 0.0) + w_emb * float(emb[g])))
-        return [(g, lex.get(g, 0.0), float(emb[g])) for g in scored[:k]]
+        combined = w_lex * lex + w_emb * emb
+        k = min(k, n)
+        top = np.argpartition(-combined, k - 1)[:k] if k < n else np.arange(n)
+        top = top[np.argsort(-combined[top], kind="stable")]
+        return [(int(g), float(lex[g]), float(emb[g])) for g in top]
+
+    def toks(self, gid: int) -> _Toks:
+        """The token table of a sentence (built on first use, then kept)."""
+        t = self._toks.get(gid)
+        if t is None:
+            s = self.sents[gid]
+            t = self._toks[gid] = _Toks(self.analyses[s.analysis].docs[s.sid])
+        return t
+
+    def span_text(self, c: Cand) -> str:
+        return self.toks(c.gid).span_text(c.start, c.end)
+
+    def _posting_array(self, key: str) -> np.ndarray:
+        arr = self._arrays.get(key)
+        if arr is None:
+            arr = np.asarray(self.postings.get(key, ()), dtype=np.int64)
+            self._arrays[key] = arr
+        return arr
 
     # -- answering -------------------------------------------------------------------------------
     def answer(self, question: str | Question, *, answerer: Answerer | None = None) -> Answer:
@@ -336,9 +375,7 @@ class QAIndex:
         """All candidate spans of the retrieved sentences, scored, best first."""
         cands: list[Cand] = []
         for rank, (gid, lex, emb) in enumerate(hits):
-            s = self.sents[gid]
-            doc = self.analyses[s.analysis].docs[s.sid]
-            cands.extend(_candidates(q, doc, gid, rank, lex, emb, hits))
+            cands.extend(_candidates(q, self.toks(gid), gid, rank, lex, emb, hits))
         w = self.weights.get("span", {})
         for c in cands:
             c.score = sum(w.get(k, 0.0) * v for k, v in c.feats.items())
@@ -353,15 +390,15 @@ class QAIndex:
         conf = self.confidence(q, cands, hits)
         s = self.sents[best.gid]
         analysis = self.analyses[s.analysis]
-        doc = analysis.docs[s.sid]
-        span = doc[best.start: best.end].text
+        span = self.span_text(best)
         abstain = conf < self.weights.get("abstain_threshold", 0.5) or _type_mismatch(q, best)
         display = _display(span, analysis, q)
         stmt = _statement_covering(analysis, s.sid, span)
         ans = Answer(
             answer=display, span=span, sentence=analysis.sentences[s.sid].text,
             quote=stmt.quote if stmt else "", speaker=stmt.speaker if stmt else "",
-            source=_source_name(analysis), confidence=round(conf, 3), article_id=analysis.article.id,
+            source=_source_name(analysis), confidence=round(conf, 3),
+            article_id=analysis.article.id,
         )
         if abstain:
             return _abstain(confidence=conf, near=ans)
@@ -376,7 +413,8 @@ class QAIndex:
         return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
 
     # -- attribution -----------------------------------------------------------------------------
-    def _attribution_answer(self, q: Question, hits: list[tuple[int, float, float]]) -> Answer | None:
+    def _attribution_answer(self, q: Question, hits: list[tuple[int, float, float]]
+                            ) -> Answer | None:
         vclass = VERB_CLASS_OF.get(q.verb, "")
         if not vclass or q.wh not in ("who", "what", "which"):
             return None
@@ -419,15 +457,15 @@ class QAIndex:
                 span=st.speaker, article_id=analysis.article.id, method="attribution",
             )
         # "What did Trump threaten?": the thing in the statement the question's verb is about.
-        doc = analysis.docs[st.sentence_id]
         gid = self._gid(aidx, st.sentence_id)
-        cands = [c for c in _candidates(q, doc, gid, 0, 1.0, 1.0, [])
-                 if _inside(doc, c, st.content)]
+        t = self.toks(gid)
+        cands = [c for c in _candidates(q, t, gid, 0, 1.0, 1.0, [])
+                 if t.span_text(c.start, c.end) in st.content]
         w = self.weights.get("span", {})
         for c in cands:
-            c.score = sum(w.get(k, 0.0) * v for k, v in c.feats.items()) + _object_bonus(doc, c)
+            c.score = sum(w.get(k, 0.0) * v for k, v in c.feats.items()) + _object_bonus(t, c)
         cands.sort(key=lambda c: -c.score)
-        span = doc[cands[0].start: cands[0].end].text if cands else st.content
+        span = t.span_text(cands[0].start, cands[0].end) if cands else st.content
         return Answer(
             answer=span, quote=st.quote, speaker=st.speaker, source=_source_name(analysis),
             confidence=round(min(1.0, top), 3), sentence=sentence, span=span,
@@ -527,180 +565,231 @@ def _name_keys(name: str) -> set[str]:
     return {w.lower().strip(".’'") for w in name.split() if len(w) > 1} - _STOP
 
 
-def _group_of(label: str, tok: Any) -> str:
+class _Toks:
+    """A sentence's parse as plain lists, built once per sentence and cached by the index:
+    candidate features touch tokens thousands of times per question, and spaCy's per-access
+    Token objects are the slow part otherwise."""
+
+    __slots__ = ("text", "ws", "lemma", "lower", "pos", "dep", "head", "left", "right",
+                 "num", "punct", "stop", "ent_at", "ents", "chunks", "children", "anc", "n")
+
+    def __init__(self, doc: Any) -> None:
+        toks = list(doc)
+        self.n = len(toks)
+        self.text = [t.text for t in toks]
+        self.ws = [t.whitespace_ for t in toks]
+        self.lemma = [_lem(t) for t in toks]
+        self.lower = [t.lower_ for t in toks]
+        self.pos = [t.pos_ for t in toks]
+        self.dep = [t.dep_ for t in toks]
+        self.head = [t.head.i for t in toks]
+        self.left = [t.left_edge.i for t in toks]
+        self.right = [t.right_edge.i for t in toks]
+        self.num = [t.like_num or t.pos_ == "NUM" for t in toks]
+        self.punct = [t.is_punct for t in toks]
+        self.stop = [t.is_stop for t in toks]
+        self.ents = [(e.start, e.end, e.label_) for e in doc.ents]
+        self.ent_at: list[tuple[int, int, str] | None] = [None] * self.n
+        for e in self.ents:
+            for i in range(e[0], e[1]):
+                self.ent_at[i] = e
+        try:
+            self.chunks = [(c.start, c.end) for c in doc.noun_chunks]
+        except ValueError:  # no parse
+            self.chunks = []
+        self.children: list[list[int]] = [[] for _ in range(self.n)]
+        for i, h in enumerate(self.head):
+            if h != i:
+                self.children[h].append(i)
+        self.anc: list[list[int]] = []
+        for i in range(self.n):
+            path, j = [i], i
+            while self.head[j] != j and len(path) < 50:
+                j = self.head[j]
+                path.append(j)
+            self.anc.append(path)
+
+    def span_text(self, lo: int, hi: int) -> str:
+        return "".join(self.text[i] + self.ws[i] for i in range(lo, hi)).strip()
+
+    def root(self, lo: int, hi: int) -> int:
+        for i in range(lo, hi):
+            if not lo <= self.head[i] < hi or self.head[i] == i:
+                return i
+        return lo
+
+    def distance(self, a: int, b: int) -> int:
+        pb = self.anc[b]
+        for k, t in enumerate(self.anc[a]):
+            if t in pb:
+                return k + pb.index(t)
+        return 12
+
+
+def _group_of(label: str, is_num: bool) -> str:
     if label:
         return TYPE_GROUPS.get(label, "misc")
-    if tok.like_num or tok.pos_ == "NUM":
-        return "num"
-    return "none"
+    return "num" if is_num else "none"
 
 
-_TRIM_EDGE = frozenset(("PUNCT", "CCONJ", "SCONJ", "ADP", "DET", "PART"))
+_TRIM_EDGE = frozenset(("PUNCT", "CCONJ", "SCONJ", "ADP", "DET", "PART", "SPACE"))
+_TRIM_END = frozenset(("PUNCT", "CCONJ", "DET", "ADP", "SCONJ", "SPACE"))
 
 
-def _trim(doc: Any, lo: int, hi: int) -> tuple[int, int]:
-    while lo < hi and (doc[lo].pos_ in _TRIM_EDGE or doc[lo].is_space):
+def _trim(t: _Toks, lo: int, hi: int) -> tuple[int, int]:
+    while lo < hi and t.pos[lo] in _TRIM_EDGE:
         lo += 1
-    while hi > lo and (doc[hi - 1].pos_ in ("PUNCT", "CCONJ", "DET", "ADP", "SCONJ")
-                       and doc[hi - 1].text not in (")", "%")):
+    while hi > lo and t.pos[hi - 1] in _TRIM_END and t.text[hi - 1] not in (")", "%"):
         hi -= 1
     return lo, hi
 
 
-def _spans(doc: Any, wh: str) -> set[tuple[int, int, str]]:
+def _spans(t: _Toks, wh: str) -> set[tuple[int, int, str]]:
     """Candidate spans (start, end, kind) from the parse."""
     out: set[tuple[int, int, str]] = set()
     max_len = 24 if wh in ("why", "how") else 14
-    for ent in doc.ents:
-        out.add((ent.start, ent.end, "ent"))
-    for nc in doc.noun_chunks:
-        lo, hi = _trim(doc, nc.start, nc.end)
+    for lo, hi, _ in t.ents:
+        out.add((lo, hi, "ent"))
+    for lo, hi in t.chunks:
+        lo, hi = _trim(t, lo, hi)
         if hi > lo:
             out.add((lo, hi, "np"))
-    for tok in doc:
-        if tok.pos_ in ("NOUN", "PROPN", "NUM", "ADJ") or tok.like_num:
-            lo, hi = _trim(doc, tok.left_edge.i, tok.right_edge.i + 1)
+    for i in range(t.n):
+        pos, dep = t.pos[i], t.dep[i]
+        if pos in ("NOUN", "PROPN", "NUM", "ADJ") or t.num[i]:
+            lo, hi = _trim(t, t.left[i], t.right[i] + 1)
             if 0 < hi - lo <= max_len:
                 out.add((lo, hi, "tree"))
             # The noun with its modifiers but without what follows it (relative clauses, PPs).
-            lo2, hi2 = _trim(doc, tok.left_edge.i, tok.i + 1)
+            lo2, hi2 = _trim(t, t.left[i], i + 1)
             if hi2 > lo2:
                 out.add((lo2, hi2, "head"))
             # The noun with one prepositional phrase ("sanctions on Iraq").
-            for ch in tok.rights:
-                if ch.dep_ == "prep":
-                    lo3, hi3 = _trim(doc, tok.left_edge.i, ch.right_edge.i + 1)
+            for ch in t.children[i]:
+                if ch > i and t.dep[ch] == "prep":
+                    lo3, hi3 = _trim(t, t.left[i], t.right[ch] + 1)
                     if 0 < hi3 - lo3 <= max_len:
                         out.add((lo3, hi3, "np_pp"))
                     break
-            if tok.like_num or tok.pos_ == "NUM":
-                out.add((tok.i, tok.i + 1, "num"))
-                if tok.head.pos_ in ("NOUN", "PROPN") and tok.head.i == tok.i + 1:
-                    out.add((tok.i, tok.i + 2, "num"))
-        if tok.dep_ == "prep" and wh in ("where", "when", "why", "how", "howq"):
-            lo, hi = tok.i, tok.right_edge.i + 1
+            if t.num[i]:
+                out.add((i, i + 1, "num"))
+                h = t.head[i]
+                if h == i + 1 and t.pos[h] in ("NOUN", "PROPN"):
+                    out.add((i, i + 2, "num"))
+        if dep == "prep" and wh in ("where", "when", "why", "how", "howq"):
+            lo, hi = i, t.right[i] + 1
             if 0 < hi - lo <= max_len:
                 out.add((lo, hi, "pp"))
-        if wh in ("why", "how") and tok.pos_ in ("VERB", "AUX") and tok.dep_ in (
+        if wh in ("why", "how") and pos in ("VERB", "AUX") and dep in (
                 "advcl", "xcomp", "ccomp", "acl", "relcl", "conj", "pcomp"):
-            lo, hi = _trim(doc, tok.left_edge.i, tok.right_edge.i + 1)
+            lo, hi = _trim(t, t.left[i], t.right[i] + 1)
             if 0 < hi - lo <= max_len:
                 out.add((lo, hi, "clause"))
-            if tok.left_edge.i < tok.i:
-                out.add((tok.left_edge.i, tok.right_edge.i + 1, "clause"))
-        if wh in ("what", "which", "how") and tok.pos_ == "VERB":
+            if t.left[i] < i:
+                out.add((t.left[i], t.right[i] + 1, "clause"))
+        if wh in ("what", "which", "how") and pos == "VERB":
             # "What did X do?": the verb phrase.
-            lo, hi = _trim(doc, tok.i, tok.right_edge.i + 1)
+            lo, hi = _trim(t, i, t.right[i] + 1)
             if 0 < hi - lo <= max_len:
                 out.add((lo, hi, "vp"))
     return out
 
 
-_DEPS = ("nsubj", "nsubjpass", "dobj", "pobj", "attr", "appos", "compound", "conj", "npadvmod",
-         "nummod", "ROOT", "poss", "amod", "advcl", "xcomp", "ccomp", "acomp", "oprd", "dative",
-         "agent", "prep", "relcl", "acl", "advmod", "pcomp")
+_DEPS = frozenset(("nsubj", "nsubjpass", "dobj", "pobj", "attr", "appos", "compound", "conj",
+                   "npadvmod", "nummod", "ROOT", "poss", "amod", "advcl", "xcomp", "ccomp",
+                   "acomp", "oprd", "dative", "agent", "prep", "relcl", "acl", "advmod", "pcomp"))
 _REASON_START = frozenset("because since as for to due so owing after in".split())
 
 
-def _ancestors(tok: Any) -> list[int]:
-    out = [tok.i]
-    while tok.head.i != tok.i:
-        tok = tok.head
-        out.append(tok.i)
-    return out
-
-
-def _tree_distance(a: Any, b: Any) -> int:
-    pa, pb = _ancestors(a), _ancestors(b)
-    ib = {t: k for k, t in enumerate(pb)}
-    for k, t in enumerate(pa):
-        if t in ib:
-            return k + ib[t]
-    return 12
-
-
-def _candidates(q: Question, doc: Any, gid: int, rank: int, lex: float, emb: float,
+def _candidates(q: Question, t: _Toks, gid: int, rank: int, lex: float, emb: float,
                 hits: list[tuple[int, float, float]]) -> list[Cand]:
     qkeys = set(_question_keys(q))
-    matched = [t for t in doc if _lem(t) in qkeys or t.lower_ in qkeys]
-    ents_at: dict[int, Any] = {}
-    for ent in doc.ents:
-        for i in range(ent.start, ent.end):
-            ents_at[i] = ent
+    matched = [i for i in range(t.n) if t.lemma[i] in qkeys or t.lower[i] in qkeys]
+    mset = set(matched)
     best_lex = max((h[1] for h in hits), default=lex)
     best_emb = max((h[2] for h in hits), default=emb)
     qtext = q.text.lower()
     wh = q.wh
     expected = q.expected
+    focus_at = [i for i in range(t.n) if t.lemma[i] == q.focus] if q.focus else []
+    common = {"bias": 1.0, "s_lex": lex, "s_emb": emb, "s_lex_gap": lex - best_lex,
+              "s_emb_gap": emb - best_emb, f"s_rank{min(rank, 3)}": 1.0}
+    if not matched:
+        common["no_match"] = 1.0
+    dist_cache: dict[int, int] = {}
     out = []
-    for lo, hi, kind in _spans(doc, wh):
-        span = doc[lo:hi]
-        root = span.root
-        toks = [t for t in span if not t.is_punct]
+    for lo, hi, kind in _spans(t, wh):
+        toks = [i for i in range(lo, hi) if not t.punct[i]]
         if not toks:
             continue
-        content = [t for t in toks if not t.is_stop]
-        inq = [t for t in content if _lem(t) in qkeys or t.lower_ in qkeys]
-        ent = ents_at.get(root.i)
-        label = ent.label_ if ent is not None else ""
-        group = _group_of(label, root)
-        if group == "none" and any(t.like_num for t in toks) and wh in ("howmany", "howq"):
+        r = t.root(lo, hi)
+        content = [i for i in toks if not t.stop[i]]
+        inq = sum(1 for i in content if i in mset)
+        ent = t.ent_at[r]
+        group = _group_of(ent[2] if ent else "", t.num[r])
+        if group == "none" and wh in ("howmany", "howq") and any(t.num[i] for i in toks):
             group = "num"
-        f: dict[str, float] = {
-            "bias": 1.0,
-            "s_lex": lex, "s_emb": emb, "s_lex_gap": lex - best_lex, "s_emb_gap": emb - best_emb,
-            f"s_rank{min(rank, 3)}": 1.0,
+        dep = t.dep[r] if t.dep[r] in _DEPS else "other"
+        f = dict(common)
+        f.update({
             "len": min(len(toks), 20) / 10.0,
             f"len_{min(len(toks), 6)}": 1.0,
-            "q_overlap": len(inq) / max(len(content), 1),
+            "q_overlap": inq / max(len(content), 1),
             "q_any": 1.0 if inq else 0.0,
-            "in_question": 1.0 if span.text.lower() in qtext else 0.0,
             f"kind_{kind}": 1.0,
             f"{wh}_kind_{kind}": 1.0,
             f"{wh}_grp_{group}": 1.0,
-            f"{wh}_dep_{root.dep_ if root.dep_ in _DEPS else 'other'}": 1.0,
-            f"dep_{root.dep_ if root.dep_ in _DEPS else 'other'}": 1.0,
-            f"pos_{root.pos_}": 1.0,
-        }
+            f"{wh}_dep_{dep}": 1.0,
+            f"dep_{dep}": 1.0,
+            f"pos_{t.pos[r]}": 1.0,
+        })
+        if t.span_text(lo, hi).lower() in qtext:
+            f["in_question"] = 1.0
         if expected:
-            f["type_match"] = 1.0 if group in expected else 0.0
-            f["type_miss"] = 0.0 if group in expected else 1.0
+            f["type_match" if group in expected else "type_miss"] = 1.0
         if ent is not None:
-            f["ent_exact"] = 1.0 if (ent.start, ent.end) == (lo, hi) else 0.0
-            f["ent_partial"] = 1.0 if lo > ent.start or hi < ent.end else 0.0
-        if matched:
-            dists = [min(abs(m.i - lo), abs(m.i - (hi - 1))) for m in matched
-                     if not lo <= m.i < hi]
-            tdist = [_tree_distance(root, m) for m in matched if not lo <= m.i < hi]
-            if dists:
-                f["dist"] = min(min(dists), 20) / 10.0
-                f["dist_log"] = math.log1p(min(dists))
-            if tdist:
-                f["tdist"] = min(tdist) / 5.0
-                f[f"tdist_{min(min(tdist), 4)}"] = 1.0
-            f["head_matched"] = 1.0 if root.head in matched and root.head.i != root.i else 0.0
-            f["sib_matched"] = 1.0 if any(c in matched for c in root.head.children
-                                          if c.i != root.i and not lo <= c.i < hi) else 0.0
-        else:
-            f["no_match"] = 1.0
-        if q.verb and _lem(root.head) == q.verb:
+            if (ent[0], ent[1]) == (lo, hi):
+                f["ent_exact"] = 1.0
+            if lo > ent[0] or hi < ent[1]:
+                f["ent_partial"] = 1.0
+        outside = [m for m in matched if not lo <= m < hi]
+        if outside:
+            d = min(min(abs(m - lo), abs(m - (hi - 1))) for m in outside)
+            f["dist"] = min(d, 20) / 10.0
+            f["dist_log"] = math.log1p(d)
+            if r not in dist_cache:
+                dist_cache[r] = min(t.distance(r, m) for m in outside)
+            td = dist_cache[r]
+            f["tdist"] = td / 5.0
+            f[f"tdist_{min(td, 4)}"] = 1.0
+            h = t.head[r]
+            if h != r and h in mset:
+                f["head_matched"] = 1.0
+            if any(c in mset for c in t.children[h] if c != r and not lo <= c < hi):
+                f["sib_matched"] = 1.0
+        if q.verb and t.lemma[t.head[r]] == q.verb:
             f["verb_arg"] = 1.0
+        rdep = "nsubj" if t.dep[r] == "nsubjpass" else t.dep[r]
+        if q.wh_dep and rdep == q.wh_dep:
+            f["dep_agree"] = 1.0
+            if t.head[r] in mset:
+                f["dep_agree_matched"] = 1.0
+        if q.wh_prep and t.dep[r] == "pobj" and t.lower[t.head[r]] == q.wh_prep:
+            f["prep_agree"] = 1.0
         if q.focus:
-            near = doc[max(0, lo - 3): min(len(doc), hi + 3)]
-            if any(_lem(t) == q.focus for t in near if not lo <= t.i < hi):
+            if any(lo - 3 <= i < lo or hi <= i < hi + 3 for i in focus_at):
                 f["focus_near"] = 1.0
-            if _lem(root) == q.focus:
+            if t.lemma[r] == q.focus:
                 f["focus_head"] = 1.0
             if wh == "howmany" and group == "num":
-                noun = root.head if root.dep_ in ("nummod", "quantmod") else root
-                f["num_noun_match"] = 1.0 if _lem(noun) == q.focus or any(
-                    _lem(t) == q.focus for t in span) else 0.0
-        if wh in ("why", "how") and toks[0].lower_ in _REASON_START:
+                noun = t.head[r] if t.dep[r] in ("nummod", "quantmod") else r
+                if t.lemma[noun] == q.focus or any(lo <= i < hi for i in focus_at):
+                    f["num_noun_match"] = 1.0
+        if wh in ("why", "how") and t.lower[toks[0]] in _REASON_START:
             f[f"{wh}_reason_start"] = 1.0
-        if wh == "why" and any(t.lower_ in ("because", "since", "due", "order") for t in toks[:3]):
+        if wh == "why" and any(t.lower[i] in ("because", "since", "due", "order")
+                               for i in toks[:3]):
             f["why_because"] = 1.0
-        if root.ent_type_ and hi - lo == 1 and root.pos_ != "PROPN" and group == "none":
-            f["odd"] = 1.0
         out.append(Cand(gid, lo, hi, f))
     return out
 
@@ -827,17 +916,13 @@ def _statement_covering(analysis: Analysis, sid: int, span: str) -> Statement | 
     return None
 
 
-def _inside(doc: Any, c: Cand, content: str) -> bool:
-    return doc[c.start: c.end].text in content
-
-
-def _object_bonus(doc: Any, c: Cand) -> float:
+def _object_bonus(t: _Toks, c: Cand) -> float:
     """In "what did X threaten/say", prefer the object of the statement's verb."""
-    root = doc[c.start: c.end].root
+    r = t.root(c.start, c.end)
     bonus = 0.0
-    if root.dep_ in ("dobj", "attr", "oprd") and root.pos_ in ("NOUN", "PROPN"):
+    if t.dep[r] in ("dobj", "attr", "oprd") and t.pos[r] in ("NOUN", "PROPN"):
         bonus += 2.0
-    if root.dep_ in ("nsubj", "expl") or root.pos_ == "PRON":
+    if t.dep[r] in ("nsubj", "expl") or t.pos[r] == "PRON":
         bonus -= 2.0
     if c.end - c.start > 8:
         bonus -= 1.0
@@ -974,10 +1059,19 @@ DEFAULT_WEIGHTS: dict = {
 }
 
 
-def answer_question(question: str, analyses: list[Analysis], *, answerer: Answerer | None = None,
-                    nlp: NLP | None = None) -> Answer:
-    """Answer `question` from one or more analysed articles (builds a transient index)."""
+def answer_question(question: str, analyses: list[Analysis], *,
+                    answerer: Answerer | str | None = None, nlp: NLP | None = None) -> Answer:
+    """Answer `question` from one or more analysed articles (builds a transient index).
+
+    `answerer`: a model-backed answerer, or a model id/path; by default the `qa_model` of the
+    model config when one is set, else the linguistic engine. Safe to call from worker threads."""
     index = QAIndex(nlp)
     for analysis in analyses:
         index.add(analysis)
+    if answerer is None:
+        answerer = getattr(index.nlp.config, "qa_model", None) or None
+    if isinstance(answerer, str):
+        from summarizers.qa_model import get_answerer
+
+        answerer = get_answerer(answerer)
     return index.answer(question, answerer=answerer)
