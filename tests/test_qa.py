@@ -9,9 +9,8 @@ from summarizers.qa import Answer, QAIndex, answer_question
 OTHER_ARTICLE = """Rovers beat City in the cup final
 
 Rovers won the county cup on Saturday, beating City 3-1 in front of 12,000 fans at Riverside Park.
-Striker Ana Lopez scored twice in the second half, and coach Daniel Reyes called the result
-"the best
-day in the club's history."
+Striker Ana Lopez scored twice in the second half, and coach Daniel Reyes called the result "the
+best day in the club's history."
 City manager Tom Hale said his side had been "second best all afternoon."
 """
 
