@@ -28,6 +28,11 @@ DENIAL_CUES = frozenset(
     """no never nothing none nobody neither nor false untrue fake wrong mistake hoax baseless
     inaccurate incorrect misleading erroneous nonsense lie""".split()
 )
+# Things that speak for someone without being them ("the letter from Seely said").
+DOCUMENT_NOUNS = frozenset(
+    """letter statement report memo document email study survey tweet post filing complaint
+    lawsuit ruling order message note draft video interview book article""".split()
+)
 _MAIN_CLAUSE_DEPS = frozenset("ROOT ccomp xcomp conj parataxis".split())
 # Who can say something when no name is given: people, their groups, and documents.
 SPEAKER_NOUNS = frozenset(
@@ -411,6 +416,13 @@ class _Attributor:
                 ent_id = self.last_speaker if self.last_speaker is not None else self.last_person
         if ent_id is None and tok.pos_ == "NOUN":
             ent_id = _resolve_nominal(tok, self.entities)
+        if ent_id is None and tok.lemma_.lower() not in DOCUMENT_NOUNS:
+            # "the 31-year-old, identified as Rich": a person described, then named.
+            named = {self.token_entity[(sid, t.i)] for t in tok.subtree
+                     if (sid, t.i) in self.token_entity
+                     and self.entities[self.token_entity[(sid, t.i)]].kind == "PERSON"}
+            if len(named) == 1:
+                ent_id = named.pop()
         if ent_id is not None:
             self._note_mention(sid, ent_id)
             return self.entities[ent_id].display, ent_id, f"entity:{ent_id}"

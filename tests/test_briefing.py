@@ -139,3 +139,17 @@ def test_quotes_that_agree_are_no_contradiction():
     analysis = analyze_text(text)
     assert not [s for s in analysis.statements if s.polarity == "deny"]
     assert build_briefing(analysis).contradiction is None
+
+
+def test_a_described_speaker_who_is_named_is_that_person():
+    analysis = analyze_text(
+        "The factory in Millbrook will close in March, the company announced on Friday. "
+        "A spokesman for the firm, Peter Lam, said the plant had lost money for five years. "
+        "The letter from Lam said all 200 workers would be offered jobs elsewhere."
+    )
+    lam = analysis.entity_for("Peter Lam")
+    said = next(s for s in analysis.statements if "lost money" in s.content)
+    assert said.speaker_id == lam.id
+    letter = next(s for s in analysis.statements if "200 workers" in s.content)
+    assert letter.speaker_id is None
+    assert "letter" in letter.speaker and "Peter Lam" in letter.speaker
