@@ -9,14 +9,15 @@ from __future__ import annotations
 import logging
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from summarizers.errors import NewsbriefError
 
 log = logging.getLogger("newsbrief.config")
+A = TypeVar("A")  # an adapter's config dataclass
 
 SLACK_API = "https://slack.com/api/"
 DISCORD_API = "https://discord.com/api/v10"
@@ -131,16 +132,29 @@ def _enabled(section: str, raw: dict[str, Any]) -> bool | None:
     return value
 
 
-def _slack(raw: dict[str, Any], env: Mapping[str, str]) -> SlackConfig | None:
-    cfg = SlackConfig(**_settings("slack", raw, SlackConfig, skip=("enabled",)))
-    enabled = _enabled("slack", raw)
-    cfg.bot_token = env.get("SLACK_BOT_TOKEN", "")
-    cfg.app_token = env.get("SLACK_APP_TOKEN", "")
-    cfg.signing_secret = env.get("SLACK_SIGNING_SECRET", "")
-    if enabled is False or (enabled is None and not cfg.bot_token):
+def _adapter(
+    section: str, raw: dict[str, Any], env: Mapping[str, str], cls: type[A], token: str,
+    missing: str, check: Callable[[A], None],
+) -> A | None:
+    """An adapter's settings with its secrets from the environment, or None when it is not to run.
+
+    It runs when `enabled = true`, or when "auto" and its `token` secret is set; running without
+    that token is the error `missing`. `check` then applies the adapter's own rules.
+    """
+    cfg = cls(**_settings(section, raw, cls, skip=("enabled",)))
+    enabled = _enabled(section, raw)
+    for f in fields(cls):  # type: ignore[arg-type]
+        if f.name in SECRETS:
+            setattr(cfg, f.name, env.get(SECRETS[f.name], ""))
+    if enabled is False or (enabled is None and not getattr(cfg, token)):
         return None
-    if not cfg.bot_token:
-        raise ConfigError("slack: SLACK_BOT_TOKEN is not set; the bot token (xoxb-...) is needed.")
+    if not getattr(cfg, token):
+        raise ConfigError(missing)
+    check(cfg)
+    return cfg
+
+
+def _check_slack(cfg: SlackConfig) -> None:
     if not cfg.bot_token.startswith("xoxb-"):
         raise ConfigError("slack: SLACK_BOT_TOKEN must be a bot token starting with xoxb-.")
     if cfg.mode == "auto":
@@ -163,23 +177,14 @@ def _slack(raw: dict[str, Any], env: Mapping[str, str]) -> SlackConfig | None:
         raise ConfigError(f"slack.port: {cfg.port} is not a TCP port (0-65535).")
     if not cfg.path.startswith("/"):
         raise ConfigError(f"slack.path: must start with /, got {cfg.path!r}.")
-    return cfg
 
 
-def _discord(raw: dict[str, Any], env: Mapping[str, str]) -> DiscordConfig | None:
-    cfg = DiscordConfig(**_settings("discord", raw, DiscordConfig, skip=("enabled",)))
-    enabled = _enabled("discord", raw)
-    cfg.token = env.get("DISCORD_TOKEN", "")
-    if enabled is False or (enabled is None and not cfg.token):
-        return None
-    if not cfg.token:
-        raise ConfigError("discord: DISCORD_TOKEN is not set; the bot token is needed.")
+def _check_discord(cfg: DiscordConfig) -> None:
     _url("discord", "api_base_url", cfg.api_base_url, ("http", "https"))
     cfg.api_base_url = cfg.api_base_url.rstrip("/")
     _url("discord", "gateway_url", cfg.gateway_url, ("ws", "wss"))
     if not all(isinstance(g, int) and not isinstance(g, bool) for g in cfg.guild_ids):
         raise ConfigError("discord.guild_ids: expected a list of guild ids (integers).")
-    return cfg
 
 
 def _models(raw: dict[str, Any]) -> ModelsConfig:
@@ -238,6 +243,12 @@ def load_config(path: str | None = None, env: Mapping[str, str] | None = None) -
     return Config(
         bot=bot,
         models=_models(raw.get("models", {})),
-        slack=_slack(raw.get("slack", {}), env),
-        discord=_discord(raw.get("discord", {}), env),
+        slack=_adapter(
+            "slack", raw.get("slack", {}), env, SlackConfig, "bot_token",
+            "slack: SLACK_BOT_TOKEN is not set; the bot token (xoxb-...) is needed.", _check_slack,
+        ),
+        discord=_adapter(
+            "discord", raw.get("discord", {}), env, DiscordConfig, "token",
+            "discord: DISCORD_TOKEN is not set; the bot token is needed.", _check_discord,
+        ),
     )

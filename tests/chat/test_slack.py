@@ -37,6 +37,16 @@ def slash(fake: Any, text: str, command: str = "/brief") -> dict[str, str]:
     return form
 
 
+async def post_slash(
+    adapter: Any, fake: Any, text: str, command: str = "/brief"
+) -> tuple[int, str]:
+    """Post a signed slash command form for `text` to the adapter, within WAIT."""
+    body = urlencode(slash(fake, text, command=command))
+    return await asyncio.wait_for(
+        post_signed(adapter, body, "application/x-www-form-urlencoded"), WAIT
+    )
+
+
 def texts_of(message: dict[str, Any]) -> list[str]:
     """Every string Slack would show: fallback text and all block texts."""
     out = [message.get("text", "")]
@@ -60,11 +70,7 @@ def assert_block_kit_briefing(message: dict[str, Any]) -> None:
 async def test_signed_slash_brief_over_http_acks_then_posts_block_kit_briefing(
     slack_http: Any, fake_slack: Any, seed_text: str
 ) -> None:
-    status, body = await asyncio.wait_for(
-        post_signed(slack_http, urlencode(slash(fake_slack, seed_text)),
-                    "application/x-www-form-urlencoded"),
-        WAIT,
-    )
+    status, body = await post_slash(slack_http, fake_slack, seed_text)
     assert (status, body) == (200, "Reading the article…")
     hook = await fake_slack.wait_call("/hooks/", WAIT)
     assert hook.data["response_type"] == "in_channel"
@@ -91,9 +97,8 @@ async def test_slash_ask_answers_from_the_channels_articles_with_the_quote(
     slack_http: Any, fake_slack: Any, core: Any, seed_analysis: Any
 ) -> None:
     core.store.remember(Conversation("slack", TEAM_ID, "C0NEWS0001"), seed_analysis)
-    form = slash(fake_slack, "who denied the withdrawal?", command="/ask")
-    status, body = await asyncio.wait_for(
-        post_signed(slack_http, urlencode(form), "application/x-www-form-urlencoded"), WAIT
+    status, body = await post_slash(
+        slack_http, fake_slack, "who denied the withdrawal?", command="/ask"
     )
     assert (status, body) == (200, "Looking through the articles…")
     hook = await fake_slack.wait_call("/hooks/", WAIT)
@@ -152,10 +157,7 @@ async def test_mention_asking_before_any_brief_gets_an_ephemeral_hint(
 
 
 async def test_a_brief_that_fails_tells_only_the_user_why(slack_http: Any, fake_slack: Any) -> None:
-    form = slash(fake_slack, "hello there")
-    status, _ = await asyncio.wait_for(
-        post_signed(slack_http, urlencode(form), "application/x-www-form-urlencoded"), WAIT
-    )
+    status, _ = await post_slash(slack_http, fake_slack, "hello there")
     assert status == 200
     hook = await fake_slack.wait_call("/hooks/", WAIT)
     assert hook.data["response_type"] == "ephemeral"
@@ -163,10 +165,7 @@ async def test_a_brief_that_fails_tells_only_the_user_why(slack_http: Any, fake_
 
 
 async def test_help_is_answered_in_the_ack_itself(slack_http: Any, fake_slack: Any) -> None:
-    form = slash(fake_slack, "help", command="/newsbrief")
-    status, body = await asyncio.wait_for(
-        post_signed(slack_http, urlencode(form), "application/x-www-form-urlencoded"), WAIT
-    )
+    status, body = await post_slash(slack_http, fake_slack, "help", command="/newsbrief")
     assert status == 200
     reply = json.loads(body)
     assert reply["response_type"] == "ephemeral" and "/brief" in reply["text"]
@@ -179,11 +178,7 @@ async def test_help_is_answered_in_the_ack_itself(slack_http: Any, fake_slack: A
 async def test_article_with_everyone_pings_nobody_on_slack(
     slack_http: Any, fake_slack: Any, hostile: str
 ) -> None:
-    status, _ = await asyncio.wait_for(
-        post_signed(slack_http, urlencode(slash(fake_slack, hostile)),
-                    "application/x-www-form-urlencoded"),
-        WAIT,
-    )
+    status, _ = await post_slash(slack_http, fake_slack, hostile)
     assert status == 200
     hook = await fake_slack.wait_call("/hooks/", WAIT)
     shown = texts_of(hook.data)

@@ -6,7 +6,6 @@ A real discord.py Client logs in, syncs its commands, receives dispatches and ca
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 from dataclasses import dataclass
@@ -14,6 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import WSMsgType, web
+
+from fakes.server import LocalServer
 
 APP_ID = "1190000000000000001"  # the bot user has the application's id, as on Discord
 GUILD_ID = "1190000000000000100"
@@ -55,17 +56,13 @@ def message_object(channel_id: str, body: dict[str, Any], author: dict[str, Any]
     }
 
 
-class FakeDiscord:
+class FakeDiscord(LocalServer):
     def __init__(self, guild_create: dict[str, Any]) -> None:
+        super().__init__()
         self.guild_create = guild_create  # the GUILD_CREATE dispatch data sent after READY
         self.requests: list[Request] = []
-        self.unhandled: list[str] = []
         self.identified: dict[str, Any] | None = None
-        self._changed = asyncio.Condition()
-        self._ws: web.WebSocketResponse | None = None
         self._seq = 0
-        self._runner: web.AppRunner | None = None
-        self.port = 0
 
     @property
     def api_url(self) -> str:
@@ -75,25 +72,9 @@ class FakeDiscord:
     def gateway_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/gateway"
 
-    async def start(self) -> None:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
-        app.router.add_route("*", "/{tail:.*}", self._unknown)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        self.port = self._runner.addresses[0][1]
-
-    async def stop(self) -> None:
-        if self._ws is not None:
-            await self._ws.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-    async def _unknown(self, request: web.Request) -> web.Response:
-        self.unhandled.append(f"{request.method} {request.path}")
-        return web.Response(status=404)
 
     # -- REST ----------------------------------------------------------------------------------
 
@@ -192,11 +173,7 @@ class FakeDiscord:
     # -- waiting -------------------------------------------------------------------------------
 
     async def wait_identified(self, timeout: float = 60) -> dict[str, Any]:
-        async def _wait() -> None:
-            async with self._changed:
-                await self._changed.wait_for(lambda: self.identified is not None)
-
-        await asyncio.wait_for(_wait(), timeout)
+        await self.wait(lambda: self.identified is not None, timeout)
         assert self.identified is not None
         return self.identified
 
@@ -206,11 +183,7 @@ class FakeDiscord:
             return next((r for r in self.requests[after:]
                          if r.method == method and r.path.startswith(prefix)), None)
 
-        async def _wait() -> None:
-            async with self._changed:
-                await self._changed.wait_for(lambda: find() is not None)
-
-        await asyncio.wait_for(_wait(), timeout)
+        await self.wait(lambda: find() is not None, timeout)
         found = find()
         assert found is not None
         return found

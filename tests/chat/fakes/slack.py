@@ -6,7 +6,6 @@ does not understand lands in `unhandled`, which every test asserts is empty.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
@@ -19,6 +18,7 @@ from urllib.parse import parse_qsl
 from aiohttp import WSMsgType, web
 
 from fakes import payload
+from fakes.server import LocalServer
 
 BOT_USER_ID = "U0NEWSBRF"
 TEAM_ID = "T0TEAM001"
@@ -38,15 +38,11 @@ def sign(secret: str, body: str, timestamp: int | None = None) -> dict[str, str]
     return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={mac}"}
 
 
-class FakeSlack:
+class FakeSlack(LocalServer):
     def __init__(self) -> None:
+        super().__init__()
         self.calls: list[Call] = []
-        self.unhandled: list[str] = []
         self.acks: dict[str, dict[str, Any]] = {}  # Socket Mode envelope id -> ack
-        self._changed = asyncio.Condition()
-        self._ws: web.WebSocketResponse | None = None
-        self._runner: web.AppRunner | None = None
-        self.port = 0
 
     @property
     def url(self) -> str:
@@ -59,23 +55,10 @@ class FakeSlack:
     def hook_url(self) -> str:
         return f"{self.url}/hooks/{uuid.uuid4().hex}"
 
-    async def start(self) -> None:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_post("/hooks/{hook}", self._hook)
         app.router.add_get("/link", self._link)
-        app.router.add_route("*", "/{tail:.*}", self._unknown)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
-
-    async def stop(self) -> None:
-        if self._ws is not None:
-            await self._ws.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     async def _record(self, call: Call) -> None:
         async with self._changed:
@@ -121,10 +104,6 @@ class FakeSlack:
         await self._record(Call(request.path, await self._body(request), ""))
         return web.Response(text="ok")
 
-    async def _unknown(self, request: web.Request) -> web.Response:
-        self.unhandled.append(f"{request.method} {request.path}")
-        return web.Response(status=404)
-
     # -- Socket Mode ---------------------------------------------------------------------------
 
     async def _link(self, request: web.Request) -> web.WebSocketResponse:
@@ -162,13 +141,6 @@ class FakeSlack:
         return self.acks[envelope_id]
 
     # -- waiting -------------------------------------------------------------------------------
-
-    async def wait(self, predicate: Any, timeout: float) -> None:
-        async def _wait() -> None:
-            async with self._changed:
-                await self._changed.wait_for(predicate)
-
-        await asyncio.wait_for(_wait(), timeout)
 
     async def wait_call(self, path: str, timeout: float = 60, after: int = 0) -> Call:
         """The first call to `path` (a method path or "/hooks/") among calls[after:]."""
