@@ -138,6 +138,7 @@ class Question:
     vec: np.ndarray
     wh_dep: str = ""  # syntactic role of the wh-phrase ("nsubj", "dobj", "pobj", ...)
     wh_prep: str = ""  # the preposition governing it ("in" for "in what year")
+    passive: bool = False  # "where was X killed"
 
     @property
     def expected(self) -> set[str]:
@@ -230,7 +231,9 @@ def question_from(text: str, doc: Any, vec: np.ndarray) -> Question:
         wh_dep = {"nsubjpass": "nsubj"}.get(tok.dep_, tok.dep_)
         if tok.dep_ == "pobj":
             wh_prep = tok.head.lower_
-    return Question(text, doc, wh, focus, group, lemmas, verb, subject, vec, wh_dep, wh_prep)
+    passive = any(t.dep_ in ("auxpass", "nsubjpass") for t in doc)
+    return Question(text, doc, wh, focus, group, lemmas, verb, subject, vec, wh_dep, wh_prep,
+                    passive)
 
 
 # -- the index -----------------------------------------------------------------------------------
@@ -391,7 +394,8 @@ class QAIndex:
         s = self.sents[best.gid]
         analysis = self.analyses[s.analysis]
         span = self.span_text(best)
-        abstain = conf < self.weights.get("abstain_threshold", 0.5) or _type_mismatch(q, best)
+        abstain = (conf < self.weights.get("abstain_threshold", 0.5)
+                   or _type_mismatch(q, best, self) or _off_topic(q, best, self))
         display = _display(span, analysis, q)
         stmt = _statement_covering(analysis, s.sid, span)
         ans = Answer(
@@ -698,6 +702,8 @@ def _spans(t: _Toks, wh: str) -> set[tuple[int, int, str]]:
 _DEPS = frozenset(("nsubj", "nsubjpass", "dobj", "pobj", "attr", "appos", "compound", "conj",
                    "npadvmod", "nummod", "ROOT", "poss", "amod", "advcl", "xcomp", "ccomp",
                    "acomp", "oprd", "dative", "agent", "prep", "relcl", "acl", "advmod", "pcomp"))
+_LOC_PREPS = frozenset("in at near inside outside across from on into throughout".split())
+_TIME_PREPS = frozenset("in on during since until before after by from".split())
 _REASON_START = frozenset("because since as for to due so owing after in".split())
 
 
@@ -768,7 +774,25 @@ def _candidates(q: Question, t: _Toks, gid: int, rank: int, lex: float, emb: flo
             if any(c in mset for c in t.children[h] if c != r and not lo <= c < hi):
                 f["sib_matched"] = 1.0
         if q.verb and t.lemma[t.head[r]] == q.verb:
+            # The candidate's role on the question's own verb: "where was X killed" wants
+            # neither the killer (nsubj) nor the victim (dobj) but the place (pobj).
             f["verb_arg"] = 1.0
+            f[f"{wh}_qverb_{dep}"] = 1.0
+            if q.passive:
+                f[f"{wh}_qpass_{dep}"] = 1.0
+        if t.dep[r] == "pobj":
+            prep = t.lower[t.head[r]]
+            if prep in _LOC_PREPS:
+                f[f"{wh}_locprep"] = 1.0
+            if prep in _TIME_PREPS:
+                f[f"{wh}_timeprep"] = 1.0
+            # Up the chain of prepositional phrases ("killed ... in a strike at the airport")
+            # to the verb they hang from.
+            j, steps = t.head[r], 0
+            while steps < 6 and t.pos[j] not in ("VERB", "AUX") and t.head[j] != j:
+                j, steps = t.head[j], steps + 1
+            if t.lemma[j] == q.verb:
+                f[f"{wh}_qverb_pp"] = 1.0
         rdep = "nsubj" if t.dep[r] == "nsubjpass" else t.dep[r]
         if q.wh_dep and rdep == q.wh_dep:
             f["dep_agree"] = 1.0
@@ -812,7 +836,17 @@ def abstain_features(q: Question, cands: list[Cand], hits: list[tuple[int, float
     proper_missing = [p for p in proper if p not in keys]
     article_keys = set().union(*(x.keys for x in index.sents if x.analysis == s.analysis)) \
         if len(index.analyses) == 1 else keys
+    t = index.toks(best.gid)
+    conflict, q_neg = _modifier_conflict(q, t, keys), _negated(q.doc)
+    s_neg = any(d == "neg" for d in t.dep) or any(w in ("never", "no", "not", "n't")
+                                                   for w in t.lower)
+    best_cov = max((sum(v for k, v in idf.items() if k in index.sents[g].keys) / tot
+                    for g, _, _ in hits), default=covered)
     f = {
+        "mod_conflict": min(conflict, 2) / 2.0,
+        "neg_mismatch": 1.0 if q_neg and not s_neg else 0.0,
+        "best_cov": best_cov,
+        "cov_gap": best_cov - covered,
         "score": best.score,
         "margin": min(best.score - second, 5.0),
         "covered": covered,
@@ -825,15 +859,59 @@ def abstain_features(q: Question, cands: list[Cand], hits: list[tuple[int, float
         "type_match": best.feats.get("type_match", 0.5),
         f"wh_{q.wh}": 1.0,
         "num_noun_miss": 1.0 if q.wh == "howmany" and not best.feats.get("num_noun_match") else 0.0,
-        "neg_q": 1.0 if any(t.dep_ == "neg" or t.lower_ in ("never", "not", "n't")
-                            for t in q.doc) else 0.0,
+        "neg_q": 1.0 if q_neg else 0.0,
     }
     return f
 
 
-def _type_mismatch(q: Question, best: Cand) -> bool:
-    # "How many ..." with no number, "when" with no date: not an answer whatever the score.
-    return q.wh in ("howmany",) and best.feats.get("type_miss", 0.0) == 1.0
+def _off_topic(q: Question, best: Cand, index: QAIndex) -> bool:
+    """Not one of the question's words (beyond its verb) in the sentence the answer is from:
+    the question is about something the articles do not cover."""
+    keys = index.sents[best.gid].keys
+    words = [k for k in _question_keys(q) if k != q.verb]
+    return bool(words) and not any(k in keys for k in words)
+
+
+def _negated(doc: Any) -> bool:
+    return any(t.dep_ == "neg" or t.lower_ in ("never", "not", "n't") for t in doc)
+
+
+_MOD_DEPS = frozenset(("amod", "compound", "nummod", "poss", "nmod", "npadvmod"))
+
+
+def _modifier_conflict(q: Question, t: _Toks, keys: frozenset[str]) -> int:
+    """Question modifiers the sentence replaces: "modern Europe" asked, "medieval Europe" written.
+    A question that matches a sentence except for one such word is usually about something the
+    text does not say."""
+    n = 0
+    for tok in q.doc:
+        if tok.dep_ not in _MOD_DEPS or tok.is_stop or tok.is_punct:
+            continue
+        if _lem(tok) in keys or tok.lower_ in keys:
+            continue
+        head = _lem(tok.head)
+        for i in range(t.n):
+            if t.lemma[i] != head:
+                continue
+            mods = [c for c in t.children[i] if t.dep[c] in _MOD_DEPS and not t.stop[c]]
+            if any(t.lemma[c] not in q.lemmas and t.lower[c] not in q.text.lower()
+                   for c in mods):
+                n += 1
+                break
+    return n
+
+
+def _type_mismatch(q: Question, best: Cand, index: QAIndex) -> bool:
+    """A typed question whose best candidate cannot be its answer, whatever the score: "how many
+    troops" answered by a number that counts something else, in a sentence that never mentions
+    troops."""
+    if q.wh != "howmany":
+        return False
+    if best.feats.get("type_miss"):
+        return True
+    if q.focus and not best.feats.get("num_noun_match"):
+        return q.focus not in index.toks(best.gid).lemma
+    return False
 
 
 # -- attribution helpers -------------------------------------------------------------------------

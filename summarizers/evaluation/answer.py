@@ -200,10 +200,12 @@ def naive_answer(q: Any, analysis: Any, sentence_ids: list[int] | None = None) -
 
 
 def predict(rows: list[dict], method: str = "engine", *, cache_dir: str | Path | None = None,
-            weights: dict | None = None, timings: list[float] | None = None) -> list[dict]:
+            weights: dict | list[dict] | None = None, timings: list[float] | None = None
+            ) -> list[dict]:
     """{id, answer} per row ("" to abstain). Methods: engine (default), naive (lemma-overlap
     sentence + typed entity), embedding (embedding-retrieved sentence + typed entity),
-    lexical-retrieval / embedding-retrieval (the engine with one retrieval signal), no-abstain."""
+    lexical-retrieval / embedding-retrieval (the engine with one retrieval signal), no-abstain.
+    `weights` may be a list (one per cross-validation fold): each row then uses its fold's."""
     from summarizers.qa import load_weights
 
     if method not in METHODS:
@@ -211,17 +213,22 @@ def predict(rows: list[dict], method: str = "engine", *, cache_dir: str | Path |
     contexts = Contexts(cache_dir)
     for row in rows:  # analyse first, so per-question timings are over analysed articles
         contexts.get(row["context"])
-    base = dict(weights or load_weights())
-    if method == "no-abstain":
-        base["abstain_threshold"] = -1.0
-    if method in ("lexical-retrieval", "embedding-retrieval"):
-        base["retrieval"] = ({"lexical": 1.0, "embedding": 0.0} if method.startswith("lexical")
-                             else {"lexical": 0.0, "embedding": 1.0})
+    per_fold = weights if isinstance(weights, list) else [weights or load_weights()]
+    variants = []
+    for w in per_fold:
+        w = dict(w)
+        if method == "no-abstain":
+            w["abstain_threshold"] = -1.0
+        if method in ("lexical-retrieval", "embedding-retrieval"):
+            w["retrieval"] = ({"lexical": 1.0, "embedding": 0.0} if method.startswith("lexical")
+                              else {"lexical": 0.0, "embedding": 1.0})
+        variants.append(w)
     indexes, questions = _indexes_and_questions(rows, contexts)
     out = []
     for row, idx, q in zip(rows, indexes, questions, strict=True):
         t0 = time.perf_counter()
-        idx.weights = base
+        idx.weights = variants[_fold(row["id"], len(variants))] if len(variants) > 1 \
+            else variants[0]
         if method == "naive":
             text = naive_answer(q, idx.analyses[0])
         elif method == "embedding":
@@ -339,88 +346,116 @@ def _sigmoid_score(f: dict[str, float], w: dict[str, float]) -> float:
     return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
 
 
-def train(eval_dir: Path, out: Path | None = None, folds: int = 5, cache_dir: str | None = None,
-          log: Callable[[str], None] = print) -> dict:
-    """Fit span and abstention weights on the dev files; report k-fold cross-validated scores;
-    write the weights fitted on everything to `out` (JSON)."""
-    from summarizers.qa import DEFAULT_WEIGHTS, WEIGHTS_PATH
+def _fold(row_id: str, folds: int) -> int:
+    """A stable fold for a row, from its id (the same in training and in the report)."""
+    return int(hashlib.sha1(str(row_id).encode()).hexdigest(), 16) % folds
+
+
+def _fit_all(sets: dict[str, list[dict]], train_ids: set[str] | None, base: dict,
+             oof_feats: dict[int, dict] | None = None) -> tuple[dict, list[dict], list[int]]:
+    """Weights (span ranker + abstainer) fitted on the rows in `train_ids` (all when None).
+    The abstainer reads the ranker's out-of-fold features when given (honest scores)."""
+    answerable = [ex for n in ("squad", "realtimeqa") for ex in sets[n]
+                  if train_ids is None or str(ex["row"]["id"]) in train_ids]
+    names = sorted({k for ex in answerable for c in ex["cands"] for k in c.feats})
+    w = _fit_ranker(answerable, names)
+    span = {n: round(float(v), 4) for n, v in zip(names, w, strict=True) if abs(v) > 1e-4}
+    rows = [ex for n in sets for ex in sets[n] if ex["cands"]
+            and (train_ids is None or str(ex["row"]["id"]) in train_ids)]
+    if oof_feats is None:
+        for ex in rows:
+            _rescore(ex, span)
+        feats = [_abstain_rows(ex) for ex in rows]
+    else:
+        feats = [oof_feats[id(ex)] for ex in rows]
+    labels = [int(ex["answerable"] and _pick(ex)[1] >= 0.5) for ex in rows]
+    a_names = sorted({k for f in feats for k in f})
+    aw = _fit_abstainer(feats, labels, a_names)
+    weights = dict(base)
+    weights.update(span=span, abstain={k: round(v, 4) for k, v in aw.items()})
+    return weights, feats, labels
+
+
+def _choose_threshold(sets: dict[str, list[dict]], conf: dict[int, float],
+                      min_f1: float = 56.0) -> float:
+    """The abstention threshold that abstains most on the unanswerable questions while the
+    cross-validated SQuAD v1.1 F1 stays at or above `min_f1` (and RealTimeQA's at 50)."""
+
+    def f1_at(name: str, t: float) -> float:
+        exs = sets[name]
+        return 100 * sum(_pick(ex)[1] for ex in exs if conf.get(id(ex), 0.0) >= t) / len(exs)
+
+    best = 0.0
+    for t in np.linspace(0.0, 0.95, 96):
+        if f1_at("squad", float(t)) >= min_f1 and f1_at("realtimeqa", float(t)) >= 50.0:
+            best = float(t)
+    return round(best, 3)
+
+
+def cross_validate(eval_dir: Path, folds: int = 5, cache_dir: str | None = None,
+                   log: Callable[[str], None] = print) -> tuple[dict, list[dict], dict]:
+    """k-fold weights: (weights fitted on everything, weights per fold, the examples)."""
+    from summarizers.qa import DEFAULT_WEIGHTS
 
     contexts = Contexts(cache_dir)
-    base = dict(DEFAULT_WEIGHTS)
+    base = {k: v for k, v in DEFAULT_WEIGHTS.items() if k not in ("span", "abstain")}
     sets = {}
     for name in ("squad", "realtimeqa", "squad_v2"):
         rows = _read(eval_dir, name)
-        sets[name] = _span_examples(rows, contexts, base)
+        sets[name] = _span_examples(rows, contexts, dict(DEFAULT_WEIGHTS))
         log(f"{name}: {len(rows)} questions, candidates made")
-    answerable = sets["squad"] + sets["realtimeqa"]
-    names = sorted({k for ex in answerable for c in ex["cands"] for k in c.feats})
-    rng = np.random.default_rng(0)
-    fold_of = {id(ex): int(rng.integers(folds)) for name in sets for ex in sets[name]}
-    # Out-of-fold span choice, then out-of-fold abstention.
+    all_ex = [ex for n in sets for ex in sets[n]]
+    ids_of = {k: {str(ex["row"]["id"]) for ex in all_ex if _fold(ex["row"]["id"], folds) != k}
+              for k in range(folds)}
+    # Out-of-fold ranker scores, so the abstainer learns from honest candidate scores.
     oof_feats: dict[int, dict] = {}
+    fold_weights = []
     for k in range(folds):
-        w = _fit_ranker([ex for ex in answerable if fold_of[id(ex)] != k], names)
-        wd = dict(zip(names, w, strict=True))
-        for name in sets:
-            for ex in sets[name]:
-                if fold_of[id(ex)] == k:
-                    _rescore(ex, wd)
-                    if ex["cands"]:
-                        oof_feats[id(ex)] = _abstain_rows(ex)
-    all_ex = [ex for name in sets for ex in sets[name] if ex["cands"]]
-    a_names = sorted({k for ex in all_ex for k in oof_feats[id(ex)]})
-    labels = {id(ex): int(ex["answerable"] and _pick(ex)[1] >= 0.5) for ex in all_ex}
+        wk, _, _ = _fit_all(sets, ids_of[k], base)
+        fold_weights.append(wk)
+        for ex in all_ex:
+            if _fold(ex["row"]["id"], folds) == k and ex["cands"]:
+                _rescore(ex, wk["span"])
+                oof_feats[id(ex)] = _abstain_rows(ex)
     conf: dict[int, float] = {}
     for k in range(folds):
-        tr = [ex for ex in all_ex if fold_of[id(ex)] != k]
-        aw = _fit_abstainer([oof_feats[id(e)] for e in tr], [labels[id(e)] for e in tr], a_names)
+        wk, _, _ = _fit_all(sets, ids_of[k], base, oof_feats)
+        fold_weights[k]["abstain"] = wk["abstain"]
         for ex in all_ex:
-            if fold_of[id(ex)] == k:
-                conf[id(ex)] = _sigmoid_score(oof_feats[id(ex)], aw)
-
-    def cv_scores(threshold: float) -> dict[str, dict]:
+            if _fold(ex["row"]["id"], folds) == k and ex["cands"]:
+                conf[id(ex)] = _sigmoid_score(oof_feats[id(ex)], wk["abstain"])
+    threshold = _choose_threshold(sets, conf)
+    for t in (-1.0, threshold):
         res = {}
         for name, exs in sets.items():
-            preds, gold = [], []
+            preds = []
             for ex in exs:
                 i, _ = _pick(ex)
-                ok = i >= 0 and conf.get(id(ex), 0.0) >= threshold
+                ok = i >= 0 and conf.get(id(ex), 0.0) >= t
                 preds.append({"id": ex["row"]["id"], "answer": ex["texts"][i] if ok else ""})
-                gold.append(ex["row"])
-            res[name] = score(gold, preds)
-        return res
+            res[name] = score([ex["row"] for ex in exs], preds)
+        log(f"span ranker, {folds}-fold CV, threshold {t}: {json.dumps(res)}")
+    for wk in fold_weights:
+        wk["abstain_threshold"] = threshold
+    final, _, _ = _fit_all(sets, None, base, oof_feats)
+    final["abstain_threshold"] = threshold
+    return final, fold_weights, sets
 
-    no_abstain = cv_scores(-1.0)
-    # The lowest threshold that abstains on at least 55% of the unanswerable questions.
-    threshold = 0.0
-    for t in np.linspace(0.05, 0.95, 91):
-        threshold = float(t)
-        if cv_scores(threshold)["squad_v2"].get("abstention_accuracy", 0) >= 55:
-            break
-    cv = cv_scores(threshold)
-    log(f"cross-validated ({folds}-fold), no abstention: {json.dumps(no_abstain)}")
-    log(f"cross-validated ({folds}-fold), threshold {threshold:.2f}: {json.dumps(cv)}")
-    # Final weights from all the data.
-    w = _fit_ranker(answerable, names)
-    wd = {n: round(float(v), 4) for n, v in zip(names, w, strict=True) if abs(v) > 1e-4}
-    for name in sets:
-        for ex in sets[name]:
-            _rescore(ex, wd)
-    feats = [_abstain_rows(ex) for ex in all_ex]
-    aw = _fit_abstainer(feats, [labels[id(e)] for e in all_ex], a_names)
-    weights = {
-        "about": "Learned by summarizers.evaluation.answer.train from the squad_v1.1, realtimeqa "
-                 "and squad_v2 development files (features only, no text); "
-                 f"{folds}-fold cross-validated scores are in 'cv'.",
-        "retrieval": base["retrieval"], "top_k": base["top_k"],
-        "abstain_threshold": round(threshold, 3),
-        "span": wd, "abstain": {k: round(v, 4) for k, v in aw.items()},
-        "cv": {"no_abstention": no_abstain, "with_abstention": cv},
-    }
+
+def train(eval_dir: Path, out: Path | None = None, folds: int = 5, cache_dir: str | None = None,
+          log: Callable[[str], None] = print) -> dict:
+    """Fit span and abstention weights on the dev files and write them (JSON, features only)."""
+    from summarizers.qa import WEIGHTS_PATH
+
+    final, fold_weights, _ = cross_validate(eval_dir, folds, cache_dir, log)
+    final["about"] = (
+        "Learned by `python -m summarizers.evaluation.answer train` from the squad_v1.1, "
+        "realtimeqa and squad_v2 development files: feature weights only, no text. "
+        f"Honest figures: the report's {folds}-fold cross-validated row.")
     target = out or WEIGHTS_PATH
-    Path(target).write_text(json.dumps(weights, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    Path(target).write_text(json.dumps(final, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     log(f"wrote {target}")
-    return weights
+    return final
 
 
 # -- the report ------------------------------------------------------------------------------------
@@ -440,20 +475,32 @@ def _percentile(xs: Iterable[float], p: float) -> float:
 def report(eval_dir: Path, methods: tuple[str, ...] = ("naive", "embedding", "lexical-retrieval",
                                                        "embedding-retrieval", "no-abstain",
                                                        "engine"),
-           cache_dir: str | None = None, xsum: bool = True) -> str:
-    """Markdown table: every method on every QA dev file, same run, with ms per question."""
+           cache_dir: str | None = None, xsum: bool = True, folds: int = 5,
+           log: Callable[[str], None] = lambda m: None) -> str:
+    """Markdown table: every method on every QA dev file, same run, with ms per question.
+
+    The engine's weights are learned from these files, so its rows are k-fold cross-validated:
+    each question is answered with weights fitted on the other folds (XSum is never trained on).
+    The shipped weights' in-sample score is added as a last row, for reference only."""
     names = ["squad", "realtimeqa", "squad_v2"] + (["xsum"] if xsum else [])
     data = {n: _read(eval_dir, n) for n in names}
+    _, fold_weights, _ = cross_validate(eval_dir, folds, cache_dir, log)
     lines = [
         "| method | SQuAD v1.1 EM / F1 | RealTimeQA EM / F1 | SQuAD v2 unanswerable: abstained | "
         + ("XSum QA EM / F1 | " if xsum else "") + "ms/question (mean, p95) |",
         "|---|---|---|---|" + ("---|" if xsum else "") + "---|",
     ]
-    for method in methods:
+    rows = [(m, fold_weights, f"{m} ({folds}-fold CV)" if m not in ("naive", "embedding") else
+             {"naive": "naive baseline (lemma overlap + typed entity)",
+              "embedding": "embedding-only baseline (embedding sentence + typed entity)"}[m])
+            for m in methods]
+    rows.append(("engine", None, "engine, shipped weights (in-sample, reference only)"))
+    for method, weights, label in rows:
         cells, times = [], []
         for n in names:
             t: list[float] = []
-            s = score(data[n], predict(data[n], method, cache_dir=cache_dir, timings=t))
+            s = score(data[n], predict(data[n], method, cache_dir=cache_dir, timings=t,
+                                       weights=weights))
             times.extend(t)
             if n == "squad_v2":
                 cells.append(f"{s.get('abstention_accuracy', 0):.1f}%")
@@ -462,7 +509,8 @@ def report(eval_dir: Path, methods: tuple[str, ...] = ("naive", "embedding", "le
                          if s.get("abstained_on_answerable") else "")
                 cells.append(f"{s['exact_match']:.1f} / {s['f1']:.1f}{extra}")
         ms = f"{1000 * float(np.mean(times)):.1f}, {1000 * _percentile(times, 95):.1f}"
-        lines.append(f"| {method} | " + " | ".join(cells) + f" | {ms} |")
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {ms} |")
+        log(lines[-1])
     return "\n".join(lines)
 
 
@@ -483,7 +531,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         methods = tuple(args.methods.split(",")) if args.methods else None
         kwargs = {"methods": methods} if methods else {}
-        print(report(qa_dir, cache_dir=args.cache_dir, xsum=not args.no_xsum, **kwargs))
+        print(report(qa_dir, cache_dir=args.cache_dir, xsum=not args.no_xsum,
+                     log=lambda m: print(m, file=sys.stderr, flush=True), **kwargs))
     return 0
 
 
