@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from summarizers.nlp import NLP
 
 WEIGHTS_PATH = Path(__file__).with_name("qa_weights.json")
+WIDE_K = 30  # sentences whose statements an attribution question considers
 ABSTAIN_TEXT = "The articles don't say."
 
 # -- question words and answer types -------------------------------------------------------------
@@ -264,6 +265,7 @@ class QAIndex:
         self._matrix: np.ndarray | None = None
         self._arrays: dict[str, np.ndarray] = {}
         self._toks: dict[int, _Toks] = {}
+        self._statements: dict[int, list[Statement]] = defaultdict(list)  # by global sentence id
         self._lock = threading.RLock()
         self.weights = weights if weights is not None else load_weights()
 
@@ -293,6 +295,8 @@ class QAIndex:
                 self.sents.append(_Sent(aidx, sent.id, frozenset(keys)))
                 for k in keys:
                     self.postings[k].append(gid)
+            for st in analysis.statements:
+                self._statements[self._first_gid[aidx] + st.sentence_id].append(st)
             if len(analysis.sentences):
                 self._vec_chunks.append(np.asarray(analysis.embeddings, dtype=np.float32))
             self._matrix = None
@@ -366,10 +370,14 @@ class QAIndex:
             if not self.sents:
                 return _abstain("There is no article to answer from.")
             q = question if isinstance(question, Question) else parse_question(question, self.nlp)
-            hits = self.retrieve(q, k=self.weights.get("top_k", 4))
+            k = self.weights.get("top_k", 4)
+            # Attribution reads the statements of a wider set of sentences (still from the
+            # index, never a scan of the store).
+            wide = self.retrieve(q, k=max(k, WIDE_K))
+            hits = wide[:k]
             if answerer is not None:
                 return self._model_answer(q, hits, answerer)
-            attributed = self._attribution_answer(q, hits)
+            attributed = self._attribution_answer(q, wide)
             if attributed is not None:
                 return attributed
             return self._span_answer(q, hits)
@@ -428,8 +436,10 @@ class QAIndex:
             return None
         topic = [lm for lm in q.lemmas if lm != q.verb and lm not in _name_keys(q.subject)]
         scored: list[tuple[float, int, Statement]] = []
-        for aidx, analysis in enumerate(self.analyses):
-            for st in analysis.statements:
+        for gid, _, _ in hits:
+            aidx = self.sents[gid].analysis
+            analysis = self.analyses[aidx]
+            for st in self._statements.get(gid, ()):
                 fit = _statement_fit(st, vclass, q.verb)
                 if fit <= 0:
                     continue
@@ -460,6 +470,14 @@ class QAIndex:
                 confidence=round(min(1.0, top), 3), others=others, sentence=sentence,
                 span=st.speaker, article_id=analysis.article.id, method="attribution",
             )
+        if vclass == "say" and q.verb in ("say", "tell", "state", "announce", "add", "claim"):
+            # "What did Esper say?": what was said, in the speaker's words when quoted.
+            return Answer(
+                answer=st.quote or st.content, quote=st.quote, speaker=st.speaker,
+                source=_source_name(analysis), confidence=round(min(1.0, top), 3),
+                sentence=sentence, span=st.quote or st.content, article_id=analysis.article.id,
+                method="attribution",
+            )
         # "What did Trump threaten?": the thing in the statement the question's verb is about.
         gid = self._gid(aidx, st.sentence_id)
         t = self.toks(gid)
@@ -481,14 +499,16 @@ class QAIndex:
         phrase, with any doubt the article casts on the authorship ("unsigned")."""
         obj = [lm for lm in q.lemmas if lm != q.verb]
         found: list[tuple[float, int, int, Entity, str]] = []
-        for aidx, analysis in enumerate(self.analyses):
-            for sid, doc in enumerate(analysis.docs):
-                if obj and not any(_lem(t) in obj for t in doc):
-                    continue
-                for tok in doc:
-                    ent, how = _author_of(tok, analysis, obj)
-                    if ent is not None:
-                        found.append((1.0 if how == "agent" else 0.8, aidx, sid, ent, how))
+        for gid, _, _ in hits:
+            aidx, sid = self.sents[gid].analysis, self.sents[gid].sid
+            analysis = self.analyses[aidx]
+            doc = analysis.docs[sid]
+            if obj and not any(_lem(t) in obj for t in doc):
+                continue
+            for tok in doc:
+                ent, how = _author_of(tok, analysis, obj)
+                if ent is not None:
+                    found.append((1.0 if how == "agent" else 0.8, aidx, sid, ent, how))
         if not found:
             return None
         found.sort(key=lambda x: -x[0])
@@ -648,54 +668,55 @@ def _trim(t: _Toks, lo: int, hi: int) -> tuple[int, int]:
     return lo, hi
 
 
-def _spans(t: _Toks, wh: str) -> set[tuple[int, int, str]]:
-    """Candidate spans (start, end, kind) from the parse."""
-    out: set[tuple[int, int, str]] = set()
+def _spans(t: _Toks, wh: str) -> dict[tuple[int, int], set[str]]:
+    """Candidate spans {(start, end): kinds} from the parse; a span found several ways is one
+    candidate with several kinds."""
+    out: dict[tuple[int, int], set[str]] = defaultdict(set)
     max_len = 24 if wh in ("why", "how") else 14
     for lo, hi, _ in t.ents:
-        out.add((lo, hi, "ent"))
+        out[(lo, hi)].add("ent")
     for lo, hi in t.chunks:
         lo, hi = _trim(t, lo, hi)
         if hi > lo:
-            out.add((lo, hi, "np"))
+            out[(lo, hi)].add("np")
     for i in range(t.n):
         pos, dep = t.pos[i], t.dep[i]
         if pos in ("NOUN", "PROPN", "NUM", "ADJ") or t.num[i]:
             lo, hi = _trim(t, t.left[i], t.right[i] + 1)
             if 0 < hi - lo <= max_len:
-                out.add((lo, hi, "tree"))
+                out[(lo, hi)].add("tree")
             # The noun with its modifiers but without what follows it (relative clauses, PPs).
             lo2, hi2 = _trim(t, t.left[i], i + 1)
             if hi2 > lo2:
-                out.add((lo2, hi2, "head"))
+                out[(lo2, hi2)].add("head")
             # The noun with one prepositional phrase ("sanctions on Iraq").
             for ch in t.children[i]:
                 if ch > i and t.dep[ch] == "prep":
                     lo3, hi3 = _trim(t, t.left[i], t.right[ch] + 1)
                     if 0 < hi3 - lo3 <= max_len:
-                        out.add((lo3, hi3, "np_pp"))
+                        out[(lo3, hi3)].add("np_pp")
                     break
             if t.num[i]:
-                out.add((i, i + 1, "num"))
+                out[(i, i + 1)].add("num")
                 h = t.head[i]
                 if h == i + 1 and t.pos[h] in ("NOUN", "PROPN"):
-                    out.add((i, i + 2, "num"))
+                    out[(i, i + 2)].add("num")
         if dep == "prep" and wh in ("where", "when", "why", "how", "howq"):
             lo, hi = i, t.right[i] + 1
             if 0 < hi - lo <= max_len:
-                out.add((lo, hi, "pp"))
+                out[(lo, hi)].add("pp")
         if wh in ("why", "how") and pos in ("VERB", "AUX") and dep in (
                 "advcl", "xcomp", "ccomp", "acl", "relcl", "conj", "pcomp"):
             lo, hi = _trim(t, t.left[i], t.right[i] + 1)
             if 0 < hi - lo <= max_len:
-                out.add((lo, hi, "clause"))
+                out[(lo, hi)].add("clause")
             if t.left[i] < i:
-                out.add((t.left[i], t.right[i] + 1, "clause"))
+                out[(t.left[i], t.right[i] + 1)].add("clause")
         if wh in ("what", "which", "how") and pos == "VERB":
             # "What did X do?": the verb phrase.
             lo, hi = _trim(t, i, t.right[i] + 1)
             if 0 < hi - lo <= max_len:
-                out.add((lo, hi, "vp"))
+                out[(lo, hi)].add("vp")
     return out
 
 
@@ -724,7 +745,7 @@ def _candidates(q: Question, t: _Toks, gid: int, rank: int, lex: float, emb: flo
         common["no_match"] = 1.0
     dist_cache: dict[int, int] = {}
     out = []
-    for lo, hi, kind in _spans(t, wh):
+    for (lo, hi), kinds in _spans(t, wh).items():
         toks = [i for i in range(lo, hi) if not t.punct[i]]
         if not toks:
             continue
@@ -742,13 +763,14 @@ def _candidates(q: Question, t: _Toks, gid: int, rank: int, lex: float, emb: flo
             f"len_{min(len(toks), 6)}": 1.0,
             "q_overlap": inq / max(len(content), 1),
             "q_any": 1.0 if inq else 0.0,
-            f"kind_{kind}": 1.0,
-            f"{wh}_kind_{kind}": 1.0,
             f"{wh}_grp_{group}": 1.0,
             f"{wh}_dep_{dep}": 1.0,
             f"dep_{dep}": 1.0,
             f"pos_{t.pos[r]}": 1.0,
         })
+        for kind in kinds:
+            f[f"kind_{kind}"] = 1.0
+            f[f"{wh}_kind_{kind}"] = 1.0
         if t.span_text(lo, hi).lower() in qtext:
             f["in_question"] = 1.0
         if expected:
@@ -1004,6 +1026,17 @@ def _object_bonus(t: _Toks, c: Cand) -> float:
         bonus -= 2.0
     if c.end - c.start > 8:
         bonus -= 1.0
+    # A threat or promise is the consequence, not the condition: "if there's any hostility,
+    # we are going to put sanctions on Iraq" threatens sanctions.
+    anc = t.anc[r][1:]
+    if any(t.dep[ch] == "mark" and t.lower[ch] in ("if", "unless") for a in anc
+           for ch in t.children[a]):
+        bonus -= 2.0
+    verb = next((a for a in anc if t.pos[a] in ("VERB", "AUX")), None)
+    if verb is not None and (
+            any(t.lower[ch] in ("will", "would", "'ll", "’ll", "shall") for ch in t.children[verb])
+            or any(t.lower[a] == "going" for a in t.anc[verb])):
+        bonus += 1.0
     return bonus
 
 
