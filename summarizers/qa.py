@@ -891,7 +891,10 @@ def _off_topic(q: Question, best: Cand, index: QAIndex) -> bool:
     the question is about something the articles do not cover."""
     keys = index.sents[best.gid].keys
     words = [k for k in _question_keys(q) if k != q.verb]
-    return bool(words) and not any(k in keys for k in words)
+    if not words or any(k in keys for k in words):
+        return False
+    # Paraphrases share no words but do share meaning ("headlining" ~ "head a lineup").
+    return best.feats.get("s_emb", 0.0) < 0.3
 
 
 def _negated(doc: Any) -> bool:

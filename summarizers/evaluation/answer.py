@@ -346,20 +346,29 @@ def _sigmoid_score(f: dict[str, float], w: dict[str, float]) -> float:
     return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
 
 
+RANKER_L2 = 10.0  # chosen by honest 5-fold CV among 1, 10, 30
+
+
 def _fold(row_id: str, folds: int) -> int:
     """A stable fold for a row, from its id (the same in training and in the report)."""
     return int(hashlib.sha1(str(row_id).encode()).hexdigest(), 16) % folds
 
 
 def _fit_all(sets: dict[str, list[dict]], train_ids: set[str] | None, base: dict,
-             oof_feats: dict[int, dict] | None = None) -> tuple[dict, list[dict], list[int]]:
+             oof_feats: dict[int, dict] | None = None, ranker_only: bool = False
+             ) -> tuple[dict, list[dict], list[int]]:
     """Weights (span ranker + abstainer) fitted on the rows in `train_ids` (all when None).
     The abstainer reads the ranker's out-of-fold features when given (honest scores)."""
     answerable = [ex for n in ("squad", "realtimeqa") for ex in sets[n]
                   if train_ids is None or str(ex["row"]["id"]) in train_ids]
     names = sorted({k for ex in answerable for c in ex["cands"] for k in c.feats})
-    w = _fit_ranker(answerable, names)
+    w = _fit_ranker(answerable, names, l2=RANKER_L2)
     span = {n: round(float(v), 4) for n, v in zip(names, w, strict=True) if abs(v) > 1e-4}
+    if ranker_only:
+        # No rescoring of the training rows here: their scores must stay out-of-fold.
+        weights = dict(base)
+        weights.update(span=span)
+        return weights, [], []
     rows = [ex for n in sets for ex in sets[n] if ex["cands"]
             and (train_ids is None or str(ex["row"]["id"]) in train_ids)]
     if oof_feats is None:
@@ -377,7 +386,7 @@ def _fit_all(sets: dict[str, list[dict]], train_ids: set[str] | None, base: dict
 
 
 def _choose_threshold(sets: dict[str, list[dict]], conf: dict[int, float],
-                      min_f1: float = 56.0) -> float:
+                      min_f1: float = 55.0) -> float:
     """The abstention threshold that abstains most on the unanswerable questions while the
     cross-validated SQuAD v1.1 F1 stays at or above `min_f1` (and RealTimeQA's at 50)."""
 
@@ -411,7 +420,7 @@ def cross_validate(eval_dir: Path, folds: int = 5, cache_dir: str | None = None,
     oof_feats: dict[int, dict] = {}
     fold_weights = []
     for k in range(folds):
-        wk, _, _ = _fit_all(sets, ids_of[k], base)
+        wk, _, _ = _fit_all(sets, ids_of[k], base, ranker_only=True)
         fold_weights.append(wk)
         for ex in all_ex:
             if _fold(ex["row"]["id"], folds) == k and ex["cands"]:
@@ -487,7 +496,8 @@ def report(eval_dir: Path, methods: tuple[str, ...] = ("naive", "embedding", "le
     _, fold_weights, _ = cross_validate(eval_dir, folds, cache_dir, log)
     lines = [
         "| method | SQuAD v1.1 EM / F1 | RealTimeQA EM / F1 | SQuAD v2 unanswerable: abstained | "
-        + ("XSum QA EM / F1 | " if xsum else "") + "ms/question (mean, p95) |",
+        + ("XSum QA EM / F1 | " if xsum else "")
+        + "ms/question after batched question parsing (mean, p95) |",
         "|---|---|---|---|" + ("---|" if xsum else "") + "---|",
     ]
     rows = [(m, fold_weights, f"{m} ({folds}-fold CV)" if m not in ("naive", "embedding") else
