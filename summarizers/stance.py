@@ -8,6 +8,14 @@ single statement) is decided by hand-built rules over those relation features; a
 article body, which may also be 'unrelated') by a small multinomial logistic regression over the
 same features, whose weights (numbers only) ship in `stance_weights.json`.
 
+Attribution is read from the parse: a reporting verb with a named speaker or with a clausal
+complement ("the man who says [X]"), and a short source before a colon at the start of a headline
+("Officials: X", "Bloomberg: X"). For long texts, refutation cues are linked to the claim (share of
+the claim's words inside the clause a negation or deny word governs; refute cues weighted by each
+candidate sentence's relevance) and every refutation cue is split by the claim's own polarity
+(`<cue>_pos` / `<cue>_negc`): 'hoax' in a body disagrees with "X happened" but agrees with "X is a
+hoax", which a linear model cannot learn from the raw count.
+
 The same call decides whether statement B contradicts statement A: `stance(a, b)`.
 """
 
@@ -94,6 +102,15 @@ REPORTING_VERBS = DENY_VERBS | ASSERT_VERBS | HEDGE_VERBS
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9'’\-]*")
 
+# Refutation cues in the text read in opposite ways depending on the claim: against a positive
+# claim they disagree, against a claim that itself says 'hoax' or 'not' they agree. A linear model
+# cannot make that XOR from the raw cues, so each is also split by the claim's polarity:
+# `<cue>_pos` (claim positive) and `<cue>_negc` (claim negated or refuting).
+POLARITY_CUES = (
+    "rel_refute", "about_refute", "text_refute", "rel_cue_link", "lead_refute", "rel_neg_match",
+    "rel_deny_attr",
+)
+
 FEATURES = (
     "max_sim", "top_sim", "text_sim", "max_cov", "text_cov", "ent_cov",
     "rel_refute", "rel_hedge", "rel_support", "rel_neg", "rel_neg_match", "rel_question",
@@ -101,6 +118,7 @@ FEATURES = (
     "lead_sim", "lead_refute", "lead_hedge", "lead_neg",
     "text_refute", "text_hedge", "text_support", "text_question",
     "claim_hedge", "claim_refute", "claim_neg", "claim_question", "n_sents",
+    *(f"{cue}_{side}" for cue in POLARITY_CUES for side in ("pos", "negc")),
 )
 
 
@@ -132,6 +150,8 @@ class _Parsed:
     neg_heads: set[str]
     neg_any: bool
     attributions: list[Attribution]
+    # Content lemmas of each clause that a negation or a refuting word governs.
+    cue_scopes: list[set[str]] = field(default_factory=list)
 
 
 @dataclass
@@ -259,18 +279,56 @@ def _attributions(doc: Any) -> list[Attribution]:
             # "did not confirm" commits to nothing; "say" is assertion by the speaker only.
             polarity = "hedge" if negated else "assert"
         who = _speaker(tok)
-        if who or polarity == "deny":
+        # "the man who says [Comcast got him fired]": a reporting verb with a clausal complement
+        # hands the content to someone even when the speaker is only a pronoun.
+        reports_clause = any(c.dep_ in ("ccomp", "xcomp") for c in tok.children)
+        if who or polarity == "deny" or reports_clause:
             out.append(Attribution(speaker=who or "", verb=lemma, polarity=polarity))
+    source = _source_prefix(doc)
+    if source:
+        out.append(Attribution(speaker=source, verb=":", polarity="hedge"))
     return out
+
+
+# Nouns that name a source when a headline opens with "<source>: <what they say>".
+SOURCE_NOUNS = {
+    "official", "officials", "media", "source", "sources", "report", "reports", "police",
+    "study", "expert", "experts", "witness", "witnesses", "analyst", "analysts", "insider",
+    "insiders", "survey", "poll", "spokesman", "spokeswoman", "spokesperson", "government",
+    "ministry", "military", "army", "document", "documents", "lawyer", "lawyers", "rumor",
+    "rumour", "rumors", "rumours", "tv", "newspaper", "paper", "agency",
+}
+
+
+def _source_prefix(doc: Any) -> str | None:
+    """'Bloomberg: Apple delays iPad', 'Officials: ...': a short source before a colon at the
+    start of the sentence attributes what follows to that source. A place ('India: ...') or a
+    topic label ('Party invoice: ...') does not."""
+    colon = next((t.i for t in doc[:6] if t.text == ":"), None)
+    if colon is None or colon == 0 or colon > 4 or len(doc) - colon < 4:
+        return None
+    prefix = doc[:colon]
+    if prefix[-1].lower_ in SOURCE_NOUNS:
+        return prefix.text
+    for ent in doc.ents:
+        if ent.start == 0 and ent.end == colon and ent.label_ in ("ORG", "PERSON"):
+            return prefix.text
+    return None
 
 
 def _parse_info(doc: Any) -> _Parsed:
     neg_heads: set[str] = set()
     neg_any = False
+    scopes: list[set[str]] = []
     for t in doc:
-        if t.lower_ == "no" and t.i + 1 < len(doc) and doc[t.i + 1].text == "-":
-            continue  # "no-show", "no-fly zone": a compound, not a negation
-        if t.dep_ == "neg" or t.lower_ in ("never", "no", "nothing", "none", "nobody"):
+        if t.lower_ == "no" and t.i + 1 < len(doc) and (
+            doc[t.i + 1].text == "-" or doc[t.i + 1].dep_ == "compound"
+        ):
+            continue  # "no-show", "no show fee", "no-fly zone": a compound, not a negation
+        is_neg = t.dep_ == "neg" or t.lower_ in ("never", "no", "nothing", "none", "nobody")
+        if is_neg or t.lower_ in REFUTE_WORDS or t.lemma_.lower() in DENY_VERBS:
+            scopes.append(_clause_lemmas(t.head if is_neg else t))
+        if is_neg:
             neg_any = True
             head = t.head
             neg_heads.add(head.lemma_.lower())
@@ -284,7 +342,18 @@ def _parse_info(doc: Any) -> _Parsed:
         neg_heads=neg_heads,
         neg_any=neg_any,
         attributions=_attributions(doc),
+        cue_scopes=scopes,
     )
+
+
+def _clause_lemmas(tok: Any) -> set[str]:
+    """Content lemmas of the clause around `tok`: climb to the nearest verb (at most 3 steps),
+    then take its subtree, so 'denied [that the mayor resigned]' reaches 'mayor' and 'resign'."""
+    for _ in range(3):
+        if tok.pos_ in ("VERB", "AUX") or tok.head is tok:
+            break
+        tok = tok.head
+    return {x.lemma_.lower() for x in tok.subtree if not x.is_stop and not x.is_punct}
 
 
 def _lexical(text: str, sentences: list[str]) -> TextAnalysis:
@@ -434,6 +503,19 @@ class StanceEngine:
         lead = text.parsed[0]
         c_st = claim.all_stems or {"_"}
 
+        def cue_link(p: _Parsed) -> float:
+            # Share of the claim's content words inside a clause that a negation or refuting
+            # word governs: a denial linked to the claim, not one elsewhere in the sentence.
+            if not c_lem:
+                return 0.0
+            return max((len(sc & c_lem) / len(c_lem) for sc in p.cue_scopes), default=0.0)
+
+        relw = np.clip(rel, 0.0, None)
+        about_refute = float(
+            np.dot(relw, [min(text.refute[i], 3) for i in cs]) / (relw.sum() or 1.0)
+        )
+        rel_cue_link = wsum(cue_link(p) for p in P)
+
         def norm(count: int) -> float:
             return float(np.log1p(count) / np.log1p(n)) if n > 1 else 0.0
 
@@ -466,7 +548,13 @@ class StanceEngine:
             "claim_neg": float(c_negated),
             "claim_question": float(any(claim.question)),
             "n_sents": float(np.log(n)),
+            "rel_cue_link": rel_cue_link,
+            "about_refute": about_refute,
         }
+        c_pos = float(not (feats["claim_refute"] or c_negated))
+        for cue in POLARITY_CUES:
+            feats[f"{cue}_pos"] = feats[cue] * c_pos
+            feats[f"{cue}_negc"] = feats[cue] * (1.0 - c_pos)
         return np.array([feats[f] for f in FEATURES], dtype=np.float64)
 
     # -- prediction -----------------------------------------------------------------------------

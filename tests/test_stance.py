@@ -179,3 +179,41 @@ def test_shipped_weights_are_numbers_only():
     assert model["features"] == list(FEATURES)
     assert set(model["labels"]) == {"entailment", "neutral", "contradiction", "unrelated"}
     assert np.array(model["coef"]).shape == (4, len(FEATURES))
+
+
+def test_source_before_colon_is_neutral(engine):
+    # "<source>: <claim>" attributes the claim to the source without the outlet committing to it.
+    res = _stance(engine, CLAIM, "Officials: Springfield mayor resigned on Monday after budget row")
+    assert res.label == "neutral"
+
+
+def test_speakerless_reporting_clause_is_neutral(engine):
+    # "the woman who says [the mayor resigned]": the claim sits inside someone's report.
+    res = _stance(
+        engine, CLAIM, "The woman who says the Springfield mayor resigned has been sued by the city"
+    )
+    assert res.label == "neutral"
+
+
+def test_no_before_a_compound_noun_is_not_negation(engine):
+    from summarizers.stance import _parse_info
+
+    doc = engine.nlp.parse(["Airline charges passengers a no show fee for missed flights"])[0]
+    assert not _parse_info(doc).neg_any
+    doc = engine.nlp.parse(["The mayor did not resign"])[0]
+    assert _parse_info(doc).neg_any
+
+
+def test_denial_scope_reaches_the_claim_words(engine):
+    from summarizers.stance import _parse_info
+
+    doc = engine.nlp.parse(["A spokesman denied that the mayor had resigned."])[0]
+    scopes = _parse_info(doc).cue_scopes
+    assert any({"mayor", "resign"} <= sc for sc in scopes)
+
+
+def test_refute_cues_split_by_claim_polarity(engine):
+    body = ARTICLE_DENY
+    pos, neg = engine.stance_many([(CLAIM, body), ("The mayor resignation story is a hoax", body)])
+    assert pos.features["rel_refute_pos"] > 0 and pos.features["rel_refute_negc"] == 0
+    assert neg.features["rel_refute_negc"] > 0 and neg.features["rel_refute_pos"] == 0
