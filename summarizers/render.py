@@ -53,9 +53,11 @@ def render_answer(answer: Any, fmt: str = "text") -> str:
         return answer.answer or "The articles don't say."
     md = fmt == "markdown"
     lines = [f"**{answer.answer}**" if md else answer.answer]
+    who = f" — {answer.speaker}" if answer.speaker else ""
     if answer.quote:
-        who = f" — {answer.speaker}" if answer.speaker else ""
         lines.append(f"> “{answer.quote}”{who}" if md else f"  “{answer.quote}”{who}")
+    elif answer.sentence:  # no quote: show the sentence the answer rests on
+        lines.append(f"> {answer.sentence}" if md else f"  {answer.sentence}")
     for other in answer.others:
         lines.append(f"{_bullet(md)}Also: {other}")
     if answer.source:

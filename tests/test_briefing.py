@@ -153,3 +153,13 @@ def test_a_described_speaker_who_is_named_is_that_person():
     letter = next(s for s in analysis.statements if "200 workers" in s.content)
     assert letter.speaker_id is None
     assert "letter" in letter.speaker and "Peter Lam" in letter.speaker
+
+
+def test_an_answer_without_a_quote_shows_its_sentence(seed_analysis):
+    from summarizers.qa import answer_question
+    from summarizers.render import render_answer
+
+    answer = answer_question("How many fighters were killed in the US airstrikes?", [seed_analysis])
+    assert "25" in answer.answer and not answer.quote
+    text = render_answer(answer, "text")
+    assert "killed 25 fighters" in text and "iraq-withdrawal-letter.txt" in text
