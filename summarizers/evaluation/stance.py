@@ -196,6 +196,10 @@ FIT_PARAMS = {"l2": 1.0, "balance": 1.0}
 
 
 def _load(eval_dir: Path) -> tuple[list[dict], list[dict], dict]:
+    """The files, from the contradiction folder or from the eval-dev folder above it."""
+    eval_dir = Path(eval_dir)
+    if (eval_dir / "contradiction" / EMERGENT).is_file():
+        eval_dir = eval_dir / "contradiction"
     bodies = by_id(read_jsonl(eval_dir / FNC_BODIES), key="body_id")
     return read_jsonl(eval_dir / EMERGENT), read_jsonl(eval_dir / FNC_STANCES), bodies
 
