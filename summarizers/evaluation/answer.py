@@ -473,7 +473,10 @@ def train(eval_dir: Path, out: Path | None = None, folds: int = 5, cache_dir: st
 def _read(eval_dir: Path, name: str) -> list[dict]:
     from summarizers.evaluation.data import read_jsonl
 
-    return read_jsonl(Path(eval_dir) / QA_FILES[name])
+    folder = Path(eval_dir)
+    if (folder / "qa" / QA_FILES[name]).is_file():  # the eval-dev folder rather than its qa/
+        folder = folder / "qa"
+    return read_jsonl(folder / QA_FILES[name])
 
 
 def _percentile(xs: Iterable[float], p: float) -> float:
@@ -535,7 +538,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--methods", default=None, help="report: comma-separated methods")
     p.add_argument("--no-xsum", action="store_true")
     args = p.parse_args(argv)
-    qa_dir = args.eval_dir / "qa" if (args.eval_dir / "qa").is_dir() else args.eval_dir
+    qa_dir = args.eval_dir
     if args.command == "train":
         train(qa_dir, Path(args.out) if args.out else None, cache_dir=args.cache_dir)
     else:
