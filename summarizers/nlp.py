@@ -48,7 +48,9 @@ class ModelConfig:
     # One thread: on 2 shared cores, torch's threads fight the event loop and each other
     # (a one-question embedding measured 125 ms with 1 thread, 1,070 ms with 2 under load).
     torch_threads: int = 1
-    embedding_batch_size: int = 64
+    # Small batches of length-sorted sentences pad little: 38 sentences embedded in 527 ms at
+    # batch 8 against 842 ms at batch 64 (1 thread).
+    embedding_batch_size: int = 8
 
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n(?=\s*[\"“‘'A-Z0-9(])")
