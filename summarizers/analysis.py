@@ -227,9 +227,9 @@ def _appositive_role(span: Any) -> str:
     if root.dep_ == "appos" and root.head.i < span.start and root.head.ent_type_ != "PERSON":
         head = root.head
         toks = [t for t in head.subtree if t.i < span.start and not (root.left_edge.i <= t.i)]
-        if toks and head.pos_ in ("NOUN", "PROPN") and head.text.lower() in _TITLE_WORDS | {
-            "chairman", "general", "commander", "leader", "head", "spokesman", "official"
-        } or head.pos_ == "NOUN":
+        # A common-noun head always describes; a proper-noun one only when it is a title word.
+        if head.pos_ == "NOUN" or (toks and head.pos_ == "PROPN" and head.text.lower() in
+                                   _TITLE_WORDS | {"official"}):
             return _clean_span_text(toks)
     return ""
 
@@ -292,14 +292,23 @@ def _build_entities(docs: list[Any]) -> tuple[list[Entity], dict[int, list[int]]
             if not ent.role:
                 ent.role = _appositive_role(span)
     # A person named in full once is often mentioned later by surname alone, untagged.
-    surnames = {_name_tokens(e.name)[-1]: e.id for e in entities
-                if e.kind == "PERSON" and _name_tokens(e.name)}
+    surnames = _person_surnames(entities)
     for sid, doc in enumerate(docs):
         for tok in doc:
             ent_id = surnames.get(tok.text.lower())
             if ent_id is not None and tok.pos_ == "PROPN" and (sid, tok.i) not in token_entity:
                 add_mention(sid, ent_id, doc[tok.i : tok.i + 1])
     return entities, mentions, token_entity
+
+
+def _person_surnames(entities: list[Entity]) -> dict[str, int]:
+    """Surname -> person, the first (fullest-named) person winning a shared surname."""
+    out: dict[str, int] = {}
+    for ent in entities:
+        tokens = _name_tokens(ent.name)
+        if ent.kind == "PERSON" and tokens:
+            out.setdefault(tokens[-1], ent.id)
+    return out
 
 
 def _clean_name(span: Any) -> str:
@@ -332,7 +341,7 @@ def _resolve_nominal(tok: Any, entities: list[Entity]) -> int | None:
 
 def _speaker_token(verb: Any) -> Any | None:
     for child in verb.children:
-        if child.dep_ in ("nsubj", "nsubjpass") and child.dep_ != "nsubjpass":
+        if child.dep_ == "nsubj":
             return child
     # "..., read the unsigned letter from Seely": the writer is the object of "read".
     if verb.lemma_ == "read":
@@ -398,6 +407,7 @@ class _Attributor:
                  mentions: dict[int, list[int]], token_entity: dict) -> None:
         self.sentences, self.docs, self.entities = sentences, docs, entities
         self.mentions, self.token_entity = mentions, token_entity
+        self.surnames = _person_surnames(entities)
         self.last_person: int | None = None
         self.last_speaker: int | None = None
 
@@ -441,20 +451,13 @@ class _Attributor:
         for prep in verb.children:
             if prep.dep_ == "prep" and prep.lower_ == "from" and prep.i > tok.i:
                 for t in prep.subtree:
-                    eid = self.token_entity.get((sid, t.i), self._surname(t.text))
+                    eid = self.token_entity.get((sid, t.i), self.surnames.get(t.lower_))
                     name = self.entities[eid].display if eid is not None else t.text
                     if not parts or parts[-1] != name:
                         parts.append(name)
         text = " ".join(parts)
         text = re.sub(r"\s+([,.’'])", r"\1", text)
         return text, None, f"noun:{tok.lemma_.lower()}"
-
-    def _surname(self, word: str) -> int | None:
-        """A person already named in full, mentioned again by surname ("Seely")."""
-        for ent in self.entities:
-            if ent.kind == "PERSON" and _name_tokens(ent.name)[-1:] == (word.lower(),):
-                return ent.id
-        return None
 
     def _note_mention(self, sid: int, ent_id: int) -> None:
         ids = self.mentions.setdefault(sid, [])
