@@ -380,6 +380,10 @@ class QAIndex:
             attributed = self._attribution_answer(q, wide)
             if attributed is not None:
                 return attributed
+            if q.wh == "why":
+                reason = self._reason_answer(q, hits)
+                if reason is not None:
+                    return reason
             return self._span_answer(q, hits)
 
     def best_candidates(self, q: Question, hits: list[tuple[int, float, float]]) -> list[Cand]:
@@ -387,6 +391,13 @@ class QAIndex:
         cands: list[Cand] = []
         for rank, (gid, lex, emb) in enumerate(hits):
             cands.extend(_candidates(q, self.toks(gid), gid, rank, lex, emb, hits))
+        if q.wh == "where":
+            # A place, not the agent or a nationality used as a modifier ("killed in a US drone
+            # strike"): keep locative candidates whenever the retrieved sentences have any.
+            qents = _question_entity_words(q)
+            places = [c for c in cands if _locative(self.toks(c.gid), c, qents)]
+            if places:
+                cands = places
         w = self.weights.get("span", {})
         for c in cands:
             c.score = sum(w.get(k, 0.0) * v for k, v in c.feats.items())
@@ -415,6 +426,46 @@ class QAIndex:
         if abstain:
             return _abstain(confidence=conf, near=ans)
         return ans
+
+    def _reason_answer(self, q: Question, hits: list[tuple[int, float, float]]) -> Answer | None:
+        """Why-questions: a reason clause ("because ...", "in retaliation for ...", "after ...",
+        "to ...") in a retrieved sentence that carries the question's words, or at the start of
+        the sentence after it ("The move came after ..."), since reasons are often given next."""
+        qkeys = _question_keys(q)
+        idf = {k: self.idf(k) for k in qkeys}
+        total = sum(idf.values()) or 1.0
+        best: tuple[float, int, int, int] | None = None
+        for rank, (gid, _, emb) in enumerate(hits):
+            s = self.sents[gid]
+            cov = sum(v for k, v in idf.items() if k in s.keys) / total
+            verb_here = not q.verb or q.verb in s.keys
+            if cov < 0.5 or not verb_here:
+                continue
+            found = [(strength, lo, hi, gid) for lo, hi, strength in _reasons(self.toks(gid), q)]
+            nxt = gid + 1
+            if not found and nxt < len(self.sents) and self.sents[nxt].analysis == s.analysis:
+                found = [(0.8 * strength, lo, hi, nxt)
+                         for lo, hi, strength in _reasons(self.toks(nxt), q, follow_up=True)]
+            for strength, lo, hi, g in found:
+                t = self.toks(g)
+                if q.verb and q.verb in t.lemma[lo:hi]:
+                    continue  # the clause is the event asked about, not its reason
+                fit = strength * (0.5 + cov) + 0.2 * max(emb, 0.0) - 0.1 * rank
+                if best is None or fit > best[0]:
+                    best = (fit, g, lo, hi)
+        if best is None:
+            return None
+        fit, gid, lo, hi = best
+        s = self.sents[gid]
+        analysis = self.analyses[s.analysis]
+        span = self.toks(gid).span_text(lo, hi)
+        stmt = _statement_covering(analysis, s.sid, span)
+        return Answer(
+            answer=span[0].upper() + span[1:], span=span, sentence=analysis.sentences[s.sid].text,
+            quote=stmt.quote if stmt else "", speaker=stmt.speaker if stmt else "",
+            source=_source_name(analysis), confidence=round(min(1.0, fit / 2.0), 3),
+            article_id=analysis.article.id, method="reason",
+        )
 
     def confidence(self, q: Question, cands: list[Cand],
                    hits: list[tuple[int, float, float]]) -> float:
@@ -884,6 +935,112 @@ def abstain_features(q: Question, cands: list[Cand], hits: list[tuple[int, float
         "neg_q": 1.0 if q_neg else 0.0,
     }
     return f
+
+
+# Reason cues, strongest first: prepositions and conjunctions that introduce a cause or purpose.
+_REASON_PHRASES = [
+    (("because", "of"), 1.0), (("due", "to"), 1.0), (("owing", "to"), 1.0),
+    (("as", "a", "result", "of"), 1.0), (("in", "retaliation", "for"), 1.0),
+    (("in", "retaliation", "against"), 1.0), (("in", "response", "to"), 0.9),
+    (("in", "revenge", "for"), 1.0), (("in", "protest", "at"), 0.9),
+    (("in", "protest", "against"), 0.9), (("in", "protest", "over"), 0.9),
+    (("in", "order", "to"), 0.9), (("so", "that"), 0.8), (("for", "fear", "of"), 0.9),
+    (("thanks", "to"), 0.8), (("because",), 1.0), (("after",), 0.6), (("since",), 0.4),
+]
+# Verbs whose "to" complement is what is wanted or tried, not a purpose ("tried to storm").
+_CONTROL_VERBS = frozenset(
+    "try want plan seek hope decide agree refuse fail begin start continue need have go able "
+    "attempt intend expect promise threaten vow pledge offer aim wish like love hate choose "
+    "manage prepare struggle ask tell order urge force allow".split())
+
+
+def _reasons(t: _Toks, q: Question, follow_up: bool = False) -> list[tuple[int, int, float]]:
+    """(start, end, strength) of the reason clauses in a sentence. With `follow_up`, only those
+    in a sentence that continues the previous one ("This was because ...", "The move came after
+    ..."): one whose subject is a pronoun or a definite description, or that opens with a cue."""
+    if follow_up:
+        subj = next((i for i in range(t.n) if t.dep[i] in ("nsubj", "nsubjpass")
+                     and t.head[i] == t.root(0, t.n)), -1)
+        opens = t.n and t.lower[0] in ("because", "that", "this", "it")
+        anaphor = subj >= 0 and (t.pos[subj] == "PRON" or any(
+            t.lower[c] in ("this", "that", "the") for c in t.children[subj])) and not t.ent_at[subj]
+        if not (opens or anaphor):
+            return []
+    out: list[tuple[int, int, float]] = []
+    taken: set[int] = set()
+    for words, strength in _REASON_PHRASES:
+        k = len(words)
+        for i in range(t.n - k + 1):
+            if i in taken or tuple(t.lower[i:i + k]) != words:
+                continue
+            last = i + k - 1
+            # The phrase runs to the right edge of what the cue governs (its clause or object).
+            gov = t.head[i] if t.dep[i] == "mark" else last
+            if t.dep[i] == "mark" and t.head[gov] == gov and not follow_up:
+                continue  # "after" marking the main clause: not a reason given for it
+            end = max(t.right[gov], t.right[last]) + 1
+            if t.dep[i] == "mark":
+                end = t.right[gov] + 1
+            _, end = _trim(t, i, end)
+            if end - i <= k:
+                continue
+            if words == ("after",) and t.dep[i] == "prep" and not any(
+                    t.pos[j] in ("VERB", "NOUN") and j != i for j in range(i + 1, end)):
+                continue  # "after Monday": a time, not a cause
+            out.append((i, end, strength))
+            taken.update(range(i, end))
+    # Purpose: "troops were sent to protect the embassy" (an infinitive hanging off a verb that
+    # is not one of wanting or trying).
+    for i in range(t.n):
+        if t.lower[i] != "to" or t.dep[i] != "aux" or i in taken:
+            continue
+        v = t.head[i]
+        gov = t.head[v]
+        if t.dep[v] == "advcl" or (t.dep[v] == "xcomp" and t.lemma[gov] not in _CONTROL_VERBS
+                                   and t.pos[gov] == "VERB"):
+            _, end = _trim(t, i, t.right[v] + 1)
+            if end - i > 1:
+                out.append((i, end, 0.7))
+    return out
+
+
+# Prepositions whose object can say where: position, and the destination of a movement.
+_WHERE_PREPS = _LOC_PREPS | frozenset(
+    "to toward towards onto within along around beside behind off through via under above below "
+    "between among beyond".split())
+_NOT_PLACE_DEPS = frozenset(("nsubj", "nsubjpass", "csubj", "dobj", "dative", "compound", "amod",
+                             "poss", "nmod", "nummod", "det", "appos", "attr"))
+
+
+def _question_entity_words(q: Question) -> set[str]:
+    """Lower-cased words of the question's own names: never its answer."""
+    words = {t.lower_ for e in q.doc.ents for t in e}
+    words |= {t.lower_ for t in q.doc if t.pos_ == "PROPN"}
+    return words - _STOP
+
+
+def _locative(t: _Toks, c: Cand, qents: set[str]) -> bool:
+    """Could the span be where something happened: a place entity or the object of a locative
+    preposition, not a subject, object, agent or modifier of a noun, nor one of the question's
+    own names?"""
+    toks = [i for i in range(c.start, c.end) if not t.punct[i]]
+    if any(t.lower[i] in qents for i in toks):
+        return False
+    r = t.root(c.start, c.end)
+    if t.pos[r] == "ADP":  # a whole prepositional phrase: "at Baghdad International Airport"
+        return t.lower[r] in _WHERE_PREPS
+    if t.dep[r] in _NOT_PLACE_DEPS:
+        return False
+    ent = t.ent_at[r]
+    label = ent[2] if ent else ""
+    if label == "NORP":
+        return False
+    if t.dep[r] == "pobj":
+        prep = t.lower[t.head[r]]
+        if prep == "by" or prep not in _WHERE_PREPS:
+            return label in ("GPE", "LOC", "FAC") and prep not in ("by", "of")
+        return True
+    return label in ("GPE", "LOC", "FAC")
 
 
 def _off_topic(q: Question, best: Cand, index: QAIndex) -> bool:

@@ -154,3 +154,70 @@ def test_score_uses_squad_normalisation_and_counts_abstentions() -> None:
     assert s["abstention_accuracy"] == 50.0
     assert s["abstained_on_answerable"] == pytest.approx(100 / 3, abs=0.01)
     assert f1_score("The cat sat", "a cat") == pytest.approx(2 * 0.5 * 1 / 1.5)
+
+
+def test_where_names_the_place_not_the_agent_or_a_nationality(index: QAIndex) -> None:
+    # "the US killed Qassem Soleimani ... in a drone strike at Baghdad International Airport":
+    # "US" is who killed him, not where.
+    ans = index.answer("Where was Soleimani killed?")
+    assert not ans.abstained
+    assert "Baghdad" in ans.answer or "Airport" in ans.answer
+    assert ans.answer.strip() not in ("US", "the US", "Iran")
+    assert "Soleimani" not in ans.answer
+    assert ans.span in ans.sentence
+
+
+PIER_ARTICLE = """Harbour town closes its pier
+
+The council of Port Ellery closed the town pier on Tuesday. The decision came after engineers found
+deep cracks in two of its supports.
+Fishing crews moved their boats to the north quay because the harbour master had banned mooring at
+the pier.
+The mayor, Ruth Calder, travelled to the capital to ask ministers for repair money.
+Shops on the seafront stayed open. Their owners said business was slow.
+"""
+
+
+@pytest.fixture(scope="module")
+def pier_index() -> QAIndex:
+    from summarizers.analysis import analyze
+    from summarizers.article import article_from_text
+
+    idx = QAIndex()
+    idx.add(analyze(article_from_text(PIER_ARTICLE, source="coast-desk")))
+    return idx
+
+
+def test_why_answer_in_the_next_sentence(pier_index: QAIndex) -> None:
+    ans = pier_index.answer("Why did the council close the pier?")
+    assert not ans.abstained
+    assert "cracks" in ans.answer and ans.answer.lower().startswith("after")
+    assert "The decision came after" in ans.sentence
+
+
+@pytest.mark.parametrize(("question", "cue", "words"), [
+    ("Why did fishing crews move their boats?", "because", "banned mooring"),
+    ("Why did the mayor travel to the capital?", "to", "repair money"),
+])
+def test_why_answer_is_the_reason_clause(pier_index: QAIndex, question: str, cue: str,
+                                         words: str) -> None:
+    ans = pier_index.answer(question)
+    assert not ans.abstained
+    assert ans.answer.lower().startswith(cue + " ")
+    assert words in ans.answer
+    assert ans.span in ans.sentence
+
+
+def test_why_in_retaliation_for(index: QAIndex) -> None:
+    ans = index.answer("Why was the resolution passed?")
+    assert not ans.abstained
+    assert ans.answer.lower().startswith("in retaliation for")
+    assert "drone strike" in ans.answer
+
+
+def test_why_is_not_answered_with_the_event_itself(index: QAIndex, pier_index: QAIndex) -> None:
+    # "... after members of a militia tried to storm the US Embassy" says why tensions rose,
+    # not why they stormed it; nor does the article say why the shops stayed open.
+    assert "storm" not in index.answer("Why did the militia storm the embassy?").answer
+    shops = pier_index.answer("Why did the shops stay open?")
+    assert shops.abstained or "slow" not in shops.answer
