@@ -75,6 +75,9 @@ def make_article(rng: random.Random) -> str:
 
 def subset(analysis, rng: random.Random):
     """A copy of an analysis keeping a random 60-100% of its sentences (ids remapped)."""
+    from summarizers.analysis import SentenceVectors
+    from summarizers.nlp import get_nlp
+
     n = len(analysis.sentences)
     keep = sorted(rng.sample(range(n), max(1, int(n * rng.uniform(0.6, 1.0)))))
     new_id = {old: i for i, old in enumerate(keep)}
@@ -85,7 +88,8 @@ def subset(analysis, rng: random.Random):
     for i, s in enumerate(a.sentences):
         s.id = i
     a.docs = [analysis.docs[i] for i in keep]
-    a.embeddings = analysis.embeddings[keep]
+    a.vectors = SentenceVectors([s.text for s in a.sentences], get_nlp(),
+                                known=analysis.embeddings[keep])  # no re-embedding
     a.statements = [copy.copy(s) for s in analysis.statements if s.sentence_id in new_id]
     for s in a.statements:
         s.sentence_id = new_id[s.sentence_id]

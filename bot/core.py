@@ -135,6 +135,12 @@ class Engine:
 
         return await self._in_nlp(build_briefing, analysis)
 
+    def embed_rest_later(self, analysis: Any) -> None:
+        """Queue the embedding of the sentences the briefing did not need, behind the briefing
+        and ahead of any later question, so the reply does not wait for it and questions find
+        every vector made."""
+        self._nlp.submit(_embed_all, analysis)
+
     async def answer(self, question: str, analyses: list[Any]) -> Any:
         from summarizers.qa import answer_question
 
@@ -146,6 +152,13 @@ class Engine:
 
     def close(self) -> None:
         self._nlp.shutdown(wait=False, cancel_futures=True)
+
+
+def _embed_all(analysis: Any) -> None:
+    try:
+        analysis.embeddings  # noqa: B018 - made on first access, then kept
+    except Exception:  # a question would retry it; the reply has already gone
+        log.exception("embedding %s failed", analysis.article.source)
 
 
 def _load_models() -> None:
@@ -241,6 +254,7 @@ class Core:
         analysis = await self.engine.analyze(await self.engine.load(source))
         briefing = await self.engine.briefing(analysis)
         self.store.remember(where, analysis)
+        self.engine.embed_rest_later(analysis)
         return briefing_reply(briefing)
 
     async def _ask(self, question: str, where: Conversation) -> Reply:

@@ -6,6 +6,8 @@ Everything downstream (key points, the key contradiction, answers) reads this; n
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,15 +114,64 @@ class Statement:
     speaker_key: str = ""  # groups statements by the same speaker (entity id or head noun)
 
 
+class SentenceVectors:
+    """Sentence embeddings, computed on first need and kept.
+
+    Embedding is most of the cost of an analysis (about 30 ms a sentence on one core), and a
+    briefing compares only the sentences that hold statements; questions need every sentence.
+    So vectors are made when asked for, each sentence once.
+    """
+
+    def __init__(
+        self, texts: Sequence[str], nlp: NLP, known: np.ndarray | None = None
+    ) -> None:
+        """`known`: vectors already made for all of `texts` (one row each), e.g. kept in a store."""
+        self._texts = list(texts)
+        self._nlp = nlp
+        self._rows: dict[int, np.ndarray] = {}
+        if known is not None:
+            if len(known) != len(self._texts):
+                raise ValueError(f"{len(self._texts)} sentences but {len(known)} vectors")
+            self._rows = dict(enumerate(np.asarray(known, dtype=np.float32)))
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    def missing(self) -> int:
+        """How many sentences have no vector yet."""
+        return len(self._texts) - len(self._rows)
+
+    def rows(self, ids: Sequence[int]) -> np.ndarray:
+        """The vectors of sentences `ids`, in that order, shape (len(ids), dim)."""
+        if not ids:
+            return self._nlp.embed([])  # (0, dim)
+        with self._lock:
+            missing = [i for i in dict.fromkeys(ids) if i not in self._rows]
+            if missing:
+                vectors = self._nlp.embed([self._texts[i] for i in missing])
+                self._rows.update(zip(missing, vectors, strict=True))
+            return np.stack([self._rows[i] for i in ids])
+
+    def all(self) -> np.ndarray:
+        """Every sentence's vector, one row per sentence."""
+        return self.rows(range(len(self._texts)))  # type: ignore[arg-type]
+
+
 @dataclass
 class Analysis:
     article: Article
     sentences: list[Sentence]
     docs: list[Any]  # spaCy Doc per sentence
-    embeddings: np.ndarray
+    vectors: SentenceVectors  # sentence embeddings, made on first need
     entities: list[Entity]
     statements: list[Statement]
     mentions: dict[int, list[int]]  # sentence id -> entity ids mentioned there
+
+    @property
+    def embeddings(self) -> np.ndarray:
+        """Every sentence's embedding (L2-normalised), one row per sentence."""
+        return self.vectors.all()
 
     def entity(self, entity_id: int) -> Entity:
         return self.entities[entity_id]
@@ -555,10 +606,10 @@ def analyze(article: Article, nlp: NLP | None = None) -> Analysis:
     texts = nlp.split_sentences(article.body)
     sentences = _locate_sentences(article.body, texts)
     docs = nlp.parse(texts)
-    embeddings = nlp.embed(texts)
     entities, mentions, token_entity = _build_entities(docs)
     statements = _Attributor(sentences, docs, entities, mentions, token_entity).run(article.body)
-    return Analysis(article, sentences, docs, embeddings, entities, statements, mentions)
+    vectors = SentenceVectors(texts, nlp)
+    return Analysis(article, sentences, docs, vectors, entities, statements, mentions)
 
 
 def analyze_text(text: str, source: str = "", nlp: NLP | None = None) -> Analysis:

@@ -101,11 +101,12 @@ def _attributed(analysis: Any, sentence_id: int) -> str:
 def build_briefing(analysis: Any) -> Briefing:
     """A Briefing from an Analysis (see summarizers.analysis): nothing is parsed again."""
     from summarizers.contradiction import find_contradiction
-    from summarizers.keypoints import rank_sentences, select_key_points
+    from summarizers.keypoints import lexical_vectors, rank_sentences, select_key_points
 
     article = analysis.article
     texts = [s.text for s in analysis.sentences]
-    ranked = rank_sentences(texts, analysis.embeddings)
+    vectors = lexical_vectors(texts)  # ranks as well as embeddings here, for a fraction of the cost
+    ranked = rank_sentences(texts, vectors)
     contradiction = find_contradiction(analysis)
     tldr_ids = ranked[:1]
     # Contradiction first: the TL;DR adds the sentence where the claim is denied.
@@ -116,7 +117,7 @@ def build_briefing(analysis: Any) -> Briefing:
         tldr_ids = sorted(ranked[:2])
     rest = [i for i in range(len(texts)) if i not in tldr_ids]
     picks = select_key_points(
-        [texts[i] for i in rest], analysis.embeddings[rest], _key_point_count(len(texts))
+        [texts[i] for i in rest], vectors[rest], _key_point_count(len(texts))
     )
     people = sorted(analysis.people, key=lambda e: min(e.sentence_ids or [0]))
     return Briefing(

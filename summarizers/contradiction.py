@@ -67,15 +67,19 @@ def _quote(statement: Statement, analysis: Analysis) -> Quote:
 
 
 def _vectors(analysis: Analysis, statements: list[Statement]) -> np.ndarray:
-    """Each statement's meaning from the sentence vectors the analysis already has: its own
-    sentence and every sentence its quote runs through (nothing is embedded twice)."""
-    rows = []
+    """Each statement's meaning from the analysis' sentence vectors: its own sentence and every
+    sentence its quote runs through. Only these sentences get embedded (each once)."""
+    spans = []
     for st in statements:
-        ids = {st.sentence_id} | {
+        spans.append(sorted({st.sentence_id} | {
             s.id for s in analysis.sentences
             if st.quote and s.text.strip("“”\" ,.") and s.text.strip("“”\" ,.") in st.quote
-        }
-        v = analysis.embeddings[sorted(ids)].mean(axis=0)
+        }))
+    needed = sorted({i for ids in spans for i in ids})
+    table = dict(zip(needed, analysis.vectors.rows(needed), strict=True))
+    rows = []
+    for ids in spans:
+        v = np.mean([table[i] for i in ids], axis=0)
         rows.append(v / (np.linalg.norm(v) or 1.0))
     return np.array(rows, dtype=np.float32)
 

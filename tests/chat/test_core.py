@@ -158,3 +158,15 @@ def test_core_imports_no_platform_or_nlp_library() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+async def test_after_a_briefing_the_rest_is_embedded_ahead_of_questions(
+    engine: Engine, seed_text: str
+) -> None:
+    store = MemoryStore()
+    core = Core(engine=engine, store=store)
+    reply = await core.handle_text("brief " + seed_text, HERE)
+    assert not reply.ephemeral and reply.sections  # a briefing, not an error
+    (analysis,) = store.recall(HERE)
+    await engine._in_nlp(lambda: None)  # the worker is first-in first-out: this waits for it
+    assert analysis.vectors.missing() == 0

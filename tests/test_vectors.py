@@ -1,0 +1,75 @@
+"""Sentence vectors are made when first needed, each once; the briefing needs only a few."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from summarizers.analysis import SentenceVectors, analyze_text
+from summarizers.briefing import build_briefing
+from summarizers.keypoints import lexical_vectors
+from summarizers.nlp import get_nlp
+
+TEXTS = [
+    "The council approved the new budget on Tuesday after a long debate.",
+    "Opposition members said the budget cuts too deeply into schools.",
+    "The mayor denied that any school would close.",
+]
+
+
+def test_vectors_are_made_on_request_and_match_a_full_embedding() -> None:
+    nlp = get_nlp()
+    vectors = SentenceVectors(TEXTS, nlp)
+    assert vectors.missing() == 3
+    two = vectors.rows([2, 0])
+    assert two.shape == (2, 384) and vectors.missing() == 1
+    full = nlp.embed(TEXTS)
+    np.testing.assert_allclose(two, full[[2, 0]], atol=1e-4)
+    np.testing.assert_allclose(vectors.all(), full, atol=1e-4)
+    assert vectors.missing() == 0
+    assert vectors.rows([]).shape == (0, 384)
+
+
+def test_known_vectors_are_used_as_they_are() -> None:
+    known = np.eye(3, 384, dtype=np.float32)
+    vectors = SentenceVectors(TEXTS, get_nlp(), known=known)
+    assert vectors.missing() == 0
+    np.testing.assert_array_equal(vectors.all(), known)
+    with pytest.raises(ValueError, match="3 sentences but 2 vectors"):
+        SentenceVectors(TEXTS, get_nlp(), known=known[:2])
+
+
+def test_a_briefing_embeds_only_the_sentences_it_compares(seed_path) -> None:
+    analysis = analyze_text(seed_path.read_text(encoding="utf-8"))
+    assert analysis.vectors.missing() == len(analysis.sentences)  # analysing embeds nothing
+    briefing = build_briefing(analysis)
+    assert briefing.contradiction is not None
+    embedded = len(analysis.sentences) - analysis.vectors.missing()
+    # Statements' sentences and those their quotes run through; not the narrative around them.
+    assert 0 < embedded < len(analysis.sentences)
+    assert analysis.embeddings.shape == (len(analysis.sentences), 384)  # questions get them all
+
+
+def test_an_article_without_statements_is_briefed_without_embedding() -> None:
+    analysis = analyze_text(
+        "Storm closes coastal roads\n\nHeavy rain closed three coastal roads on Monday morning. "
+        "Crews cleared fallen trees from the main highway by noon. The rain is expected to ease "
+        "by Wednesday, when the roads should reopen to traffic."
+    )
+    briefing = build_briefing(analysis)
+    assert briefing.key_points or briefing.tldr
+    assert analysis.vectors.missing() == len(analysis.sentences)
+
+
+def test_lexical_vectors_share_words_not_function_words() -> None:
+    vecs = lexical_vectors([
+        "Rebels launched new strikes on the port.",
+        "The strike on the port killed four.",
+        "It was what it was.",  # function words only
+        "Markets rallied in Tokyo.",
+    ])
+    np.testing.assert_allclose(np.linalg.norm(vecs[[0, 1, 3]], axis=1), 1.0)
+    assert not vecs[2].any()
+    assert vecs[0] @ vecs[1] > 0.3  # "strikes" ~ "strike", "port"
+    assert vecs[0] @ vecs[3] == 0.0
+    assert lexical_vectors([]).shape[0] == 0
