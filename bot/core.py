@@ -274,6 +274,8 @@ def _quoted(text: str) -> str:
 
 
 def _quote_line(quote: Any) -> str:
+    if not quote.verbatim:  # reported speech: no quotation marks, the speaker leads
+        return f"{quote.speaker} {quote.text}"
     return f"{_quoted(quote.text)} ({quote.speaker})"
 
 

@@ -26,10 +26,13 @@ REPORTING_VERBS = frozenset(
 DENIAL_VERBS = frozenset("deny reject dismiss dispute refute rebut contradict disavow".split())
 # Words that, inside what someone says, deny or disown something. A plain "not" counts only
 # when it negates a main clause ("there was not a decision"), not a side one ("not moving").
-DENIAL_CUES = frozenset(
-    """no never nothing none nobody neither nor false untrue fake wrong mistake hoax baseless
-    inaccurate incorrect misleading erroneous nonsense lie""".split()
+NEGATORS = frozenset("no never nothing none nobody neither nor".split())
+# Words that disown what someone else said, whatever it was.
+DISOWNING_WORDS = frozenset(
+    """false untrue fake wrong mistake hoax baseless inaccurate incorrect misleading erroneous
+    nonsense lie""".split()
 )
+DENIAL_CUES = NEGATORS | DISOWNING_WORDS
 # Things that speak for someone without being them ("the letter from Seely said").
 DOCUMENT_NOUNS = frozenset(
     """letter statement report memo document email study survey tweet post filing complaint

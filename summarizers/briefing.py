@@ -8,11 +8,12 @@ from typing import Any
 
 @dataclass
 class Quote:
-    """Words someone said or wrote, exactly as the article gives them."""
+    """Words someone said or wrote, exactly as the article gives them, or reported speech."""
 
     speaker: str  # canonical name with role, e.g. "Defense Secretary Mark Esper"
-    text: str  # the quoted words, or the sentence when the article reports without quoting
+    text: str  # the quoted words; when not verbatim, what the article reports ("denied that ...")
     sentence: str  # the whole sentence it comes from
+    verbatim: bool = True  # False: reported speech, never to be shown in quotation marks
 
 
 @dataclass

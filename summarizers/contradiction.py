@@ -11,10 +11,19 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from typing import Any
 
 import numpy as np
 
-from summarizers.analysis import Analysis, Statement
+from summarizers.analysis import (
+    _MAIN_CLAUSE_DEPS,
+    DENIAL_VERBS,
+    DISOWNING_WORDS,
+    NEGATORS,
+    REPORTING_VERBS,
+    Analysis,
+    Statement,
+)
 from summarizers.briefing import Contradiction, Quote, Side
 from summarizers.nlp import get_nlp
 
@@ -40,6 +49,87 @@ def _refers_to(denial: Statement, claim: Statement, analysis: Analysis) -> bool:
     return False
 
 
+# Verbs too light to carry a topic ("go", "get"), and negations that answer nothing ("could not
+# comment", "did not know"): neither makes a negative sentence a denial of someone's claim.
+_LIGHT_VERBS = frozenset("be have do go get make take come give put see want try".split())
+_NON_ANSWERS = frozenset(
+    """comment know confirm speculate recall remember elaborate discuss disclose reveal respond
+    return answer""".split()
+)
+
+
+def _content_lemmas(tokens: list[Any]) -> set[str]:
+    """What a span is about, in words a negation can deny: common nouns, adjectives and verbs
+    (a shared name like "Argentina" says two people talk of the same place, not that one denies
+    the other)."""
+    return {t.lemma_.lower() for t in tokens
+            if t.is_alpha and not t.is_stop and t.pos_ in ("NOUN", "ADJ", "VERB")
+            and t.lemma_.lower() not in REPORTING_VERBS | _LIGHT_VERBS}
+
+
+def _statement_tokens(statement: Statement, analysis: Analysis) -> list[Any]:
+    """The tokens of what a statement holds (its quote or reported clause) in its sentence."""
+    sent = analysis.sentences[statement.sentence_id]
+    doc = analysis.docs[statement.sentence_id]
+    start = sent.text.find(statement.content[:40])
+    if start < 0:
+        return list(doc)
+    end = start + len(statement.content)
+    return [t for t in doc if start <= t.idx < end]
+
+
+def _disowns(denial: Statement, analysis: Analysis) -> bool:
+    """A denial whatever the claim was: a deny verb, or a word like "false" or "a mistake"."""
+    if denial.verb in DENIAL_VERBS:
+        return True
+    # The call as a whole: "called the letter 'a draft' and 'a mistake'" disowns with both.
+    same_call = [s for s in analysis.statements if s.sentence_id == denial.sentence_id
+                 and s.speaker_key == denial.speaker_key and s.verb == denial.verb]
+    return any((t.lower_ in DISOWNING_WORDS or t.lemma_.lower() in DISOWNING_WORDS)
+               and not _under_negation(t)
+               for s in same_call for t in _statement_tokens(s, analysis))
+
+
+def _under_negation(token: Any) -> bool:
+    """Is the word inside a negated clause ("she didn't know it was wrong")?"""
+    return any(c.dep_ == "neg" for a in token.ancestors for c in a.children)
+
+
+def _negated_lemmas(denial: Statement, analysis: Analysis) -> set[str]:
+    """What a plain negation negates: the negated head and its direct complements, not its
+    subject nor the scenery further down ("there's been no decision whatsoever to leave Iraq" ->
+    decision, leave; "he was not interested in leaving the club" -> interested, leave)."""
+    out: set[str] = set()
+    for t in _statement_tokens(denial, analysis):
+        if not (t.dep_ == "neg" or t.lower_ in NEGATORS):
+            continue
+        head = t.head if t.dep_ in ("neg", "det") else t
+        if head.dep_ not in _MAIN_CLAUSE_DEPS and t.dep_ == "neg":
+            continue  # a side clause's "not" ("not moving") negates nothing said before
+        if head.lemma_.lower() in _NON_ANSWERS:
+            continue
+        scope = [head]
+        for c in head.children:
+            if c.dep_.startswith("nsubj") or c.dep_ in ("neg", "aux", "auxpass", "punct", "cc"):
+                continue
+            scope.append(c)
+            if c.dep_ == "prep":  # "in leaving": the preposition's object is the complement
+                scope += [g for g in c.children if g.dep_ in ("pobj", "pcomp")]
+        out |= _content_lemmas(scope)
+    return out
+
+
+def _against(denial: Statement, claims: list[Statement], analysis: Analysis) -> bool:
+    """Does the denial go against what these claims hold? Disowning words do; a plain negation
+    does only when what it negates is something the claims say ("no decision" against "your
+    decision to order our departure"), so "he is not interested in leaving" is no answer to "I
+    am happy here"."""
+    if _disowns(denial, analysis):
+        return True
+    said = set().union(*(_content_lemmas(_statement_tokens(c, analysis)) for c in claims))
+    return bool(_negated_lemmas(denial, analysis) & said)
+
+
 def _shorten(text: str, words: int = 22) -> str:
     """A long quote's gist: its last substantial clause (preambles come first), then trimmed."""
     if len(text.split()) > words:
@@ -50,20 +140,37 @@ def _shorten(text: str, words: int = 22) -> str:
     return text if len(parts) <= words else " ".join(parts[:words]).rstrip(",;:") + " …"
 
 
+_IRREGULAR_PAST = {
+    "say": "said", "tell": "told", "write": "wrote", "read": "read", "take": "took",
+    "give": "gave", "speak": "spoke", "think": "thought", "hold": "held", "swear": "swore",
+}
+
+
+def past_tense(verb: str) -> str:
+    """The past tense of a reporting verb's lemma ("deny" -> "denied", "tell" -> "told")."""
+    if verb in _IRREGULAR_PAST:
+        return _IRREGULAR_PAST[verb]
+    if verb.endswith("e"):
+        return verb + "d"
+    if verb.endswith("y") and len(verb) > 2 and verb[-2] not in "aeiou":
+        return verb[:-1] + "ied"
+    return verb + "ed"
+
+
 def _what(statement: Statement) -> str:
     """One line for what a statement holds: its quote or its reported clause, shortened."""
     if statement.quote:
         return f"“{_shorten(statement.quote)}”"
-    verb = {"deny": "denied", "say": "said", "call": "called"}.get(statement.verb, statement.verb)
-    return f"{verb} {_shorten(statement.content)}"
+    return f"{past_tense(statement.verb)} {_shorten(statement.content)}"
 
 
 def _quote(statement: Statement, analysis: Analysis) -> Quote:
-    return Quote(
-        speaker=statement.speaker,
-        text=statement.quote or statement.content,
-        sentence=analysis.sentences[statement.sentence_id].text,
-    )
+    sentence = analysis.sentences[statement.sentence_id].text
+    if statement.quote:
+        return Quote(speaker=statement.speaker, text=statement.quote, sentence=sentence)
+    # Reported speech keeps its verb: "that the US had made a decision" alone reads as a claim.
+    return Quote(speaker=statement.speaker, sentence=sentence, verbatim=False,
+                 text=f"{past_tense(statement.verb)} {statement.content}")
 
 
 def _vectors(analysis: Analysis, statements: list[Statement]) -> np.ndarray:
@@ -105,6 +212,13 @@ def find_contradiction(analysis: Analysis) -> Contradiction | None:
         """How close a denial is to anything the claimant said."""
         return max(sim(denial, c) for c in claims if c.speaker_key == claim.speaker_key)
 
+    by_claimant: dict[str, list[Statement]] = {}
+    for c in claims:
+        by_claimant.setdefault(c.speaker_key, []).append(c)
+
+    def against(denial: Statement, claim: Statement) -> bool:
+        return _against(denial, by_claimant[claim.speaker_key], analysis)
+
     best: tuple[float, Statement, Statement] | None = None
     for claim in claims:
         for denial in denials:
@@ -112,7 +226,7 @@ def find_contradiction(analysis: Analysis) -> Contradiction | None:
                 continue
             topical = group_sim(denial, claim)
             refers = _refers_to(denial, claim, analysis)
-            if topical < MIN_TOPICAL and not refers:
+            if topical < MIN_TOPICAL and not refers or not against(denial, claim):
                 continue
             score = (topical + 0.25 * refers + 0.1 * bool(claim.quote) + 0.1 * bool(denial.quote)
                      + 0.2 * (salience(claim) + salience(denial)))
@@ -127,7 +241,8 @@ def find_contradiction(analysis: Analysis) -> Contradiction | None:
     claim_quotes.sort(key=lambda s: s.sentence_id)
     # Denials of the same claim by anyone but the claimant, grouped by speaker in article order.
     counters = [s for s in denials if s.speaker_key != claim.speaker_key
-                and (group_sim(s, claim) >= MIN_TOPICAL or _refers_to(s, claim, analysis))]
+                and (group_sim(s, claim) >= MIN_TOPICAL or _refers_to(s, claim, analysis))
+                and against(s, claim)]
     counters.sort(key=lambda s: s.sentence_id)
     by_speaker: OrderedDict[str, list[Statement]] = OrderedDict()
     for s in counters:

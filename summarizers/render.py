@@ -34,7 +34,8 @@ def render_briefing(briefing: Briefing, fmt: str = "text") -> str:
         for label, side in (("Claim", c.claim), ("Counter", c.counter)):
             lines.append(f"{b}{label}: {side.who}")
             for q in side.quotes:
-                lines.append(f"    “{q.text}” ({q.speaker})")
+                lines.append(f"    “{q.text}” ({q.speaker})" if q.verbatim
+                             else f"    {q.speaker} {q.text}")
         lines.append(f"{b}Why they conflict: {c.why}")
     lines += ["", h("Key points")] + [f"{b}{p}" for p in briefing.key_points]
     if briefing.people:

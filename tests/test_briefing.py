@@ -110,6 +110,71 @@ def test_opposite_claims_in_an_invented_article_are_found():
     assert any("no deal to close any branch" in q.text for q in c.counter.quotes)
 
 
+@pytest.mark.parametrize(
+    ("text", "claimant", "denier"),
+    [
+        ("Acme Corp said it would cut 500 jobs in Ohio next year. \"We will cut 500 jobs,\" chief "
+         "executive Dan Fox said.\n\nOhio governor Mary Hill said Acme had never told the state "
+         "about any job cuts.", "Acme", "Mary Hill"),
+        ("Police said the suspect fled the scene in a red car. \"He drove off in a red car,\" "
+         "Sergeant Tom Hale said.\n\nThe suspect's lawyer, Rita Moss, said her client did not own "
+         "a car and was at home that night.", "Police", "Rita Moss"),
+        ("Russia's defence ministry said its forces had captured the town of Avdiivka. \"Our units "
+         "have taken full control of Avdiivka,\" the ministry said.\n\nUkraine's military denied "
+         "the town had fallen, saying its troops were still fighting there.", "ministry",
+         "Ukraine"),
+    ],
+)
+def test_denials_of_what_was_claimed_are_found(text: str, claimant: str, denier: str) -> None:
+    c = build_briefing(analyze_text(text)).contradiction
+    assert c is not None
+    assert claimant.lower() in c.claim.who.lower() and denier in c.counter.who
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A negative sentence about something else: consistent with the claim, not against it.
+        "Coach Laurent Blanc said the squad was settled. \"I am genuinely happy at this club and "
+        "I want every player to stay,\" Blanc told reporters.\n\nDefender Gregory van der Wiel "
+        "said he was not interested in leaving the club this summer.",
+        # "Could not comment" answers nothing.
+        "Police said a rifle was stolen from an agent's car outside a hotel overnight. The thief "
+        "took the rifle and ammunition, police said.\n\nThe Secret Service said it could not "
+        "comment on whether the theft of the rifle prompted more security.",
+        # A disowning word under a negation disowns nothing.
+        "Maurice Van Ryn told the court he had abused a child over several years. A young woman "
+        "said that when he abused her as a child she did not know it was wrong.",
+    ],
+)
+def test_negative_statements_that_deny_nothing_claimed_are_no_contradiction(text: str) -> None:
+    analysis = analyze_text(text)
+    assert any(s.polarity == "deny" for s in analysis.statements)  # negative, yet ...
+    assert build_briefing(analysis).contradiction is None  # ... not against anyone's claim
+
+
+def test_reported_denials_keep_their_verb_and_no_quotation_marks(seed_briefing):
+    counter = seed_briefing.contradiction.counter
+    reported = [q for q in counter.quotes if not q.verbatim]
+    assert reported and all(q.text.startswith("denied that") for q in reported)
+    text = render_briefing(seed_briefing, "text")
+    for q in reported:
+        assert f"{q.speaker} {q.text}" in text and f"“{q.text}”" not in text
+    assert all(q.verbatim for q in seed_briefing.contradiction.claim.quotes)
+
+
+@pytest.mark.parametrize(
+    ("lemma", "past"),
+    [("deny", "denied"), ("say", "said"), ("tell", "told"), ("claim", "claimed"),
+     ("insist", "insisted"), ("dismiss", "dismissed"), ("call", "called"), ("write", "wrote"),
+     ("argue", "argued"), ("play", "played")],
+)
+def test_past_tense_of_reporting_verbs(lemma: str, past: str) -> None:
+    from summarizers.contradiction import past_tense
+
+    assert past_tense(lemma) == past
+
+
 def test_json_output_from_the_cli(seed_path):
     out = subprocess.run(
         [sys.executable, "-m", "bot", "brief", str(seed_path), "--format", "json"],
