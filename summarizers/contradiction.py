@@ -198,8 +198,18 @@ def find_contradiction(analysis: Analysis) -> Contradiction | None:
     denials = [s for s in statements if s.polarity == "deny"]
     if not claims or not denials:
         return None
-    vecs = _vectors(analysis, statements)
-    index = {id(s): i for i, s in enumerate(statements)}
+    by_claimant: dict[str, list[Statement]] = {}
+    for c in claims:
+        by_claimant.setdefault(c.speaker_key, []).append(c)
+    # Who goes against whom is read from the parse, so only those statements need vectors.
+    against = {(id(d), key) for d in denials for key, said in by_claimant.items()
+               if key != d.speaker_key and _against(d, said, analysis)}
+    if not against:
+        return None
+    needed = [s for s in statements
+              if any(id(s) == d or s.speaker_key == key for d, key in against)]
+    vecs = _vectors(analysis, needed)
+    index = {id(s): i for i, s in enumerate(needed)}
     title_vec = get_nlp().embed([analysis.article.title])[0] if analysis.article.title else None
 
     def sim(a: Statement, b: Statement) -> float:
@@ -210,23 +220,16 @@ def find_contradiction(analysis: Analysis) -> Contradiction | None:
 
     def group_sim(denial: Statement, claim: Statement) -> float:
         """How close a denial is to anything the claimant said."""
-        return max(sim(denial, c) for c in claims if c.speaker_key == claim.speaker_key)
-
-    by_claimant: dict[str, list[Statement]] = {}
-    for c in claims:
-        by_claimant.setdefault(c.speaker_key, []).append(c)
-
-    def against(denial: Statement, claim: Statement) -> bool:
-        return _against(denial, by_claimant[claim.speaker_key], analysis)
+        return max(sim(denial, c) for c in by_claimant[claim.speaker_key])
 
     best: tuple[float, Statement, Statement] | None = None
     for claim in claims:
         for denial in denials:
-            if claim.speaker_key == denial.speaker_key:
+            if (id(denial), claim.speaker_key) not in against:
                 continue
             topical = group_sim(denial, claim)
             refers = _refers_to(denial, claim, analysis)
-            if topical < MIN_TOPICAL and not refers or not against(denial, claim):
+            if topical < MIN_TOPICAL and not refers:
                 continue
             score = (topical + 0.25 * refers + 0.1 * bool(claim.quote) + 0.1 * bool(denial.quote)
                      + 0.2 * (salience(claim) + salience(denial)))
@@ -240,9 +243,8 @@ def find_contradiction(analysis: Analysis) -> Contradiction | None:
                     and (s is claim or sim(s, claim) >= MIN_TOPICAL)]
     claim_quotes.sort(key=lambda s: s.sentence_id)
     # Denials of the same claim by anyone but the claimant, grouped by speaker in article order.
-    counters = [s for s in denials if s.speaker_key != claim.speaker_key
-                and (group_sim(s, claim) >= MIN_TOPICAL or _refers_to(s, claim, analysis))
-                and against(s, claim)]
+    counters = [s for s in denials if (id(s), claim.speaker_key) in against
+                and (group_sim(s, claim) >= MIN_TOPICAL or _refers_to(s, claim, analysis))]
     counters.sort(key=lambda s: s.sentence_id)
     by_speaker: OrderedDict[str, list[Statement]] = OrderedDict()
     for s in counters:
