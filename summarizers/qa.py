@@ -266,6 +266,8 @@ class QAIndex:
         self._arrays: dict[str, np.ndarray] = {}
         self._toks: dict[int, _Toks] = {}
         self._statements: dict[int, list[Statement]] = defaultdict(list)  # by global sentence id
+        self._article_keys: dict[int, frozenset[str]] = {}
+        self._article_prefixes: dict[int, frozenset[str]] = {}
         self._lock = threading.RLock()
         self.weights = weights if weights is not None else load_weights()
 
@@ -301,6 +303,27 @@ class QAIndex:
                 self._vec_chunks.append(np.asarray(analysis.embeddings, dtype=np.float32))
             self._matrix = None
             self._arrays = {}
+
+    def first_gid(self, aidx: int) -> int:
+        return self._first_gid[aidx]
+
+    def article_keys(self, aidx: int) -> frozenset[str]:
+        """All keys of one article's sentences (made on first use, then kept)."""
+        keys = self._article_keys.get(aidx)
+        if keys is None:
+            first = self._first_gid[aidx]
+            n = len(self.analyses[aidx].sentences)
+            keys = frozenset().union(*(x.keys for x in self.sents[first:first + n]))
+            self._article_keys[aidx] = keys
+        return keys
+
+    def article_prefixes(self, aidx: int) -> frozenset[str]:
+        """Five-letter prefixes of an article's longer words, for morphological near-matches."""
+        pre = self._article_prefixes.get(aidx)
+        if pre is None:
+            pre = frozenset(k[:5] for k in self.article_keys(aidx) if len(k) >= 5)
+            self._article_prefixes[aidx] = pre
+        return pre
 
     @property
     def matrix(self) -> np.ndarray:
@@ -413,6 +436,8 @@ class QAIndex:
         s = self.sents[best.gid]
         analysis = self.analyses[s.analysis]
         span = self.span_text(best)
+        # The type and topic checks are also abstention features; as vetoes they keep a question
+        # about something no article covers from being answered with a confident guess.
         abstain = (conf < self.weights.get("abstain_threshold", 0.5)
                    or _type_mismatch(q, best, self) or _off_topic(q, best, self))
         display = _display(span, analysis, q)
@@ -907,8 +932,7 @@ def abstain_features(q: Question, cands: list[Cand], hits: list[tuple[int, float
     # that the question is about something else.
     proper = [t.lower_ for t in q.doc if t.pos_ in ("PROPN", "NUM") and t.lower_ not in _STOP]
     proper_missing = [p for p in proper if p not in keys]
-    article_keys = set().union(*(x.keys for x in index.sents if x.analysis == s.analysis)) \
-        if len(index.analyses) == 1 else keys
+    article_keys = index.article_keys(s.analysis)
     t = index.toks(best.gid)
     conflict, q_neg = _modifier_conflict(q, t, keys), _negated(q.doc)
     s_neg = any(d == "neg" for d in t.dep) or any(w in ("never", "no", "not", "n't")
@@ -933,7 +957,103 @@ def abstain_features(q: Question, cands: list[Cand], hits: list[tuple[int, float
         f"wh_{q.wh}": 1.0,
         "num_noun_miss": 1.0 if q.wh == "howmany" and not best.feats.get("num_noun_match") else 0.0,
         "neg_q": 1.0 if q_neg else 0.0,
+        "type_mismatch": 1.0 if _type_mismatch(q, best, index) else 0.0,
+        "off_topic": 1.0 if _off_topic(q, best, index) else 0.0,
     }
+    f.update(_support_features(q, index, best, article_keys))
+    return f
+
+
+# Word pairs a question can swap to ask about something the text does not say ("the first" for
+# "the last"): a general lexicon, not fitted to any data.
+_ANTONYM_PAIRS = """first last|before after|most least|more less|more fewer|largest smallest|
+large small|big small|biggest smallest|high low|higher lower|highest lowest|increase decrease|
+rise fall|early late|earlier later|earliest latest|old new|old young|older younger|
+oldest youngest|north south|east west|northern southern|eastern western|major minor|
+maximum minimum|win lose|accept reject|open close|begin end|start end|start finish|allow ban|
+allow prohibit|include exclude|always never|success failure|positive negative|inner outer|
+upper lower|internal external|strong weak|long short|longer shorter|longest shortest|
+private public|legal illegal|male female|modern ancient|modern medieval|top bottom|
+above below|import export|buy sell|inside outside|cheap expensive|fast slow|same different|
+true false|wet dry|hot cold|warm cool|heavy light|rich poor|full empty|common rare|
+possible impossible|natural artificial|permanent temporary|agree disagree|support oppose|
+increase reduce|gain lose|add remove|push pull|enter leave|arrive depart|attack defend|
+lead follow|create destroy|win defeat|love hate|easy difficult|easy hard|simple complex|
+left right|future past|domestic foreign|local national|younger older|primary secondary"""
+_ANTONYMS: dict[str, set[str]] = defaultdict(set)
+for _pair in _ANTONYM_PAIRS.replace("\n", "").split("|"):
+    _a, _b = _pair.split()
+    _ANTONYMS[_a].add(_b)
+    _ANTONYMS[_b].add(_a)
+_NAME_LABELS = frozenset("PERSON ORG GPE LOC NORP FAC EVENT WORK_OF_ART LAW PRODUCT "
+                         "LANGUAGE".split())
+_WH_WORDS = frozenset("what which who whom whose when where why how".split())
+
+
+def _num_key(text: str) -> str:
+    return re.sub(r"[,.](?=\d{3}\b)", "", text.lower())
+
+
+def _support_features(q: Question, index: QAIndex, best: Cand, article_keys: frozenset[str]
+                      ) -> dict[str, float]:
+    """Is each of the question's words, names and numbers in the answer's sentence and its
+    neighbours (the window) and in its article? Questions the text does not answer usually keep
+    the text's words but change one thing: a number, a name, a modifier, an antonym."""
+    s = index.sents[best.gid]
+    first = index.first_gid(s.analysis)
+    last = first + len(index.analyses[s.analysis].sentences)
+    window_ids = [g for g in (best.gid - 1, best.gid, best.gid + 1) if first <= g < last]
+    window: set[str] = set()
+    for g in window_ids:
+        window |= index.sents[g].keys
+    prefixes = {k[:5] for k in window if len(k) >= 5}
+    art_prefixes = index.article_prefixes(s.analysis)
+    miss: dict[str, list[float]] = defaultdict(list)  # kind -> [missing from window, article]
+    antonym = near = 0
+    for tok in q.doc:
+        low, lemma = tok.lower_, _lem(tok)
+        if tok.is_punct or low in _WH_WORDS or lemma in _QSTOP or (tok.is_stop and not
+                                                                    tok.like_num):
+            continue
+        if tok.like_num or any(ch.isdigit() for ch in low):
+            kind, key = "num", _num_key(low)
+        elif tok.ent_type_ in _NAME_LABELS or tok.pos_ == "PROPN":
+            kind, key = "name", low
+        elif tok.pos_ in ("NOUN", "VERB", "ADJ", "ADV"):
+            kind, key = tok.pos_.lower(), lemma
+        else:
+            continue
+        in_win = key in window or low in window or lemma in window
+        in_art = in_win or key in article_keys or low in article_keys or lemma in article_keys
+        if not in_win and len(low) >= 5 and low[:5] in prefixes:
+            in_win, near = True, near + 1  # "Japanese" ~ "Japan", "governing" ~ "government"
+        if not in_art and len(low) >= 5 and low[:5] in art_prefixes:
+            in_art = True
+        miss[kind].append(0.0 if in_win else 1.0)
+        miss[kind + "_art"].append(0.0 if in_art else 1.0)
+        if not in_win and any(a in window for a in _ANTONYMS.get(lemma, ())):
+            antonym += 1
+    f: dict[str, float] = {"antonym_swap": float(min(antonym, 1)), "near_match": min(near, 2) / 2}
+    for kind, flags in miss.items():
+        f[f"miss_{kind}"] = min(sum(flags), 2) / 2.0
+    n_q = sum(len(v) for k, v in miss.items() if not k.endswith("_art"))
+    n_win = sum(sum(v) for k, v in miss.items() if not k.endswith("_art"))
+    f["miss_frac"] = n_win / n_q if n_q else 0.0
+    f["miss_none"] = 1.0 if n_q and not n_win else 0.0
+    # A number asked about that is not the text's, while the text gives another of its shape
+    # ("in 2002" asked, "in 1998" written).
+    qnums = [_num_key(t.lower_) for t in q.doc if t.like_num and any(c.isdigit()
+                                                                      for c in t.lower_)]
+    if qnums:
+        shapes = {len(k) for k in window if k.isdigit()}
+        f["num_conflict"] = float(any(k not in window and len(k) in shapes for k in qnums))
+    # The main verb and the subject's head: the predicate and who it is about.
+    if q.verb:
+        f["verb_missing"] = float(q.verb not in window and q.verb[:5] not in prefixes)
+    subj = next((t for t in q.doc if t.dep_ in ("nsubj", "nsubjpass")
+                 and t.lower_ not in _WH_WORDS and not t.is_stop), None)
+    if subj is not None:
+        f["subj_missing"] = float(_lem(subj) not in window and subj.lower_ not in window)
     return f
 
 
