@@ -627,9 +627,9 @@ def report(eval_dir: Path, methods: tuple[str, ...] = ("naive", "embedding", "le
         lines.append(f"| {label} | " + " | ".join(cells) + f" | {ms} |")
         log(lines[-1])
     thresholds = ", ".join(f"{w['abstain_threshold']:.3f}" for w in fold_weights)
-    lines += ["", f"Abstention trade-off ({folds}-fold CV span ranker and abstainer, before the "
-              f"engine's rule-based refusals; per-fold thresholds chosen on the training folds "
-              f"for SQuAD F1 >= {SQUAD_MIN_F1:.0f}: {thresholds}):", "",
+    lines += ["", f"Abstention trade-off ({folds}-fold CV span ranker and abstainer, the "
+              f"engine's type/topic vetoes included; per-fold thresholds chosen on the training "
+              f"folds for SQuAD F1 >= {SQUAD_MIN_F1:.0f}: {thresholds}):", "",
               tradeoff(sets, conf)]
     return "\n".join(lines)
 
