@@ -54,7 +54,8 @@ REFUTE_WORDS = {
     "phoney", "fabricated", "fabrication", "made-up", "satire", "satirical", "spoof", "parody",
     "prank", "retract", "retracts", "retracted", "retraction", "reject", "rejects", "rejected",
     "dismiss", "dismisses", "dismissed", "misleading", "nonsense", "rubbish", "lie", "lies",
-    "lied", "doubt", "doubts", "dispute", "disputes", "disputed", "contradict", "contradicts",
+    "lied", "lying", "liar", "liars", "hoaxer", "doubt", "doubts", "dispute", "disputes",
+    "disputed", "contradict", "contradicts",
     "incorrect", "wrong", "scam", "photoshopped", "doctored", "misinformation", "disinformation",
     "slams", "slammed", "figment", "imaginary", "invented", "conspiracy",
 }
@@ -108,7 +109,9 @@ _WORD = re.compile(r"[a-z0-9][a-z0-9'’\-]*")
 # `<cue>_pos` (claim positive) and `<cue>_negc` (claim negated or refuting).
 POLARITY_CUES = (
     "rel_refute", "about_refute", "text_refute", "rel_cue_link", "lead_refute", "rel_neg_match",
-    "rel_deny_attr",
+    "rel_deny_attr", "pred_deny_max", "pred_deny_n", "cue_link_max", "deny_attr_n",
+    "near_refute_n", "near_refute_max", "firm_refute", "hedged_refute", "firm_refute_lead",
+    "deny_gap_max", "deny_gap_top",
 )
 
 FEATURES = (
@@ -152,6 +155,8 @@ class _Parsed:
     attributions: list[Attribution]
     # Content lemmas of each clause that a negation or a refuting word governs.
     cue_scopes: list[set[str]] = field(default_factory=list)
+    # What the sentence predicates (non-reporting verbs, the root, "is dead"): read on the claim.
+    preds: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -343,7 +348,23 @@ def _parse_info(doc: Any) -> _Parsed:
         neg_any=neg_any,
         attributions=_attributions(doc),
         cue_scopes=scopes,
+        preds=_predicates(doc),
     )
+
+
+def _predicates(doc: Any) -> set[str]:
+    """The claim's own predicates: its content verbs (not 'say'/'report'), the root, and what a
+    copula predicates ('is dead', 'is a hoax'), so a body's 'did not Y' can be matched to Y."""
+    out = set()
+    for t in doc:
+        lemma = t.lemma_.lower()
+        if t.is_stop or t.is_punct or lemma in REPORTING_VERBS:
+            continue
+        if t.pos_ == "VERB" or t.dep_ == "ROOT" or (
+            t.dep_ in ("acomp", "attr", "oprd") and t.head.lemma_ == "be"
+        ):
+            out.add(lemma)
+    return out
 
 
 def _clause_lemmas(tok: Any) -> set[str]:
@@ -459,13 +480,18 @@ class StanceEngine:
             rel = 0.6 * sims + 0.4 * covs
             order = list(np.argsort(-rel, kind="stable")[:TOP_K])
             tops.append((c_emb, cs, sims, covs, rel, order))
+        # The claim said to be false: a sentence nearer to this than to the claim itself is
+        # about the claim's falsity (the embedding alone barely sees a negation).
+        probes = self.nlp.embed([denial_probe(c.text) for c in claims]) if claims else []
         pneeds = [(c, i) for c in claims for i in range(len(c.sentences))]
-        for t, (_, cs, _, _, _, order) in zip(texts, tops, strict=True):
-            pneeds += [(t, cs[j]) for j in order] + [(t, 0)]
+        # Every candidate is parsed, not only the top 3: a denial of the claim's predicate is
+        # often a sentence or two away from the one that restates the claim.
+        for t, (_, cs, _, _, _, _) in zip(texts, tops, strict=True):
+            pneeds += [(t, i) for i in cs] + [(t, 0)]
         self._fill(pneeds, parse=True)
         return [
-            (self._features(c, t, *top), [top[1][j] for j in top[5]], c, t)
-            for c, t, top in zip(claims, texts, tops, strict=True)
+            (self._features(c, t, *top, probe=pr), [top[1][j] for j in top[5]], c, t)
+            for c, t, top, pr in zip(claims, texts, tops, probes, strict=True)
         ]
 
     def _features(
@@ -478,6 +504,7 @@ class StanceEngine:
         covs: np.ndarray,
         rel: np.ndarray,
         order: list[int],
+        probe: np.ndarray | None = None,
     ) -> np.ndarray:
         top = [cs[j] for j in order]
         w = np.array([max(rel[j], 0.0) for j in order])
@@ -516,8 +543,38 @@ class StanceEngine:
         )
         rel_cue_link = wsum(cue_link(p) for p in P)
 
+        # Over all candidate sentences: is the claim's own predicate negated or denied ("X did
+        # not Y", "denied that X Y-ed", "the Y story is fake")? A negation the claim shares does
+        # not count. Weighted by the sentence's relevance, so the denial must be of this claim.
+        c_preds = set().union(*(p.preds for p in c_parsed)) - c_neg_heads
+
+        def pred_denied(p: _Parsed) -> float:
+            if not c_preds:
+                return 0.0
+            return float(bool((p.neg_heads - c_neg_heads) & c_preds) or any(
+                sc & c_preds and len(sc & c_lem) >= 2 for sc in p.cue_scopes
+            ))
+
+        PC = [text.parsed[i] for i in cs]
+        if probe is None:
+            gap = np.zeros(len(cs))
+        else:
+            gap = np.array([float(text.emb[i] @ _unit(probe)) for i in cs]) - sims
+        denied = np.array([pred_denied(p) for p in PC])
+        links = np.array([cue_link(p) for p in PC])
+        deny_attr = np.array([any(a.polarity == "deny" for a in p.attributions) for p in PC])
+        # Refuting words in sentences that share the claim's words, over the whole body (cheap:
+        # lexical), so a rebuttal further down an article still counts.
+        about = [
+            (min(text.refute[i], 3), len(c_st & text.stems[i]) / len(c_st)) for i in range(n)
+        ]
+        # Who commits to the refutation: the writer states it ("the story is a hoax") or only
+        # reports or wonders about it ("it may be a hoax", "claims that it is fake").
+        firm = [text.refute[i] > 0 and not text.hedge[i] and not text.question[i] for i in range(n)]
+        hedged = [text.refute[i] > 0 and not firm[i] for i in range(n)]
+
         def norm(count: int) -> float:
-            return float(np.log1p(count) / np.log1p(n)) if n > 1 else 0.0
+            return float(np.log1p(count) / np.log1p(n))
 
         feats = {
             "max_sim": float(sims.max()),
@@ -550,6 +607,17 @@ class StanceEngine:
             "n_sents": float(np.log(n)),
             "rel_cue_link": rel_cue_link,
             "about_refute": about_refute,
+            "pred_deny_max": float((denied * relw).max()),
+            "pred_deny_n": float(np.log1p(denied.sum())),
+            "cue_link_max": float(links.max()),
+            "deny_attr_n": float(np.log1p(deny_attr.sum())),
+            "near_refute_n": float(np.log1p(sum(r > 0 and cv >= 0.25 for r, cv in about))),
+            "near_refute_max": float(max(r * cv for r, cv in about)),
+            "deny_gap_max": float(gap.max()),
+            "deny_gap_top": wsum(gap[j] for j in order),
+            "firm_refute": norm(sum(firm)),
+            "hedged_refute": norm(sum(hedged)),
+            "firm_refute_lead": float(any(firm[:3])),
         }
         c_pos = float(not (feats["claim_refute"] or c_negated))
         for cue in POLARITY_CUES:
@@ -614,6 +682,13 @@ class StanceEngine:
                 verb=attr.verb if attr else None,
                 cues=cues,
             )
+
+
+def denial_probe(claim: str) -> str:
+    """The claim restated as false (general wording, the same for every claim): a body sentence
+    nearer to this than to the claim itself is about the claim's falsity."""
+    c = " ".join(claim.split()).rstrip(".!?")
+    return f"It is not true that {c}. The story is false, a hoax."
 
 
 # --- short texts: hand-built rules --------------------------------------------------------------

@@ -217,3 +217,114 @@ def test_refute_cues_split_by_claim_polarity(engine):
     pos, neg = engine.stance_many([(CLAIM, body), ("The mayor resignation story is a hoax", body)])
     assert pos.features["rel_refute_pos"] > 0 and pos.features["rel_refute_negc"] == 0
     assert neg.features["rel_refute_negc"] > 0 and neg.features["rel_refute_pos"] == 0
+
+
+ARTICLE_PREDICATE = (
+    "The mayor of Springfield {} on Monday, her office said, after posts shared online. "
+    "A post shared thousands of times had said she quit. "
+    "She chaired the council meeting on Tuesday evening as usual.\n\n"
+    "Local elections are due next spring."
+)
+
+
+def test_body_denying_the_claims_predicate_reads_as_a_denial(engine):
+    denied, asserted = engine.stance_many([
+        (CLAIM, ARTICLE_PREDICATE.format("did not resign")),
+        (CLAIM, ARTICLE_PREDICATE.format("resigned")),
+    ])
+    # "did not resign" negates the claim's own verb: a denial of this claim, and only then.
+    assert denied.features["pred_deny_max_pos"] > 0 and denied.features["pred_deny_n_negc"] == 0
+    assert asserted.features["pred_deny_max_pos"] == 0
+    assert denied.probabilities["contradiction"] > 5 * asserted.probabilities["contradiction"]
+    assert asserted.label == "entailment"
+
+
+def test_claim_that_denies_reads_a_body_denial_as_agreement(engine):
+    # The same denial agrees with a claim that itself says it did not happen.
+    res = _stance(engine, "The mayor of Springfield did not resign",
+                  ARTICLE_PREDICATE.format("did not resign"))
+    assert res.features["pred_deny_max_pos"] == 0
+    assert res.label != "contradiction"
+
+
+def test_claim_predicates_are_its_content_verbs(engine):
+    from summarizers.stance import _parse_info
+
+    doc = engine.nlp.parse(["Officials say the mayor of Springfield resigned on Monday"])[0]
+    preds = _parse_info(doc).preds
+    assert "resign" in preds
+    assert "say" not in preds  # a reporting verb is who says it, not what is claimed
+
+
+def test_firm_and_hedged_refutation_are_told_apart(engine):
+    firm, hedged = engine.stance_many([
+        (CLAIM, ARTICLE_DENY),
+        (CLAIM, "Some readers say the post about the mayor resigning could be a hoax. "
+                "Nobody knows yet. The mayor may comment on Friday. More soon."),
+    ])
+    assert firm.features["firm_refute_pos"] > 0
+    assert hedged.features["firm_refute_pos"] == 0 and hedged.features["hedged_refute_pos"] > 0
+
+
+def test_denial_probe_is_nearer_to_a_denying_sentence(engine):
+    from summarizers.stance import _unit, denial_probe
+
+    claim_v, probe_v, deny_v, assert_v = engine.nlp.embed([
+        CLAIM, denial_probe(CLAIM),
+        "Reports that the mayor of Springfield resigned are false, a hoax.",
+        "The mayor of Springfield resigned on Monday, officials confirmed.",
+    ])
+    gap = [float(v @ _unit(probe_v)) - float(v @ _unit(claim_v)) for v in (deny_v, assert_v)]
+    assert gap[0] > gap[1]
+
+
+def test_cross_validation_chooses_l2_inside_the_training_folds(monkeypatch):
+    from summarizers.evaluation import stance as ev
+
+    seen = []
+    real = ev.choose_l2
+
+    def spy(X, y, groups, labels, **kw):
+        seen.append(set(groups))
+        return real(X, y, groups, labels, **kw)
+
+    monkeypatch.setattr(ev, "choose_l2", spy)
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(120, len(FEATURES)))
+    y = ["entailment" if a > 0 else "contradiction" for a in X[:, 0]]
+    groups = [str(i // 4) for i in range(120)]
+    pred = ev.cross_validate(X, y, groups, ["entailment", "contradiction"], k=3, **ev.FIT_PARAMS)
+    assert len(seen) == 3  # once per outer fold
+    for test, chosen_on in zip(ev._folds(groups, 3), seen, strict=True):
+        held_out = {g for g, t in zip(groups, test, strict=True) if t}
+        assert not (chosen_on & held_out)
+    assert np.mean([p == t for p, t in zip(pred, y, strict=True)]) > 0.8
+
+
+def test_cached_nlp_reuses_parses_and_embeddings(engine, tmp_path):
+    from summarizers.evaluation.stance import CachedNLP
+
+    calls = []
+
+    class Counting:
+        config = engine.nlp.config
+        spacy = engine.nlp.spacy
+
+        def parse(self, texts):
+            calls.append(("parse", len(texts)))
+            return engine.nlp.parse(texts)
+
+        def embed(self, texts):
+            calls.append(("embed", len(texts)))
+            return engine.nlp.embed(texts)
+
+    c = CachedNLP(Counting(), tmp_path)
+    v1 = c.embed(["The mayor resigned.", "The mayor resigned."])
+    d1 = c.parse(["The mayor did not resign."])
+    c.save()
+    again = CachedNLP(Counting(), tmp_path)
+    v2 = again.embed(["The mayor resigned."])
+    d2 = again.parse(["The mayor did not resign."])
+    assert calls == [("embed", 1), ("parse", 1)]
+    assert np.allclose(v1[0], v2[0])
+    assert [t.dep_ for t in d1[0]] == [t.dep_ for t in d2[0]]
