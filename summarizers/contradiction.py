@@ -86,8 +86,31 @@ def _disowns(denial: Statement, analysis: Analysis) -> bool:
     same_call = [s for s in analysis.statements if s.sentence_id == denial.sentence_id
                  and s.speaker_key == denial.speaker_key and s.verb == denial.verb]
     return any((t.lower_ in DISOWNING_WORDS or t.lemma_.lower() in DISOWNING_WORDS)
-               and not _under_negation(t)
+               and _passes_verdict(t) and not _under_negation(t)
                for s in same_call for t in _statement_tokens(s, analysis))
+
+
+_CALLING_VERBS = frozenset("call label brand describe dismiss".split())
+# Nouns for what someone said: "false claims", "baseless allegations".
+_SAYING_NOUNS = frozenset(
+    """claim report allegation accusation rumor rumour story statement suggestion assertion
+    account charge reports""".split()
+)
+
+
+def _passes_verdict(token: Any) -> bool:
+    """Is the disowning word a verdict on something ("it is false", "called it a mistake", "a
+    mistake" on its own, "baseless claims"), not scenery ("learn from the mistakes")?"""
+    while True:
+        if token.dep_ in ("attr", "acomp", "oprd", "ROOT"):
+            return True
+        if token.dep_ in ("dobj", "conj") and token.head.lemma_ in _CALLING_VERBS:
+            return True
+        if token.dep_ == "amod" and token.head.lemma_.lower() in _SAYING_NOUNS:
+            return True
+        if token.dep_ != "conj":  # "a draft and a mistake": judged as the list's first
+            return False
+        token = token.head
 
 
 def _under_negation(token: Any) -> bool:
@@ -112,6 +135,8 @@ def _negated_lemmas(denial: Statement, analysis: Analysis) -> set[str]:
         for c in head.children:
             if c.dep_.startswith("nsubj") or c.dep_ in ("neg", "aux", "auxpass", "punct", "cc"):
                 continue
+            if c.dep_ in ("ccomp", "advcl") and head.pos_ != "NOUN":
+                continue  # "it doesn't matter that he lost ..." does not deny that he lost
             scope.append(c)
             if c.dep_ == "prep":  # "in leaving": the preposition's object is the complement
                 scope += [g for g in c.children if g.dep_ in ("pobj", "pcomp")]
