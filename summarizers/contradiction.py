@@ -78,8 +78,10 @@ def _statement_tokens(statement: Statement, analysis: Analysis) -> list[Any]:
     return [t for t in doc if start <= t.idx < end]
 
 
-def _disowns(denial: Statement, analysis: Analysis) -> bool:
-    """A denial whatever the claim was: a deny verb, or a word like "false" or "a mistake"."""
+def _disowns(denial: Statement, analysis: Analysis, said: set[str]) -> bool:
+    """A deny verb, or a verdict like "false" or "a mistake" on the claim: on something
+    unnamed ("it is false", "the report is untrue") or named in the claim's words, not on
+    something else ("rumours that police used rubber bullets are untrue")."""
     if denial.verb in DENIAL_VERBS:
         return True
     # The call as a whole: "called the letter 'a draft' and 'a mistake'" disowns with both.
@@ -87,9 +89,21 @@ def _disowns(denial: Statement, analysis: Analysis) -> bool:
                  and s.speaker_key == denial.speaker_key and s.verb == denial.verb]
     return any((t.lower_ in DISOWNING_WORDS or t.lemma_.lower() in DISOWNING_WORDS)
                and _passes_verdict(t) and not _under_negation(t)
+               and (not (target := _verdict_target(t)) or bool(target & said))
                for s in same_call for t in _statement_tokens(s, analysis))
 
 
+def _verdict_target(token: Any) -> set[str]:
+    """What a verdict word is said of, in content words; empty when it is a pronoun or a bare
+    "the report" (then it is the claim at hand)."""
+    subjects = [c for c in token.head.children if c.dep_.startswith("nsubj")]
+    if token.dep_ not in ("attr", "acomp") or not subjects:
+        return set()
+    words = [w for w in subjects[0].subtree if w.lemma_.lower() not in _SAYING_NOUNS]
+    return _content_lemmas(words)
+
+
+_DIRECTIVE_VERBS = frozenset("urge ask order tell warn advise beg encourage want".split())
 _CALLING_VERBS = frozenset("call label brand describe dismiss".split())
 # Nouns for what someone said: "false claims", "baseless allegations".
 _SAYING_NOUNS = frozenset(
@@ -131,6 +145,8 @@ def _negated_lemmas(denial: Statement, analysis: Analysis) -> set[str]:
             continue  # a side clause's "not" ("not moving") negates nothing said before
         if head.lemma_.lower() in _NON_ANSWERS:
             continue
+        if head.dep_ == "xcomp" and head.head.lemma_ in _DIRECTIVE_VERBS:
+            continue  # "urged people not to occupy roads" is a request, not a denial
         scope = [head]
         for c in head.children:
             if c.dep_.startswith("nsubj") or c.dep_ in ("neg", "aux", "auxpass", "punct", "cc"):
@@ -149,10 +165,12 @@ def _against(denial: Statement, claims: list[Statement], analysis: Analysis) -> 
     does only when what it negates is something the claims say ("no decision" against "your
     decision to order our departure"), so "he is not interested in leaving" is no answer to "I
     am happy here"."""
-    if _disowns(denial, analysis):
-        return True
     said = set().union(*(_content_lemmas(_statement_tokens(c, analysis)) for c in claims))
-    return bool(_negated_lemmas(denial, analysis) & said)
+    return _disowns(denial, analysis, said) or bool(_negated_lemmas(denial, analysis) & said)
+
+
+def _words(text: str) -> int:
+    return len(re.findall(r"[^\W\d_]+", text))
 
 
 def _shorten(text: str, words: int = 22) -> str:
@@ -219,7 +237,8 @@ def _vectors(analysis: Analysis, statements: list[Statement]) -> np.ndarray:
 def find_contradiction(analysis: Analysis) -> Contradiction | None:
     """The article's key contradiction, or None when no one denies what someone else claims."""
     statements = [s for s in analysis.statements if s.content]
-    claims = [s for s in statements if s.polarity == "assert"]
+    # A claim says something: "boyish" quoted on its own is colour, not a claim.
+    claims = [s for s in statements if s.polarity == "assert" and _words(s.content) >= 3]
     denials = [s for s in statements if s.polarity == "deny"]
     if not claims or not denials:
         return None

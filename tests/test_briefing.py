@@ -146,9 +146,9 @@ def test_denials_of_what_was_claimed_are_found(text: str, claimant: str, denier:
         "Maurice Van Ryn told the court he had abused a child over several years. A young woman "
         "said that when he abused her as a child she did not know it was wrong.",
         # "It does not matter that X" does not deny X.
-        "Doctors said the farmer lost his sight in the attack. \"He lost his sight when the dog bit "
-        "him,\" a hospital spokesman said.\n\nHis wife, Mei Zhang, said it did not matter that he "
-        "had lost his sight.",
+        "Doctors said the farmer lost his sight in the attack. \"He lost his sight when the dog "
+        "bit him,\" a hospital spokesman said.\n\nHis wife, Mei Zhang, said it did not matter "
+        "that he had lost his sight.",
         # A disowning word that is no verdict on anything said ("learn from the mistakes").
         "The family said officials had threatened them with prosecution if they paid a ransom. "
         "\"We were threatened with prosecution,\" Diane Foley said.\n\nThe minister said the "
