@@ -80,7 +80,7 @@ def _statement_tokens(statement: Statement, analysis: Analysis) -> list[Any]:
 
 def _disowns(denial: Statement, analysis: Analysis, said: set[str]) -> bool:
     """A deny verb, or a verdict like "false" or "a mistake" on the claim: on something
-    unnamed ("it is false", "the report is untrue") or named in the claim's words, not on
+    unnamed ("it is false", "the report is untrue") or named mostly in the claim's words, not on
     something else ("rumours that police used rubber bullets are untrue")."""
     if denial.verb in DENIAL_VERBS:
         return True
@@ -89,7 +89,7 @@ def _disowns(denial: Statement, analysis: Analysis, said: set[str]) -> bool:
                  and s.speaker_key == denial.speaker_key and s.verb == denial.verb]
     return any((t.lower_ in DISOWNING_WORDS or t.lemma_.lower() in DISOWNING_WORDS)
                and _passes_verdict(t) and not _under_negation(t)
-               and (not (target := _verdict_target(t)) or bool(target & said))
+               and (not (target := _verdict_target(t)) or 2 * len(target & said) >= len(target))
                for s in same_call for t in _statement_tokens(s, analysis))
 
 

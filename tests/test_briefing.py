@@ -153,6 +153,15 @@ def test_denials_of_what_was_claimed_are_found(text: str, claimant: str, denier:
         "The family said officials had threatened them with prosecution if they paid a ransom. "
         "\"We were threatened with prosecution,\" Diane Foley said.\n\nThe minister said the "
         "government would learn from the mistakes made in the case of the ransom.",
+        # A verdict on something else the claimant did not say.
+        "The city government announced that riot police had left the streets and urged "
+        "protesters to clear the roads. \"The roads must be cleared tonight,\" the government "
+        "said.\n\nThe police said the rumours about rubber bullets fired at protesters were "
+        "totally untrue.",
+        # A "not" in a request.
+        "The mayor said protesters had blocked the main roads into the city on Monday. \"They "
+        "have blocked every road into the centre,\" the mayor said.\n\nThe union urged its "
+        "members not to block roads so that ambulances could get through.",
     ],
 )
 def test_negative_statements_that_deny_nothing_claimed_are_no_contradiction(text: str) -> None:
