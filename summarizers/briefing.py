@@ -99,6 +99,24 @@ def _attributed(analysis: Any, sentence_id: int) -> str:
     return text
 
 
+# Parse roles in which a name is someone in the story, not a place or thing named after them.
+_PERSON_ROLES = frozenset("nsubj nsubjpass dobj poss appos attr conj".split())
+
+
+def _in_the_story(person: Any, analysis: Any) -> bool:
+    """Worth listing under People: titled or described, quoted, named twice, or acting (subject,
+    object, possessor) at least once. A name seen once after a preposition ("bases belonging to
+    Kataib Hezbollah", which the small NER model calls a person) is left out."""
+    if person.title or person.role or len(person.sentence_ids) > 1:
+        return True
+    if any(st.speaker_id == person.id for st in analysis.statements):
+        return True
+    surname = person.name.split()[-1]
+    return any(ent.label_ == "PERSON" and surname in ent.text
+               and ent.root.dep_ in _PERSON_ROLES
+               for sid in person.sentence_ids for ent in analysis.docs[sid].ents)
+
+
 def build_briefing(analysis: Any) -> Briefing:
     """A Briefing from an Analysis (see summarizers.analysis): nothing is parsed again."""
     from summarizers.contradiction import find_contradiction
@@ -120,7 +138,8 @@ def build_briefing(analysis: Any) -> Briefing:
     picks = select_key_points(
         [texts[i] for i in rest], vectors[rest], _key_point_count(len(texts))
     )
-    people = sorted(analysis.people, key=lambda e: min(e.sentence_ids or [0]))
+    people = sorted((e for e in analysis.people if _in_the_story(e, analysis)),
+                    key=lambda e: min(e.sentence_ids or [0]))
     return Briefing(
         title=article.title or _trim(texts[0], 14) if texts else article.title,
         tldr=" ".join(texts[i] for i in tldr_ids),

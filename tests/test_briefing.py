@@ -64,6 +64,21 @@ def test_people_with_roles(seed_briefing):
         assert role in people[name]
 
 
+def test_people_are_those_in_the_story_not_names_in_passing():
+    analysis = analyze_text(
+        "Mayor Ann Price opened the new bridge on Monday.\n\n"
+        "Engineer Tom Baker said the work took two years. The bridge was built by a firm from "
+        "Leeds and carries a plaque for Sam Hollis.\n\n"
+        "Baker thanked the crews. Price cut the ribbon."
+    )
+    people = {p.name for p in build_briefing(analysis).people}
+    assert {"Ann Price", "Tom Baker"} <= people
+    named_in_passing = {e.name for e in analysis.people} - people
+    assert all(len(e.sentence_ids) == 1 and not e.title and not e.role
+               for e in analysis.people if e.name in named_in_passing)
+    assert "Sam Hollis" not in people
+
+
 def test_timeline_has_the_days(seed_briefing):
     whens = [t.when for t in seed_briefing.timeline]
     assert "Monday" in whens and "Sunday" in whens
