@@ -50,11 +50,12 @@ def _refers_to(denial: Statement, claim: Statement, analysis: Analysis) -> bool:
 
 
 # Verbs too light to carry a topic ("go", "get"), and negations that answer nothing ("could not
-# comment", "did not know"): neither makes a negative sentence a denial of someone's claim.
+# comment", "did not know", "had not seen the video"): neither makes a negative sentence a denial
+# of someone's claim.
 _LIGHT_VERBS = frozenset("be have do go get make take come give put see want try".split())
 _NON_ANSWERS = frozenset(
     """comment know confirm speculate recall remember elaborate discuss disclose reveal respond
-    return answer""".split()
+    return answer see hear watch read""".split()
 )
 
 

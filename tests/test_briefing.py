@@ -173,6 +173,10 @@ def test_denials_of_what_was_claimed_are_found(text: str, claimant: str, denier:
         "protesters to clear the roads. \"The roads must be cleared tonight,\" the government "
         "said.\n\nThe police said the rumours about rubber bullets fired at protesters were "
         "totally untrue.",
+        # Not having seen something denies nothing about it.
+        "The group said the hostage had been killed. \"This video shows the death of the "
+        "hostage,\" the group said.\n\nThe White House spokesman said he had not seen the video "
+        "or the reports of the hostage's death.",
         # A "not" in a request.
         "The mayor said protesters had blocked the main roads into the city on Monday. \"They "
         "have blocked every road into the centre,\" the mayor said.\n\nThe union urged its "
