@@ -140,6 +140,8 @@ class Question:
     wh_dep: str = ""  # syntactic role of the wh-phrase ("nsubj", "dobj", "pobj", ...)
     wh_prep: str = ""  # the preposition governing it ("in" for "in what year")
     passive: bool = False  # "where was X killed"
+    wh_head: str = ""  # lemma of the word the wh-phrase hangs from ("develop" in "what did X
+    # develop"), "" for "be"/"do"/"have"
 
     @property
     def expected(self) -> set[str]:
@@ -221,7 +223,7 @@ def question_from(text: str, doc: Any, vec: np.ndarray) -> Question:
             if t.head.pos_ in ("VERB", "AUX"):
                 subject = "".join(x.text_with_ws for x in t.subtree).strip()
                 break
-    wh_dep = wh_prep = ""
+    wh_dep = wh_prep = wh_head = ""
     if whi >= 0:
         tok = doc[whi]
         if tok.dep_ in ("det", "amod", "advmod", "nummod") and tok.head.pos_ in ("NOUN", "PROPN",
@@ -232,9 +234,13 @@ def question_from(text: str, doc: Any, vec: np.ndarray) -> Question:
         wh_dep = {"nsubjpass": "nsubj"}.get(tok.dep_, tok.dep_)
         if tok.dep_ == "pobj":
             wh_prep = tok.head.lower_
+            tok = tok.head
+        head = tok.head
+        if head.i != tok.i and _lem(head) not in ("be", "do", "have"):
+            wh_head = _lem(head)
     passive = any(t.dep_ in ("auxpass", "nsubjpass") for t in doc)
     return Question(text, doc, wh, focus, group, lemmas, verb, subject, vec, wh_dep, wh_prep,
-                    passive)
+                    passive, wh_head)
 
 
 # -- the index -----------------------------------------------------------------------------------
@@ -438,8 +444,7 @@ class QAIndex:
         span = self.span_text(best)
         # The type and topic checks are also abstention features; as vetoes they keep a question
         # about something no article covers from being answered with a confident guess.
-        abstain = (conf < self.weights.get("abstain_threshold", 0.5)
-                   or _type_mismatch(q, best, self) or _off_topic(q, best, self))
+        abstain = conf < self.weights.get("abstain_threshold", 0.5) or vetoed(q, best, self)
         display = _display(span, analysis, q)
         stmt = _statement_covering(analysis, s.sid, span)
         ans = Answer(
@@ -725,6 +730,30 @@ class _Toks:
                 return k + pb.index(t)
         return 12
 
+    def path(self, a: int, b: int) -> str:
+        """The dependency labels from `a` up to the common ancestor and down to `b`
+        ("nsubj^attr" for the subject of a copula whose attribute is `b`), "" when far."""
+        pa, pb = self.anc[a], self.anc[b]
+        for k, x in enumerate(pa):
+            if x in pb:
+                j = pb.index(x)
+                if k + j > 3:
+                    return ""
+                up = [_coarse_dep(self.dep[i]) for i in pa[:k]]
+                down = [_coarse_dep(self.dep[i]) for i in reversed(pb[:j])]
+                return ".".join(up) + "^" + ".".join(down)
+        return ""
+
+
+_DEP_COARSE = {"nsubjpass": "nsubj", "csubj": "nsubj", "dative": "dobj", "oprd": "attr",
+               "acomp": "attr", "npadvmod": "advmod", "nmod": "compound", "nummod": "amod",
+               "quantmod": "amod", "relcl": "acl", "ccomp": "xcomp", "advcl": "xcomp",
+               "pcomp": "pobj", "agent": "prep", "poss": "compound"}
+
+
+def _coarse_dep(dep: str) -> str:
+    return _DEP_COARSE.get(dep, dep if dep in _DEPS else "other")
+
 
 def _group_of(label: str, is_num: bool) -> str:
     if label:
@@ -815,11 +844,13 @@ def _candidates(q: Question, t: _Toks, gid: int, rank: int, lex: float, emb: flo
     wh = q.wh
     expected = q.expected
     focus_at = [i for i in range(t.n) if t.lemma[i] == q.focus] if q.focus else []
+    wh_head_at = [i for i in range(t.n) if t.lemma[i] == q.wh_head] if q.wh_head else []
     common = {"bias": 1.0, "s_lex": lex, "s_emb": emb, "s_lex_gap": lex - best_lex,
               "s_emb_gap": emb - best_emb, f"s_rank{min(rank, 3)}": 1.0}
     if not matched:
         common["no_match"] = 1.0
-    dist_cache: dict[int, int] = {}
+    dist_cache: dict[int, tuple[int, int]] = {}
+    wh_cache: dict[int, str] = {}
     out = []
     for (lo, hi), kinds in _spans(t, wh).items():
         toks = [i for i in range(lo, hi) if not t.punct[i]]
@@ -862,8 +893,9 @@ def _candidates(q: Question, t: _Toks, gid: int, rank: int, lex: float, emb: flo
             f["dist"] = min(d, 20) / 10.0
             f["dist_log"] = math.log1p(d)
             if r not in dist_cache:
-                dist_cache[r] = min(t.distance(r, m) for m in outside)
-            td = dist_cache[r]
+                dist_cache[r] = min((t.distance(r, m), m) for m in outside)
+            td, near_m = dist_cache[r]
+            f[f"path_{t.path(r, near_m) or 'far'}"] = 1.0
             f["tdist"] = td / 5.0
             f[f"tdist_{min(td, 4)}"] = 1.0
             h = t.head[r]
@@ -898,7 +930,22 @@ def _candidates(q: Question, t: _Toks, gid: int, rank: int, lex: float, emb: flo
                 f["dep_agree_matched"] = 1.0
         if q.wh_prep and t.dep[r] == "pobj" and t.lower[t.head[r]] == q.wh_prep:
             f["prep_agree"] = 1.0
+        if wh_head_at:
+            # Where the wh-phrase sits in the question: "what did Tesla develop" wants what
+            # "develop" governs in the sentence, in the same role.
+            if r not in wh_cache:
+                hp = min(((t.distance(r, i), i) for i in wh_head_at if i != r), default=None)
+                wh_cache[r] = "" if hp is None else t.path(r, hp[1]) or "far"
+            if wh_cache[r]:
+                f[f"whpath_{wh_cache[r]}"] = 1.0
+            if t.head[r] in wh_head_at and t.head[r] != r:
+                f["whhead"] = 1.0
+                if rdep == q.wh_dep:
+                    f["whhead_dep"] = 1.0
         if q.focus:
+            if focus_at and not any(lo <= i < hi for i in focus_at):
+                fp = min((t.distance(r, i), i) for i in focus_at)
+                f[f"fpath_{t.path(r, fp[1]) or 'far'}"] = 1.0
             if any(lo - 3 <= i < lo or hi <= i < hi + 3 for i in focus_at):
                 f["focus_near"] = 1.0
             if t.lemma[r] == q.focus:
@@ -1216,6 +1263,23 @@ def _type_mismatch(q: Question, best: Cand, index: QAIndex) -> bool:
     return False
 
 
+def vetoed(q: Question, best: Cand, index: QAIndex) -> bool:
+    """Refuse the best candidate whatever its confidence: a question about something the article
+    never names (a name or number of the question absent from the whole article, and none of its
+    words in the answer's sentence), or a "how many X" answered from a sentence without X when
+    the article does speak of X elsewhere. Narrower than the type and topic checks the abstainer
+    weighs: those alone refuse right answers to paraphrased questions."""
+    aidx = index.sents[best.gid].analysis
+    keys = index.article_keys(aidx)
+    if _type_mismatch(q, best, index) and q.focus in keys:
+        return True
+    if not _off_topic(q, best, index):
+        return False
+    names = [t.lower_ for t in q.doc if (t.pos_ == "PROPN" or t.ent_type_ or t.like_num)
+             and not t.is_punct and t.lower_ not in _STOP]
+    return any(n not in keys for n in names)
+
+
 # -- attribution helpers -------------------------------------------------------------------------
 
 
@@ -1306,6 +1370,11 @@ def _object_bonus(t: _Toks, c: Cand) -> float:
         bonus -= 2.0
     if c.end - c.start > 8:
         bonus -= 1.0
+    # A measure threatened or promised names its target: "sanctions on Iraq", "a tariff against
+    # China" rather than the bare "sanctions".
+    if any(t.dep[ch] == "prep" and t.lower[ch] in ("on", "against") and t.right[ch] < c.end
+           for ch in t.children[r]):
+        bonus += 0.5
     # A threat or promise is the consequence, not the condition: "if there's any hostility,
     # we are going to put sanctions on Iraq" threatens sanctions.
     anc = t.anc[r][1:]

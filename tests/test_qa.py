@@ -221,3 +221,22 @@ def test_why_is_not_answered_with_the_event_itself(index: QAIndex, pier_index: Q
     assert "storm" not in index.answer("Why did the militia storm the embassy?").answer
     shops = pier_index.answer("Why did the shops stay open?")
     assert shops.abstained or "slow" not in shops.answer
+
+
+def test_question_records_what_its_wh_word_hangs_from(index: QAIndex) -> None:
+    from summarizers.qa import parse_question
+
+    q = parse_question("What did Tesla develop in 1887?", index.nlp)
+    assert q.wh_head == "develop" and q.wh_dep == "dobj"
+    assert parse_question("What is the capital of France?", index.nlp).wh_head == ""
+
+
+def test_dependency_path_between_subject_and_attribute(index: QAIndex) -> None:
+    from summarizers.qa import _Toks
+
+    doc = index.nlp.parse(["The Rankine cycle is the thermodynamic basis of the engine."])[0]
+    t = _Toks(doc)
+    cycle = next(i for i in range(t.n) if t.lower[i] == "cycle")
+    basis = next(i for i in range(t.n) if t.lower[i] == "basis")
+    assert t.path(cycle, basis) == "nsubj^attr"
+    assert t.path(basis, cycle) == "attr^nsubj"

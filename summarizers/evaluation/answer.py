@@ -351,10 +351,9 @@ def _abstain_rows(ex: dict) -> dict[str, float]:
 
 def _refused(ex: dict) -> bool:
     """Whether the engine's vetoes refuse the best candidate whatever its confidence."""
-    from summarizers.qa import _off_topic, _type_mismatch
+    from summarizers.qa import vetoed
 
-    best = ex["cands"][_pick(ex)[0]]
-    return _type_mismatch(ex["q"], best, ex["idx"]) or _off_topic(ex["q"], best, ex["idx"])
+    return vetoed(ex["q"], ex["cands"][_pick(ex)[0]], ex["idx"])
 
 
 def _confidence(ex: dict, f: dict[str, float], w: dict[str, float]) -> float:
