@@ -878,6 +878,24 @@ def _candidates(q: Question, t: _Toks, gid: int, rank: int, lex: float, emb: flo
         for kind in kinds:
             f[f"kind_{kind}"] = 1.0
             f[f"{wh}_kind_{kind}"] = 1.0
+            f[f"{wh}_grp_{group}_kind_{kind}"] = 1.0  # "who" wants a whole PERSON entity
+        f[f"{wh}_len_{min(hi - lo, 5)}"] = 1.0  # length prior per question class
+        # Span boundaries: what of the root's phrase is left out ("20 to 1" cut to "1",
+        # "Dorotheenstadt" without "and Friedrichstadt") or taken in.
+        for ch in t.children[r]:
+            d = t.dep[ch]
+            if d == "conj":
+                f["conj_in" if lo <= ch < hi else "conj_out"] = 1.0
+            elif ch >= hi and d in ("prep", "appos"):
+                f[f"{d}_out"] = 1.0
+            elif ch < lo and d in ("amod", "compound", "nummod"):
+                f["mod_out"] = 1.0
+        if hi < t.n and t.text[hi] == "(":
+            f["paren_next"] = 1.0
+        if hi < t.n and t.pos[hi] == "PROPN":
+            f["propn_next"] = 1.0
+        if lo > 0 and t.pos[lo - 1] == "PROPN":
+            f["propn_prev"] = 1.0
         if t.span_text(lo, hi).lower() in qtext:
             f["in_question"] = 1.0
         if expected:
