@@ -737,7 +737,7 @@ class _Toks:
         for k, x in enumerate(pa):
             if x in pb:
                 j = pb.index(x)
-                if k + j > 3:
+                if k + j > 2:  # longer paths are too many, each seen too rarely
                     return ""
                 up = [_coarse_dep(self.dep[i]) for i in pa[:k]]
                 down = [_coarse_dep(self.dep[i]) for i in reversed(pb[:j])]
