@@ -162,6 +162,8 @@ def main() -> None:
     t = time.perf_counter()
     pool = [analyze(article_from_text(make_article(rng), source=f"pool-{i}"), nlp)
             for i in range(args.pool)] + [seed]
+    for analysis in pool:
+        analysis.embeddings  # noqa: B018 - made once here, as the bot does after a briefing
     t_pool = time.perf_counter() - t
     store = QAIndex(nlp)
     t = time.perf_counter()
