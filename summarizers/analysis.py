@@ -38,7 +38,7 @@ DOCUMENT_NOUNS = frozenset(
     """letter statement report memo document email study survey tweet post filing complaint
     lawsuit ruling order message note draft video interview book article""".split()
 )
-_MAIN_CLAUSE_DEPS = frozenset("ROOT ccomp xcomp conj parataxis".split())
+MAIN_CLAUSE_DEPS = frozenset("ROOT ccomp xcomp conj parataxis".split())
 # Who can say something when no name is given: people, their groups, and documents.
 SPEAKER_NOUNS = frozenset(
     """person man woman men women teen teenager boy girl child mother father parent wife husband
@@ -440,7 +440,7 @@ def _is_denial(verb_lemma: str, tokens: list[Any]) -> bool:
         return False
     if any(t.lower_ in DENIAL_CUES or t.lemma_.lower() in DENIAL_CUES for t in tokens):
         return True
-    return any(t.dep_ == "neg" and t.head.dep_ in _MAIN_CLAUSE_DEPS for t in tokens)
+    return any(t.dep_ == "neg" and t.head.dep_ in MAIN_CLAUSE_DEPS for t in tokens)
 
 
 def _can_speak(tok: Any) -> bool:

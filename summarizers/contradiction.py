@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 
 from summarizers.analysis import (
-    _MAIN_CLAUSE_DEPS,
     DENIAL_VERBS,
     DISOWNING_WORDS,
+    MAIN_CLAUSE_DEPS,
     NEGATORS,
     REPORTING_VERBS,
     Analysis,
@@ -142,7 +142,7 @@ def _negated_lemmas(denial: Statement, analysis: Analysis) -> set[str]:
         if not (t.dep_ == "neg" or t.lower_ in NEGATORS):
             continue
         head = t.head if t.dep_ in ("neg", "det") else t
-        if head.dep_ not in _MAIN_CLAUSE_DEPS and t.dep_ == "neg":
+        if head.dep_ not in MAIN_CLAUSE_DEPS and t.dep_ == "neg":
             continue  # a side clause's "not" ("not moving") negates nothing said before
         if head.lemma_.lower() in _NON_ANSWERS:
             continue

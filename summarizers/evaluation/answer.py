@@ -138,12 +138,11 @@ class Contexts:
         path.write_bytes(pickle.dumps({"fields": fields, "embeddings": vectors}))
 
     def _load(self, path: Path) -> Any:
-        import dataclasses
         import pickle
 
         from spacy.tokens import Doc
 
-        from summarizers.analysis import Analysis
+        from summarizers.analysis import Analysis, SentenceVectors
 
         data = pickle.loads(path.read_bytes())
         if isinstance(data, dict):
@@ -156,13 +155,8 @@ class Contexts:
         fields["docs"] = [Doc(vocab).from_bytes(b) for b in fields["docs"]]
         analysis = Analysis.__new__(Analysis)
         analysis.__dict__.update(fields)
-        if "vectors" in {f.name for f in dataclasses.fields(Analysis)}:
-            from summarizers.analysis import SentenceVectors
-
-            analysis.vectors = SentenceVectors([x.text for x in analysis.sentences], self.nlp,
-                                               known=vectors)
-        else:
-            analysis.embeddings = vectors
+        analysis.vectors = SentenceVectors([x.text for x in analysis.sentences], self.nlp,
+                                           known=vectors)
         return analysis
 
 
