@@ -59,6 +59,15 @@ _NON_ANSWERS = frozenset(
 )
 
 
+_DIRECTIVE_VERBS = frozenset("urge ask order tell warn advise beg encourage want".split())
+_CALLING_VERBS = frozenset("call label brand describe dismiss".split())
+# Nouns for what someone said: "false claims", "baseless allegations".
+_SAYING_NOUNS = frozenset(
+    """claim report allegation accusation rumor rumour story statement suggestion assertion
+    account charge""".split()
+)
+
+
 def _content_lemmas(tokens: list[Any]) -> set[str]:
     """What a span is about, in words a negation can deny: common nouns, adjectives and verbs
     (a shared name like "Argentina" says two people talk of the same place, not that one denies
@@ -102,15 +111,6 @@ def _verdict_target(token: Any) -> set[str]:
         return set()
     words = [w for w in subjects[0].subtree if w.lemma_.lower() not in _SAYING_NOUNS]
     return _content_lemmas(words)
-
-
-_DIRECTIVE_VERBS = frozenset("urge ask order tell warn advise beg encourage want".split())
-_CALLING_VERBS = frozenset("call label brand describe dismiss".split())
-# Nouns for what someone said: "false claims", "baseless allegations".
-_SAYING_NOUNS = frozenset(
-    """claim report allegation accusation rumor rumour story statement suggestion assertion
-    account charge reports""".split()
-)
 
 
 def _passes_verdict(token: Any) -> bool:
