@@ -161,12 +161,16 @@ def _negated_lemmas(denial: Statement, analysis: Analysis) -> set[str]:
     return out
 
 
-def _against(denial: Statement, claims: list[Statement], analysis: Analysis) -> bool:
-    """Does the denial go against what these claims hold? Disowning words do; a plain negation
-    does only when what it negates is something the claims say ("no decision" against "your
-    decision to order our departure"), so "he is not interested in leaving" is no answer to "I
-    am happy here"."""
-    said = set().union(*(_content_lemmas(_statement_tokens(c, analysis)) for c in claims))
+def _said(claims: list[Statement], analysis: Analysis) -> set[str]:
+    """The content words of everything a claimant said."""
+    return set().union(*(_content_lemmas(_statement_tokens(c, analysis)) for c in claims))
+
+
+def _against(denial: Statement, said: set[str], analysis: Analysis) -> bool:
+    """Does the denial go against what a claimant said (`said`: its content words)? Disowning
+    words do; a plain negation does only when what it negates is something the claimant says
+    ("no decision" against "your decision to order our departure"), so "he is not interested in
+    leaving" is no answer to "I am happy here"."""
     return _disowns(denial, analysis, said) or bool(_negated_lemmas(denial, analysis) & said)
 
 
@@ -247,8 +251,9 @@ def find_contradiction(analysis: Analysis) -> Contradiction | None:
     for c in claims:
         by_claimant.setdefault(c.speaker_key, []).append(c)
     # Who goes against whom is read from the parse, so only those statements need vectors.
-    against = {(id(d), key) for d in denials for key, said in by_claimant.items()
-               if key != d.speaker_key and _against(d, said, analysis)}
+    said = {key: _said(claimed, analysis) for key, claimed in by_claimant.items()}
+    against = {(id(d), key) for d in denials for key in by_claimant
+               if key != d.speaker_key and _against(d, said[key], analysis)}
     if not against:
         return None
     needed = [s for s in statements
