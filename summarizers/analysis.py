@@ -420,13 +420,27 @@ def _content_tokens(verb: Any) -> list[Any]:
             cut = {t.i for c in child.children if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX")
                    and any(g.dep_.startswith("nsubj") for g in c.children) for t in c.subtree}
             cut |= {c.i for c in child.children if c.dep_ == "cc" and cut}
-            return [t for t in child.subtree if t.i not in cut]
+            tokens = [t for t in child.subtree if t.i not in cut]
+            return _misparsed_subject(verb, child) + tokens
     if verb.lemma_ in ("call", "label", "brand", "describe"):
         parts = [c for c in verb.children if c.dep_ in ("dobj", "oprd", "conj", "attr")]
         if parts:
             lo = min(p.left_edge.i for p in parts)
             hi = max(p.right_edge.i for p in parts)
             return list(verb.doc[lo : hi + 1])
+    return []
+
+
+def _misparsed_subject(verb: Any, clause: Any) -> list[Any]:
+    """In "police said rumours that ... were untrue" the parser often hangs "rumours" on "said"
+    as its object, leaving "were untrue" without a subject; the object belongs to the clause."""
+    if clause.dep_ != "ccomp" or any(
+        c.dep_ in ("nsubj", "nsubjpass", "csubj", "expl") for c in clause.children
+    ):
+        return []
+    for child in verb.children:
+        if child.dep_ == "dobj" and verb.i < child.i < clause.i:
+            return list(child.subtree)
     return []
 
 

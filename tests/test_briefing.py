@@ -264,3 +264,16 @@ def test_an_answer_without_a_quote_shows_its_sentence(seed_analysis):
     assert "25" in answer.answer and not answer.quote
     text = render_answer(answer, "text")
     assert "killed 25 fighters" in text and "iraq-withdrawal-letter.txt" in text
+
+
+def test_what_was_denied_keeps_its_subject_when_the_parser_hangs_it_on_said():
+    # spaCy parses "said rumours ... were untrue" with "rumours" as the object of "said".
+    analysis = analyze_text(
+        "Protests spread across the city on Sunday.\n\n"
+        "Police said rumours that officers had used rubber bullets on protesters were totally "
+        "untrue."
+    )
+    denial = next(s for s in analysis.statements if s.speaker == "Police")
+    assert denial.polarity == "deny"
+    assert denial.content.startswith("rumours that officers had used rubber bullets")
+    assert denial.content.endswith("were totally untrue")
