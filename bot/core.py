@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.store import ArticleStore, Conversation, MemoryStore
+from summarizers.briefing import quoted
 from summarizers.errors import InputError, NewsbriefError
 
 log = logging.getLogger("newsbrief.bot")
@@ -269,16 +270,6 @@ class Core:
         self.engine.close()
 
 
-def _quoted(text: str) -> str:
-    return "“" + text.strip("“”\"' ") + "”"
-
-
-def _quote_line(quote: Any) -> str:
-    if not quote.verbatim:  # reported speech: no quotation marks, the speaker leads
-        return f"{quote.speaker} {quote.text}"
-    return f"{_quoted(quote.text)} ({quote.speaker})"
-
-
 def briefing_reply(b: Any) -> Reply:
     """A Briefing as sections, most important first, since renderers trim from the end."""
     sections = [Section("In short", [b.tldr])] if b.tldr else []
@@ -291,7 +282,7 @@ def briefing_reply(b: Any) -> Reply:
             lines.append(f"{side.who}: {side.what}")
             # One supporting quote, unless the side's summary already quotes it.
             extra = [q for q in side.quotes if q.text.strip("“”\"' …") not in side.what]
-            lines += [f"    {_quote_line(q)}" for q in extra[:1]]
+            lines += [f"    {q.line()}" for q in extra[:1]]
         if c.why:
             lines.append(f"Why it matters: {c.why}")
         sections.append(Section("The contradiction", lines))
@@ -322,7 +313,7 @@ def answer_reply(a: Any) -> Reply:
     lines = [a.answer]
     if a.quote:
         who = f" ({a.speaker})" if a.speaker else ""
-        lines.append(_quoted(a.quote) + who)
+        lines.append(quoted(a.quote) + who)
     others = [getattr(o, "name", None) or str(o) for o in (a.others or [])]
     if others:
         lines.append("Also: " + ", ".join(others))

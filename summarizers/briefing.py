@@ -6,6 +6,11 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
+def quoted(text: str) -> str:
+    """Words in curly quotation marks, whatever marks (or none) they came with."""
+    return "“" + text.strip("“”\"' ") + "”"
+
+
 @dataclass
 class Quote:
     """Words someone said or wrote, exactly as the article gives them, or reported speech."""
@@ -14,6 +19,12 @@ class Quote:
     text: str  # the quoted words; when not verbatim, what the article reports ("denied that ...")
     sentence: str  # the whole sentence it comes from
     verbatim: bool = True  # False: reported speech, never to be shown in quotation marks
+
+    def line(self) -> str:
+        """The quote on one line: “words” (speaker); reported speech leads with its speaker."""
+        if not self.verbatim:
+            return f"{self.speaker} {self.text}"
+        return f"{quoted(self.text)} ({self.speaker})"
 
 
 @dataclass

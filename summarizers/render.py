@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from summarizers.briefing import Briefing
+from summarizers.briefing import Briefing, quoted
 
 FORMATS = ("text", "markdown", "json")
 
@@ -34,8 +34,7 @@ def render_briefing(briefing: Briefing, fmt: str = "text") -> str:
         for label, side in (("Claim", c.claim), ("Counter", c.counter)):
             lines.append(f"{b}{label}: {side.who}")
             for q in side.quotes:
-                lines.append(f"    “{q.text}” ({q.speaker})" if q.verbatim
-                             else f"    {q.speaker} {q.text}")
+                lines.append(f"    {q.line()}")
         lines.append(f"{b}Why they conflict: {c.why}")
     lines += ["", h("Key points")] + [f"{b}{p}" for p in briefing.key_points]
     if briefing.people:
@@ -56,7 +55,7 @@ def render_answer(answer: Any, fmt: str = "text") -> str:
     lines = [f"**{answer.answer}**" if md else answer.answer]
     who = f" — {answer.speaker}" if answer.speaker else ""
     if answer.quote:
-        lines.append(f"> “{answer.quote}”{who}" if md else f"  “{answer.quote}”{who}")
+        lines.append(f"> {quoted(answer.quote)}{who}" if md else f"  {quoted(answer.quote)}{who}")
     elif answer.sentence:  # no quote: show the sentence the answer rests on
         lines.append(f"> {answer.sentence}" if md else f"  {answer.sentence}")
     for other in answer.others:

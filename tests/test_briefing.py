@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from summarizers.analysis import analyze_text
-from summarizers.briefing import build_briefing
+from summarizers.briefing import Quote, build_briefing
 from summarizers.render import render_briefing
 
 
@@ -277,3 +277,11 @@ def test_what_was_denied_keeps_its_subject_when_the_parser_hangs_it_on_said():
     assert denial.polarity == "deny"
     assert denial.content.startswith("rumours that officers had used rubber bullets")
     assert denial.content.endswith("were totally untrue")
+
+
+def test_quote_line_curls_verbatim_words_and_leads_reported_speech_with_its_speaker():
+    verbatim = Quote(speaker="Gen. Mark Milley", text="a draft’’", sentence="")
+    reported = Quote(speaker="Mark Esper", text="denied that a decision was made", sentence="",
+                     verbatim=False)
+    assert verbatim.line() == "“a draft” (Gen. Mark Milley)"  # stray marks from the page go
+    assert reported.line() == "Mark Esper denied that a decision was made"
