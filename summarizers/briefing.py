@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+# Quotation marks a page may leave on quoted words: double marks, and doubled single ones
+# (“a draft’’). A lone ’ stays: it may be a possessive ("the Smiths’").
+_EDGE_MARKS = re.compile(r"^(?:\s|[“”\"]|‘‘|’’|'')+|(?:\s|[“”\"]|‘‘|’’|'')+$")
 
 
 def quoted(text: str) -> str:
     """Words in curly quotation marks, whatever marks (or none) they came with."""
-    return "“" + text.strip("“”\"' ") + "”"
+    return "“" + _EDGE_MARKS.sub("", text) + "”"
 
 
 @dataclass

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from summarizers.analysis import analyze_text
-from summarizers.briefing import Quote, build_briefing
+from summarizers.briefing import Quote, build_briefing, quoted
 from summarizers.render import render_briefing
 
 
@@ -285,3 +285,12 @@ def test_quote_line_curls_verbatim_words_and_leads_reported_speech_with_its_spea
                      verbatim=False)
     assert verbatim.line() == "“a draft” (Gen. Mark Milley)"  # stray marks from the page go
     assert reported.line() == "Mark Esper denied that a decision was made"
+
+
+@pytest.mark.parametrize(("raw", "shown"), [
+    ("a draft’’", "“a draft”"),
+    ("“We respect your decision”", "“We respect your decision”"),
+    ("the Smiths’", "“the Smiths’”"),
+])
+def test_quoted_drops_the_pages_own_marks_but_not_an_apostrophe(raw: str, shown: str) -> None:
+    assert quoted(raw) == shown
