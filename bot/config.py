@@ -73,6 +73,7 @@ class ModelsConfig:
     splitter: str = "nupunkt"  # sentence splitter: nupunkt or pysbd
     qa_model: str = ""  # transformers extractive-QA model id or path; "" = the linguistic engine
     torch_threads: int = 1  # threads for torch inference; 1 keeps the bot responsive on 2 cores
+    embedding_threads: int = 2  # sentence batches embedded side by side, one torch thread each
 
 
 @dataclass
@@ -192,8 +193,9 @@ def _models(raw: dict[str, Any]) -> ModelsConfig:
     cfg = ModelsConfig(**_settings("models", raw, ModelsConfig))
     if cfg.splitter not in ("nupunkt", "pysbd"):
         raise ConfigError(f'models.splitter: must be "nupunkt" or "pysbd", not {cfg.splitter!r}.')
-    if cfg.torch_threads < 1:
-        raise ConfigError(f"models.torch_threads: must be at least 1, got {cfg.torch_threads}.")
+    for key in ("torch_threads", "embedding_threads"):
+        if getattr(cfg, key) < 1:
+            raise ConfigError(f"models.{key}: must be at least 1, got {getattr(cfg, key)}.")
     for key in ("embedding_model", "qa_model"):
         value = getattr(cfg, key)
         # Only local paths can be checked here; hub ids are resolved offline at load time.
@@ -212,6 +214,7 @@ def apply_models(cfg: ModelsConfig) -> None:
         splitter=cfg.splitter,
         qa_model=cfg.qa_model or None,
         torch_threads=cfg.torch_threads,
+        embedding_threads=cfg.embedding_threads,
     ))
 
 

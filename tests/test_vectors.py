@@ -73,3 +73,14 @@ def test_lexical_vectors_share_words_not_function_words() -> None:
     assert vecs[0] @ vecs[1] > 0.3  # "strikes" ~ "strike", "port"
     assert vecs[0] @ vecs[3] == 0.0
     assert lexical_vectors([]).shape[0] == 0
+
+
+def test_batches_embedded_side_by_side_match_one_thread_in_the_callers_order() -> None:
+    from summarizers.nlp import NLP, ModelConfig
+
+    # Lengths vary so batches are sorted and padded differently from the input order.
+    texts = [f"Sentence {i} says " + "more " * (i * 7 % 13) + "at the end." for i in range(21)]
+    one = NLP(ModelConfig(embedding_threads=1, embedding_batch_size=4)).embed(texts)
+    two = NLP(ModelConfig(embedding_threads=2, embedding_batch_size=4)).embed(texts)
+    np.testing.assert_allclose(two, one, atol=1e-5)
+    np.testing.assert_allclose(one[5], get_nlp().embed([texts[5]])[0], atol=1e-4)
