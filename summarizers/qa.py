@@ -833,11 +833,17 @@ _TIME_PREPS = frozenset("in on during since until before after by from".split())
 _REASON_START = frozenset("because since as for to due so owing after in".split())
 
 
+def _key_at(t: _Toks, i: int, qkeys: set[str]) -> str:
+    """The question key a matched sentence token stands for (its lemma, else its word)."""
+    return t.lemma[i] if t.lemma[i] in qkeys else t.lower[i]
+
+
 def _candidates(q: Question, t: _Toks, gid: int, rank: int, lex: float, emb: float,
                 hits: list[tuple[int, float, float]]) -> list[Cand]:
     qkeys = set(_question_keys(q))
     matched = [i for i in range(t.n) if t.lemma[i] in qkeys or t.lower[i] in qkeys]
     mset = set(matched)
+    nq = len({_key_at(t, m, qkeys) for m in matched})
     best_lex = max((h[1] for h in hits), default=lex)
     best_emb = max((h[2] for h in hits), default=emb)
     qtext = q.text.lower()
@@ -906,6 +912,22 @@ def _candidates(q: Question, t: _Toks, gid: int, rank: int, lex: float, emb: flo
             if lo > ent[0] or hi < ent[1]:
                 f["ent_partial"] = 1.0
         outside = [m for m in matched if not lo <= m < hi]
+        # How many of the question's words sit right around the span and near it in the tree
+        # (the sliding-window and dependency overlap of the SQuAD baselines): the answer is
+        # usually next to the words the question repeats, not just in the same sentence.
+        if nq:
+            near5 = {_key_at(t, m, qkeys) for m in outside if lo - 5 <= m < hi + 5}
+            near10 = {_key_at(t, m, qkeys) for m in outside if lo - 10 <= m < hi + 10}
+            f["win5"] = len(near5) / nq
+            f["win10"] = len(near10) / nq
+            f["left3"] = float(any(lo - 3 <= m < lo for m in outside))
+            f["right3"] = float(any(hi <= m < hi + 3 for m in outside))
+            tree2 = {_key_at(t, m, qkeys) for m in outside if t.distance(r, m) <= 2}
+            tree4 = {_key_at(t, m, qkeys) for m in outside if t.distance(r, m) <= 4}
+            f["tree2"] = len(tree2) / nq
+            f["tree4"] = len(tree4) / nq
+            f[f"{wh}_win5"] = f["win5"]
+            f[f"{wh}_tree2"] = f["tree2"]
         if outside:
             d = min(min(abs(m - lo), abs(m - (hi - 1))) for m in outside)
             f["dist"] = min(d, 20) / 10.0
@@ -1018,7 +1040,8 @@ def abstain_features(q: Question, cands: list[Cand], hits: list[tuple[int, float
         "missing_in_article": min(sum(1 for k in qkeys if k not in article_keys), 4) / 4.0,
         "s_lex": hits[0][1] if hits else 0.0,
         "s_emb": hits[0][2] if hits else 0.0,
-        "type_match": best.feats.get("type_match", 0.5),
+        # 1 the expected type, 0 another ("in what year" answered "Chinese"), 0.5 untyped.
+        "type_match": 0.0 if best.feats.get("type_miss") else best.feats.get("type_match", 0.5),
         f"wh_{q.wh}": 1.0,
         "num_noun_miss": 1.0 if q.wh == "howmany" and not best.feats.get("num_noun_match") else 0.0,
         "neg_q": 1.0 if q_neg else 0.0,
@@ -1119,6 +1142,82 @@ def _support_features(q: Question, index: QAIndex, best: Cand, article_keys: fro
                  and t.lower_ not in _WH_WORDS and not t.is_stop), None)
     if subj is not None:
         f["subj_missing"] = float(_lem(subj) not in window and subj.lower_ not in window)
+    f.update(_slot_features(q, index.toks(best.gid), window, prefixes))
+    return f
+
+
+_ORDINALS = frozenset("first second third fourth fifth last".split())  # stop words that matter
+
+
+def _role(tok: Any) -> tuple[Any, str]:
+    """(the word a question token fills a slot of, the slot): "London" in "control of London"
+    fills "p:of" of "control"; modifiers share one slot ("Berlin's" / "Warsaw's" exchange)."""
+    if tok.dep_ == "pobj" and tok.head.dep_ in ("prep", "agent"):
+        return tok.head.head, "p:" + tok.head.lower_
+    if tok.dep_ in _MOD_DEPS:
+        return tok.head, "mod"
+    return tok.head, "nsubj" if tok.dep_ == "nsubjpass" else tok.dep_
+
+
+def _fillers(t: _Toks, i: int, slot: str) -> list[int]:
+    """The sentence tokens in `slot` of token `i` (see `_role`)."""
+    out = []
+    for c in t.children[i]:
+        if slot.startswith("p:"):
+            if t.dep[c] in ("prep", "agent") and t.lower[c] == slot[2:]:
+                out += [g for g in t.children[c] if t.dep[g] == "pobj"]
+            continue
+        d = t.dep[c]
+        if ("mod" if d in _MOD_DEPS else "nsubj" if d == "nsubjpass" else d) == slot:
+            out.append(c)
+    return out
+
+
+def _slot_features(q: Question, t: _Toks, window: set[str], prefixes: set[str]
+                   ) -> dict[str, float]:
+    """Alignment of the question to the answer's sentence, word by word. Unanswerable questions
+    copy a sentence and swap one filler: "When did France take control of London?" against
+    "France took control of Algeria": the question's word hangs from a word the sentence has
+    ("control"), in a slot the sentence fills with something else. A name or number swapped
+    that way, or a verb or adjective the sentence negates and the question does not (or back),
+    says the text answers a different question."""
+    qwords = {_lem(x) for x in q.doc} | {x.lower_ for x in q.doc}
+    swapped = {"name": 0, "num": 0, "word": 0, "present": 0}
+    neg_mismatch = 0
+    for tok in q.doc:
+        low, lemma = tok.lower_, _lem(tok)
+        if tok.is_punct or low in _WH_WORDS or (tok.is_stop and low not in _ORDINALS):
+            continue
+        if tok.pos_ not in ("NOUN", "PROPN", "NUM", "ADJ", "VERB", "ADV") and low not in _ORDINALS:
+            continue
+        at = [i for i in range(t.n) if t.lemma[i] == lemma or t.lower[i] == low]
+        if at and tok.pos_ in ("VERB", "ADJ"):
+            q_neg = any(c.dep_ == "neg" for c in tok.children)
+            s_neg = any(t.dep[c] == "neg" for i in at for c in t.children[i])
+            neg_mismatch += q_neg != s_neg
+        head, slot = _role(tok)
+        hl = _lem(head)
+        if head.i == tok.i or hl in ("be", "do", "have") or hl in _STOP:
+            continue
+        other = next((g for i in range(t.n) if t.lemma[i] == hl for g in _fillers(t, i, slot)
+                      if not t.punct[g] and t.pos[g] != "PRON"
+                      and (not t.stop[g] or t.lower[g] in _ORDINALS)
+                      and t.lemma[g] not in qwords and t.lower[g] not in qwords), None)
+        if other is None:
+            continue
+        if lemma in window or low in window or (len(low) >= 5 and low[:5] in prefixes):
+            swapped["present"] += 1  # the question's word is elsewhere in the text
+        elif tok.like_num:
+            swapped["num"] += 1
+        elif tok.ent_type_ or tok.pos_ == "PROPN":
+            swapped["name"] += 1
+        else:
+            swapped["word"] += 1
+    f = {f"slot_swap_{k}": float(min(v, 1)) for k, v in swapped.items()}
+    f["neg_word_mismatch"] = float(min(neg_mismatch, 1))
+    if q.expected:  # a typed question whose sentence has nothing of that type at all
+        groups = {TYPE_GROUPS.get(e[2], "misc") for e in t.ents}
+        f["type_absent"] = float(not (groups | ({"num"} if any(t.num) else set())) & q.expected)
     return f
 
 
