@@ -14,6 +14,10 @@ from typing import Any
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import SlackConfig
@@ -51,7 +55,13 @@ class SlackAdapter:
         self.core = core
         self.cfg = cfg
         self.background = Background()
-        self.client = AsyncWebClient(token=cfg.bot_token, base_url=cfg.api_base_url)
+        self.client = AsyncWebClient(
+            token=cfg.bot_token, base_url=cfg.api_base_url,
+            # Slack answers a burst (about one message a second per channel) with 429 and
+            # Retry-After; waiting that long and trying again keeps the reply.
+            retry_handlers=[AsyncConnectionErrorRetryHandler(),
+                            AsyncRateLimitErrorRetryHandler(max_retry_count=3)],
+        )
         self.app = AsyncApp(
             client=self.client,
             signing_secret=cfg.signing_secret or None,

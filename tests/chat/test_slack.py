@@ -186,3 +186,18 @@ async def test_article_with_everyone_pings_nobody_on_slack(
     for text in shown:
         assert not PINGS.search(text), text
     assert f"<@{BOT_USER_ID}>" not in json.dumps(hook.data)
+
+
+async def test_a_rate_limited_reply_is_sent_again_after_slacks_retry_after(
+    slack_socket: Any, fake_slack: Any
+) -> None:
+    fake_slack.rate_limited["chat.postEphemeral"] = 1
+    event = payload("slack_app_mention.json")
+    start = time.monotonic()
+    await fake_slack.wait_ack(await fake_slack.send_envelope("events_api", event), WAIT)
+    first = await fake_slack.wait_call("/api/chat.postEphemeral", WAIT)
+    again = await fake_slack.wait_call("/api/chat.postEphemeral", WAIT,
+                                       after=fake_slack.calls.index(first) + 1)
+    assert time.monotonic() - start >= 1.0  # it waited as long as Slack asked
+    assert again.data == first.data and "No articles have been briefed" in again.data["text"]
+    assert fake_slack.rate_limited["chat.postEphemeral"] == 0

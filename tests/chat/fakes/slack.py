@@ -43,6 +43,8 @@ class FakeSlack(LocalServer):
         super().__init__()
         self.calls: list[Call] = []
         self.acks: dict[str, dict[str, Any]] = {}  # Socket Mode envelope id -> ack
+        # Web API method -> how many of its next calls get Slack's 429 "ratelimited" answer.
+        self.rate_limited: dict[str, int] = {}
 
     @property
     def url(self) -> str:
@@ -82,6 +84,10 @@ class FakeSlack(LocalServer):
         wanted = "Bearer xapp-" if method == "apps.connections.open" else "Bearer xoxb-"
         if not auth.startswith(wanted):
             return web.json_response({"ok": False, "error": "invalid_auth"})
+        if self.rate_limited.get(method, 0) > 0:
+            self.rate_limited[method] -= 1
+            return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                     headers={"Retry-After": "1"})
         ts = f"{time.time():.6f}"
         if method == "auth.test":
             return web.json_response({
