@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from summarizers.qa import Answer, QAIndex, answer_question
+from summarizers.qa import Answer, QAIndex, answer_question, parse_question
 
 OTHER_ARTICLE = """Rovers beat City in the cup final
 
@@ -240,3 +240,23 @@ def test_dependency_path_between_subject_and_attribute(index: QAIndex) -> None:
     basis = next(i for i in range(t.n) if t.lower[i] == "basis")
     assert t.path(cycle, basis) == "nsubj^attr"
     assert t.path(basis, cycle) == "attr^nsubj"
+
+
+def test_slot_swap_flags_a_question_that_swaps_the_sentences_name() -> None:
+    """"control of London" asked where the text says "control of Algeria": the question hangs a
+    name the text lacks from a word the text has, in a slot the text fills otherwise."""
+    from summarizers.analysis import analyze
+    from summarizers.article import article_from_text
+    from summarizers.qa import abstain_features
+
+    text = "France took control of Algeria in 1830 and rebuilt its empire after 1850.\n"
+    idx = QAIndex()
+    idx.add(analyze(article_from_text(text, source="t")))
+    features = {}
+    for question in ("When did France take control of London?",
+                     "When did France take control of Algeria?"):
+        q = parse_question(question, idx.nlp)
+        hits = idx.retrieve(q)
+        features[question] = abstain_features(q, idx.best_candidates(q, hits), hits, idx)
+    assert features["When did France take control of London?"]["slot_swap_name"] == 1.0
+    assert features["When did France take control of Algeria?"]["slot_swap_name"] == 0.0
