@@ -5,8 +5,8 @@ lemma overlap), then reads the relation in those sentences: does someone assert 
 without committing (hedges, attribution, questions), or deny or refute it (deny/reject verbs,
 'hoax', 'false', 'no evidence', a negation the claim does not have)? A short text (a headline or a
 single statement) is decided by hand-built rules over those relation features; a long text (an
-article body, which may also be 'unrelated') by a small multinomial logistic regression over the
-same features, whose weights (numbers only) ship in `stance_weights.json`.
+article body, which may also be 'unrelated') by small gradient-boosted trees over the same
+features, whose numbers (split points and leaf values only) ship in `stance_weights.json`.
 
 Attribution is read from the parse: a reporting verb with a named speaker or with a clausal
 complement ("the man who says [X]"), and a short source before a colon at the start of a headline
@@ -14,7 +14,7 @@ complement ("the man who says [X]"), and a short source before a colon at the st
 the claim's words inside the clause a negation or deny word governs; refute cues weighted by each
 candidate sentence's relevance) and every refutation cue is split by the claim's own polarity
 (`<cue>_pos` / `<cue>_negc`): 'hoax' in a body disagrees with "X happened" but agrees with "X is a
-hoax", which a linear model cannot learn from the raw count.
+hoax", which one split on the raw count cannot tell apart.
 
 The same call decides whether statement B contradicts statement A: `stance(a, b)`.
 """
@@ -104,8 +104,8 @@ REPORTING_VERBS = DENY_VERBS | ASSERT_VERBS | HEDGE_VERBS
 _WORD = re.compile(r"[a-z0-9][a-z0-9'’\-]*")
 
 # Refutation cues in the text read in opposite ways depending on the claim: against a positive
-# claim they disagree, against a claim that itself says 'hoax' or 'not' they agree. A linear model
-# cannot make that XOR from the raw cues, so each is also split by the claim's polarity:
+# claim they disagree, against a claim that itself says 'hoax' or 'not' they agree. That XOR would
+# cost the trees a split of their few levels, so each cue is also split by the claim's polarity:
 # `<cue>_pos` (claim positive) and `<cue>_negc` (claim negated or refuting).
 POLARITY_CUES = (
     "rel_refute", "about_refute", "text_refute", "rel_cue_link", "lead_refute", "rel_neg_match",
@@ -730,76 +730,142 @@ def short_rule(f: dict[str, float]) -> dict[str, float]:
     return {k: round(v / total, 4) for k, v in scores.items()} | {"unrelated": 0.0}
 
 
-# --- long texts: multinomial logistic regression, numbers only ---------------------------------
+# --- long texts: gradient-boosted trees, numbers only --------------------------------------------
+# Trees because the signal is in interactions: a refuting word means disagree against a positive
+# claim, agree against a claim that itself says 'hoax', and nothing in an unrelated body. With the
+# same features a linear model (and depth-1 trees) stayed at FNC-1 disagree F1 ~0.42 in CV.
+# Unsplit nodes send every row left; a threshold this large stands for "no split" in JSON.
+_NO_SPLIT = 1e308
+
+
+def _margins(model: dict, X: np.ndarray) -> np.ndarray:
+    """Per-class scores (n, k): the initial log-prior plus every tree's leaf for that class."""
+    idx = [FEATURES.index(f) for f in model["features"]]
+    Xs = X[:, idx]
+    depth = model["depth"]
+    feat = np.array(model["trees"]["feature"], dtype=int).reshape(-1, 2**depth - 1)
+    thr = np.array(model["trees"]["threshold"], dtype=float).reshape(-1, 2**depth - 1)
+    leaf = np.array(model["trees"]["leaf"], dtype=float).reshape(-1, 2**depth)
+    n, k = len(X), len(model["labels"])
+    F = np.tile(np.array(model["init"], dtype=float), (n, 1))
+    if not len(feat):
+        return F
+    rows, trees = np.arange(n)[:, None], np.arange(len(feat))
+    node = np.zeros((n, len(feat)), dtype=int)  # heap index: children of i are 2i+1, 2i+2
+    for _ in range(depth):
+        go_right = Xs[rows, feat[trees, node]] > thr[trees, node]
+        node = 2 * node + 1 + go_right
+    contrib = leaf[trees, node - (2**depth - 1)]  # (n, trees); tree t scores class t % k
+    for c in range(k):
+        F[:, c] += contrib[:, c::k].sum(1)
+    return F
+
+
 def predict_proba(model: dict, X: np.ndarray) -> list[dict[str, float]]:
-    names = model["features"]
-    idx = [FEATURES.index(f) for f in names]
-    Z = (X[:, idx] - np.array(model["mean"])) / np.array(model["scale"])
-    logits = Z @ np.array(model["coef"]).T + np.array(model["intercept"])
-    logits -= logits.max(1, keepdims=True)
-    p = np.exp(logits)
+    """Class probabilities (softmax of the boosted margins) for each row of X (FEATURES order)."""
+    F = _margins(model, X)
+    F -= F.max(1, keepdims=True)
+    p = np.exp(F)
     p /= p.sum(1, keepdims=True)
     return [dict(zip(model["labels"], row.tolist(), strict=True)) for row in p]
 
 
-def fit_logreg(
+def _thresholds(x: np.ndarray, n_bins: int = 32) -> np.ndarray:
+    """Candidate split points of one feature: its values, or 31 quantiles of them if many."""
+    u = np.unique(x)
+    if len(u) > n_bins:
+        return np.unique(np.quantile(x, np.linspace(0, 1, n_bins + 1)[1:-1], method="lower"))
+    return u[:-1]
+
+
+def fit_gbt(
     X: np.ndarray,
     y: Sequence[str],
     labels: Sequence[str],
+    rounds: int = 150,
+    depth: int = 3,
+    lr: float = 0.05,
     l2: float = 1.0,
-    balance: float = 0.5,
-    iters: int = 500,
+    min_hess: float = 1.0,
+    balance: float = 1.0,
+    subsample: float = 0.8,
+    colsample: float = 0.5,
+    seed: int = 0,
 ) -> dict:
-    """Fit multinomial logistic regression (L2, class weights ~ 1/freq**balance) with numpy.
+    """Fit multiclass gradient-boosted trees (softmax loss, a tree per class per round), numpy only.
 
-    Full-batch gradient descent with an Armijo step on standardised features: the problem is
-    small (tens of features, thousands of rows) and convex, so this converges without scipy.
+    Second-order (Newton) leaves with L2 `l2`, class weights ~ 1/freq**balance, row subsampling
+    per round and feature subsampling per node, both seeded so a fit is reproducible. Trees are
+    complete binary trees of `depth` in heap order, so prediction is a few array lookups.
     """
     labels = list(labels)
-    mean = X.mean(0)
-    scale = X.std(0)
-    scale[scale < 1e-9] = 1.0
-    Z = (X - mean) / scale
-    n, d = Z.shape
+    n, d = X.shape
     k = len(labels)
-    Y = np.zeros((n, k))
     yi = np.array([labels.index(v) for v in y])
-    Y[np.arange(n), yi] = 1.0
+    Y = np.eye(k)[yi]
     freq = Y.mean(0).clip(1e-6)
     sw = (1.0 / freq**balance)[yi]
     sw = sw / sw.mean()
-    W = np.zeros((k, d))
-    b = np.log(freq)
-
-    def loss_grad(W: np.ndarray, b: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        logits = Z @ W.T + b
-        logits -= logits.max(1, keepdims=True)
-        logp = logits - np.log(np.exp(logits).sum(1, keepdims=True))
-        loss = -(sw * (Y * logp).sum(1)).sum() / n + 0.5 * l2 * (W**2).sum() / n
-        G = (np.exp(logp) - Y) * sw[:, None] / n
-        return loss, G.T @ Z + l2 * W / n, G.sum(0)
-
-    step = 1.0
-    loss, gW, gb = loss_grad(W, b)
-    for _ in range(iters):
-        while True:
-            W2, b2 = W - step * gW, b - step * gb
-            loss2, gW2, gb2 = loss_grad(W2, b2)
-            if loss2 <= loss - 0.5 * step * ((gW**2).sum() + (gb**2).sum()) or step < 1e-8:
-                break
-            step *= 0.5
-        converged = abs(loss - loss2) < 1e-9
-        W, b, loss, gW, gb = W2, b2, loss2, gW2, gb2
-        step *= 1.5
-        if converged:
-            break
+    # Split search on binned features: per node, per-bin gradient sums for all features at once.
+    thr = [_thresholds(X[:, j]) for j in range(d)]
+    nb = max(len(t) for t in thr) + 1
+    binned = np.stack([np.searchsorted(t, X[:, j], side="left") for j, t in enumerate(thr)], 1)
+    flat = binned + np.arange(d) * nb
+    has_split = np.zeros((d, nb - 1), dtype=bool)
+    for j, t in enumerate(thr):
+        has_split[j, : len(t)] = True
+    n_inner = 2**depth - 1
+    rng = np.random.default_rng(seed)
+    init = np.log(freq)
+    F = np.tile(init, (n, 1))
+    feats, ths, leaves = [], [], []
+    for _ in range(rounds):
+        P = np.exp(F - F.max(1, keepdims=True))
+        P /= P.sum(1, keepdims=True)
+        G = (P - Y) * sw[:, None]
+        H = np.maximum(P * (1 - P), 1e-6) * sw[:, None]
+        used = rng.random(n) < subsample
+        for c in range(k):
+            g, h = G[:, c], H[:, c]
+            tf = np.zeros(n_inner, dtype=int)
+            tt = np.full(n_inner, _NO_SPLIT)
+            node = np.zeros(n, dtype=int)
+            for i in range(n_inner):  # breadth-first, so parents are split before children
+                here = node == i
+                m = here & used
+                node[here] = 2 * i + 1
+                if m.sum() < 2:
+                    continue
+                gs = np.bincount(flat[m].ravel(), np.repeat(g[m], d), d * nb).reshape(d, nb)
+                hs = np.bincount(flat[m].ravel(), np.repeat(h[m], d), d * nb).reshape(d, nb)
+                GL, HL = gs.cumsum(1)[:, :-1], hs.cumsum(1)[:, :-1]
+                Gt, Ht = g[m].sum(), h[m].sum()
+                GR, HR = Gt - GL, Ht - HL
+                ok = has_split & (HL >= min_hess) & (HR >= min_hess)
+                ok &= (rng.random(d) < colsample)[:, None]
+                gain = GL**2 / (HL + l2) + GR**2 / (HR + l2) - Gt**2 / (Ht + l2)
+                gain = np.where(ok, gain, -np.inf)
+                j, b = np.unravel_index(np.argmax(gain), gain.shape)
+                if not gain[j, b] > 1e-12:
+                    continue
+                tf[i], tt[i] = j, float(thr[j][b])
+                node[here] = 2 * i + 1 + (X[here, j] > tt[i])
+            at = node - n_inner
+            gl = np.bincount(at[used], g[used], 2**depth)
+            hl = np.bincount(at[used], h[used], 2**depth)
+            tl = -lr * gl / (hl + l2) * (k - 1) / k
+            F[:, c] += tl[at]
+            feats.append(tf.tolist())
+            ths.append(tt.tolist())
+            leaves.append(tl.round(6).tolist())
     return {
+        "kind": "gradient-boosted trees",
         "labels": labels,
         "features": list(FEATURES),
-        "mean": mean.round(6).tolist(),
-        "scale": scale.round(6).tolist(),
-        "coef": W.round(6).tolist(),
-        "intercept": b.round(6).tolist(),
+        "depth": depth,
+        "init": init.round(6).tolist(),
+        # Tree t scores class labels[t % k]; rounds = len(trees) / k.
+        "trees": {"feature": feats, "threshold": ths, "leaf": leaves},
     }
 
 

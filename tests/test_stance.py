@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from summarizers.evaluation.stance import naive_headline, naive_overlap, predict, score
-from summarizers.stance import FEATURES, WEIGHTS_PATH, fit_logreg, predict_proba
+from summarizers.stance import FEATURES, WEIGHTS_PATH, fit_gbt, predict_proba
 
 CLAIM = "The mayor of Springfield resigned on Monday."
 
@@ -162,15 +162,35 @@ def test_score_on_hand_made_set():
     assert score(gold, pred[:4])["missing"] == 1
 
 
-def test_logreg_fit_and_predict_roundtrip():
+def _accuracy(model, X, y) -> float:
+    return float(np.mean([max(p, key=p.get) == g for p, g in zip(predict_proba(model, X), y,
+                                                                    strict=True)]))
+
+
+def test_boosted_trees_learn_an_interaction_and_survive_json():
+    # The label is an XOR of two features (a refuting cue means disagree for a positive claim,
+    # agree for a negated one): a sum of one-feature effects (stumps, a linear model) cannot fit it.
     rng = np.random.default_rng(1)
-    X = rng.normal(size=(300, len(FEATURES)))
-    y = ["entailment" if a > 0.5 else "contradiction" if a < -0.5 else "neutral" for a in X[:, 0]]
-    model = fit_logreg(X, y, ["entailment", "neutral", "contradiction"])
-    json.dumps(model)  # numbers only, serialisable
-    probs = predict_proba(model, X)
-    acc = np.mean([max(p, key=p.get) == g for p, g in zip(probs, y, strict=True)])
-    assert acc > 0.85
+    X = rng.normal(size=(1000, len(FEATURES)))
+    y = ["contradiction" if (a > 0.7) != (b > 0) else "entailment" for a, b in X[:, :2]]
+    labels = ["entailment", "contradiction"]
+    model = fit_gbt(X[:600], y[:600], labels, rounds=100, depth=2, colsample=1.0)
+    again = json.loads(json.dumps(model))  # numbers only, and predicts the same after a roundtrip
+    assert predict_proba(again, X[600:]) == predict_proba(model, X[600:])
+    assert _accuracy(model, X[600:], y[600:]) > 0.95
+    stumps = fit_gbt(X[:600], y[:600], labels, rounds=100, depth=1, colsample=1.0)
+    assert _accuracy(stumps, X[600:], y[600:]) < 0.85
+
+
+def test_boosted_trees_fit_is_reproducible_and_rounds_add_trees():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(200, len(FEATURES)))
+    y = ["entailment" if a > 0 else "neutral" if a > -1 else "contradiction" for a in X[:, 0]]
+    labels = ["entailment", "neutral", "contradiction"]
+    a = fit_gbt(X, y, labels, rounds=20, depth=3)
+    assert a == fit_gbt(X, y, labels, rounds=20, depth=3)
+    assert len(a["trees"]["leaf"]) == 20 * len(labels)
+    assert all(len(leaf) == 2**3 for leaf in a["trees"]["leaf"])
 
 
 def test_shipped_weights_are_numbers_only():
@@ -178,7 +198,11 @@ def test_shipped_weights_are_numbers_only():
     model = weights["document"]
     assert model["features"] == list(FEATURES)
     assert set(model["labels"]) == {"entailment", "neutral", "contradiction", "unrelated"}
-    assert np.array(model["coef"]).shape == (4, len(FEATURES))
+    trees, depth = model["trees"], model["depth"]
+    assert len(trees["feature"]) % len(model["labels"]) == 0
+    assert all(len(f) == 2**depth - 1 for f in trees["feature"])
+    assert all(0 <= j < len(FEATURES) for f in trees["feature"] for j in f)
+    assert all(isinstance(v, float) for leaf in trees["leaf"] for v in leaf)
 
 
 def test_source_before_colon_is_neutral(engine):
@@ -235,7 +259,9 @@ def test_body_denying_the_claims_predicate_reads_as_a_denial(engine):
     # "did not resign" negates the claim's own verb: a denial of this claim, and only then.
     assert denied.features["pred_deny_max_pos"] > 0 and denied.features["pred_deny_n_negc"] == 0
     assert asserted.features["pred_deny_max_pos"] == 0
-    assert denied.probabilities["contradiction"] > 5 * asserted.probabilities["contradiction"]
+    # The trees move less on one feature than the old linear model did (x4 here, was x15).
+    assert denied.probabilities["contradiction"] > 3 * asserted.probabilities["contradiction"]
+    assert denied.probabilities["entailment"] < asserted.probabilities["entailment"]
     assert asserted.label == "entailment"
 
 
@@ -278,17 +304,18 @@ def test_denial_probe_is_nearer_to_a_denying_sentence(engine):
     assert gap[0] > gap[1]
 
 
-def test_cross_validation_chooses_l2_inside_the_training_folds(monkeypatch):
+def test_cross_validation_chooses_trees_inside_the_training_folds(monkeypatch):
     from summarizers.evaluation import stance as ev
 
     seen = []
-    real = ev.choose_l2
+    real = ev.choose_gbt
 
     def spy(X, y, groups, labels, **kw):
         seen.append(set(groups))
         return real(X, y, groups, labels, **kw)
 
-    monkeypatch.setattr(ev, "choose_l2", spy)
+    monkeypatch.setattr(ev, "choose_gbt", spy)
+    monkeypatch.setattr(ev, "GBT_GRID", {"depth": (1, 2), "rounds": (10, 30)})
     rng = np.random.default_rng(2)
     X = rng.normal(size=(120, len(FEATURES)))
     y = ["entailment" if a > 0 else "contradiction" for a in X[:, 0]]
@@ -299,6 +326,19 @@ def test_cross_validation_chooses_l2_inside_the_training_folds(monkeypatch):
         held_out = {g for g, t in zip(groups, test, strict=True) if t}
         assert not (chosen_on & held_out)
     assert np.mean([p == t for p, t in zip(pred, y, strict=True)]) > 0.8
+
+
+def test_report_finds_the_files_from_the_eval_dev_folder(tmp_path):
+    # Given the eval-dev folder, the report reads contradiction/ for every file, SNLI included.
+    from summarizers.evaluation import stance as ev
+
+    folder = tmp_path / "contradiction"
+    folder.mkdir()
+    for name in (ev.EMERGENT, ev.SNLI):
+        (folder / name).write_text("", encoding="utf-8")
+    assert ev._contradiction_dir(tmp_path) == folder
+    assert ev._contradiction_dir(folder) == folder
+    assert (ev._contradiction_dir(tmp_path) / ev.SNLI).exists()
 
 
 def test_cached_nlp_reuses_parses_and_embeddings(engine, tmp_path):
