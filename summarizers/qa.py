@@ -168,6 +168,24 @@ def parse_questions(texts: list[str], nlp: NLP) -> list[Question]:
     return [question_from(t, d, v) for t, d, v in zip(texts, docs, vecs, strict=True)]
 
 
+_FOCUS_OF_WHAT = frozenset("type kind sort form variety category style name brand genre".split())
+
+
+def _focus_after(doc: Any, start: int) -> str:
+    """The first noun after the wh-word, looking through "type of", "kind of", "name of" to
+    the noun that says what is asked for ("what type of venue" asks for a venue)."""
+    for t in doc[start: start + 4]:
+        if t.pos_ != "NOUN":
+            continue
+        nxt = doc[t.i + 1] if t.i + 1 < len(doc) else None
+        if _lem(t) in _FOCUS_OF_WHAT and nxt is not None and nxt.lower_ == "of":
+            inner = next((x for x in doc[t.i + 2: t.i + 6] if x.pos_ in ("NOUN", "PROPN")), None)
+            if inner is not None and inner.pos_ == "NOUN":
+                return _lem(inner)
+        return _lem(t)
+    return ""
+
+
 def question_from(text: str, doc: Any, vec: np.ndarray) -> Question:
     """A `Question` from its spaCy parse and embedding."""
     low = [t.lower_ for t in doc]
@@ -189,7 +207,7 @@ def question_from(text: str, doc: Any, vec: np.ndarray) -> Question:
                 focus = next((_lem(t) for t in doc[whi + 2: whi + 6] if t.pos_ == "NOUN"), "")
         else:
             wh = "which" if w == "which" else "what"
-            focus = next((_lem(t) for t in doc[whi + 1: whi + 5] if t.pos_ == "NOUN"), "")
+            focus = _focus_after(doc, whi + 1)
             if focus:
                 wh = "which"
     else:
@@ -838,6 +856,16 @@ def _key_at(t: _Toks, i: int, qkeys: set[str]) -> str:
     return t.lemma[i] if t.lemma[i] in qkeys else t.lower[i]
 
 
+_MANY_WORDS = frozenset("two three four five six both couple pair".split())
+
+
+def _asks_many(q: Question) -> bool:
+    """Does the question ask for several things ("which two states", "what are the sports")?"""
+    if any(t.lower_ in _MANY_WORDS for t in q.doc):
+        return True
+    return bool(q.focus) and any(_lem(t) == q.focus and t.tag_ in ("NNS", "NNPS") for t in q.doc)
+
+
 def _candidates(q: Question, t: _Toks, gid: int, rank: int, lex: float, emb: float,
                 hits: list[tuple[int, float, float]]) -> list[Cand]:
     qkeys = set(_question_keys(q))
@@ -851,6 +879,7 @@ def _candidates(q: Question, t: _Toks, gid: int, rank: int, lex: float, emb: flo
     expected = q.expected
     focus_at = [i for i in range(t.n) if t.lemma[i] == q.focus] if q.focus else []
     wh_head_at = [i for i in range(t.n) if t.lemma[i] == q.wh_head] if q.wh_head else []
+    plural = _asks_many(q)
     common = {"bias": 1.0, "s_lex": lex, "s_emb": emb, "s_lex_gap": lex - best_lex,
               "s_emb_gap": emb - best_emb, f"s_rank{min(rank, 3)}": 1.0}
     if not matched:
@@ -896,6 +925,12 @@ def _candidates(q: Question, t: _Toks, gid: int, rank: int, lex: float, emb: flo
                 f[f"{d}_out"] = 1.0
             elif ch < lo and d in ("amod", "compound", "nummod"):
                 f["mod_out"] = 1.0
+        # "Which two states ...", "What are the three subsectors?": a list, "X and Y".
+        coord = any(t.pos[i] == "CCONJ" for i in range(lo, hi))
+        many = "many" if plural else "one"
+        f[f"{many}_coord" if coord else f"{many}_single"] = 1.0
+        if "conj_out" in f:
+            f[f"{many}_conj_out"] = 1.0
         if hi < t.n and t.text[hi] == "(":
             f["paren_next"] = 1.0
         if hi < t.n and t.pos[hi] == "PROPN":
@@ -906,6 +941,8 @@ def _candidates(q: Question, t: _Toks, gid: int, rank: int, lex: float, emb: flo
             f["in_question"] = 1.0
         if expected:
             f["type_match" if group in expected else "type_miss"] = 1.0
+        if q.group:  # the focus noun's group against the candidate's: "which country" x PERSON
+            f[f"fg_{q.group}_{group}"] = 1.0
         if ent is not None:
             if (ent[0], ent[1]) == (lo, hi):
                 f["ent_exact"] = 1.0
@@ -1303,6 +1340,18 @@ def _question_entity_words(q: Question) -> set[str]:
     return words - _STOP
 
 
+_NOT_PLACE_LABELS = frozenset("DATE TIME CARDINAL ORDINAL PERCENT MONEY QUANTITY".split())
+_NOT_PLACE_NOUNS = frozenset("age time year day month week decade century".split())
+
+
+def _not_place(t: _Toks, i: int) -> bool:
+    """A date, time, amount or age: never where something is."""
+    ent = t.ent_at[i]
+    if ent is not None:
+        return ent[2] in _NOT_PLACE_LABELS
+    return t.num[i] or t.lemma[i] in _NOT_PLACE_NOUNS
+
+
 def _locative(t: _Toks, c: Cand, qents: set[str]) -> bool:
     """Could the span be where something happened: a place entity or the object of a locative
     preposition, not a subject, object, agent or modifier of a noun, nor one of the question's
@@ -1312,7 +1361,13 @@ def _locative(t: _Toks, c: Cand, qents: set[str]) -> bool:
         return False
     r = t.root(c.start, c.end)
     if t.pos[r] == "ADP":  # a whole prepositional phrase: "at Baghdad International Airport"
+        # ... not a time or an amount ("in August 1957", "at the age of 19")
+        objs = [ch for ch in t.children[r] if t.dep[ch] == "pobj"]
+        if objs and all(_not_place(t, o) for o in objs):
+            return False
         return t.lower[r] in _WHERE_PREPS
+    if _not_place(t, r):
+        return False
     if t.dep[r] in _NOT_PLACE_DEPS:
         return False
     ent = t.ent_at[r]

@@ -260,3 +260,39 @@ def test_slot_swap_flags_a_question_that_swaps_the_sentences_name() -> None:
         features[question] = abstain_features(q, idx.best_candidates(q, hits), hits, idx)
     assert features["When did France take control of London?"]["slot_swap_name"] == 1.0
     assert features["When did France take control of Algeria?"]["slot_swap_name"] == 0.0
+
+
+def test_type_of_questions_take_the_noun_after_of(index: QAIndex) -> None:
+    q = parse_question("What type of venue is the Teatr Wielki?", index.nlp)
+    assert (q.wh, q.focus, q.group) == ("which", "venue", "loc")
+    assert parse_question("What kind of weapons did the treatise concern?",
+                          index.nlp).focus == "weapon"
+    assert parse_question("What country was under the control of the barons?",
+                          index.nlp).focus == "country"
+
+
+def test_where_is_not_answered_with_a_date_or_an_age() -> None:
+    """"in August 1957" and "at the age of 19" follow locative prepositions but are no place."""
+    from summarizers.analysis import analyze
+    from summarizers.article import article_from_text
+    from summarizers.qa import _locative
+
+    text = ("The treaty was signed in August 1957 by the two ministers.\n"
+            "The envoy studied law in Geneva at the age of 19.\n")
+    idx = QAIndex()
+    idx.add(analyze(article_from_text(text, source="t")))
+    ans = idx.answer("Where was the treaty signed?")
+    assert "1957" not in ans.span and "August" not in ans.span
+    q = parse_question("Where did the envoy study law?", idx.nlp)
+    places = {idx.span_text(c) for c in idx.best_candidates(q, idx.retrieve(q))
+              if _locative(idx.toks(c.gid), c, set())}
+    assert any("Geneva" in p for p in places)
+    assert not any("19" in p or "age" in p or "1957" in p for p in places)
+
+
+def test_a_question_asking_for_two_things_is_told_apart(index: QAIndex) -> None:
+    from summarizers.qa import _asks_many
+
+    assert _asks_many(parse_question("Which two states began early voting?", index.nlp))
+    assert _asks_many(parse_question("Which sports did the club add?", index.nlp))
+    assert not _asks_many(parse_question("Which state began early voting?", index.nlp))
