@@ -68,6 +68,12 @@ FOCUS_GROUPS = {
     "num": "percentage percent amount number price cost total size population",
     "norp": "nationality religion language ethnicity",
 }
+# Focus nouns whose answers are common nouns, not names ("which animal": "pigs").
+_KIND_FOCUS = frozenset(
+    "animal species bird insect fish plant tree flower fruit vegetable food dish drink meal "
+    "disease illness virus condition symptom drug medicine vaccine sport game material metal "
+    "substance chemical element color colour instrument tool weapon device vehicle appliance "
+    "item object product body organ crop breed pet creature mammal reptile".split())
 FOCUS_OF = {w: g for g, ws in FOCUS_GROUPS.items() for w in ws.split()}
 
 _QSTOP = frozenset(
@@ -943,6 +949,8 @@ def _candidates(q: Question, t: _Toks, gid: int, rank: int, lex: float, emb: flo
             f["type_match" if group in expected else "type_miss"] = 1.0
         if q.group:  # the focus noun's group against the candidate's: "which country" x PERSON
             f[f"fg_{q.group}_{group}"] = 1.0
+        elif q.focus:  # a kind of thing no name group answers ("which animal": "pigs")
+            f[f"fg_{'kind' if q.focus in _KIND_FOCUS else 'other'}_{group}"] = 1.0
         if ent is not None:
             if (ent[0], ent[1]) == (lo, hi):
                 f["ent_exact"] = 1.0

@@ -296,3 +296,18 @@ def test_a_question_asking_for_two_things_is_told_apart(index: QAIndex) -> None:
     assert _asks_many(parse_question("Which two states began early voting?", index.nlp))
     assert _asks_many(parse_question("Which sports did the club add?", index.nlp))
     assert not _asks_many(parse_question("Which state began early voting?", index.nlp))
+
+
+def test_a_kind_focus_marks_names_against_common_nouns() -> None:
+    """"Which animal": the ranker reads the focus kind against each candidate's name group."""
+    from summarizers.analysis import analyze
+    from summarizers.article import article_from_text
+
+    text = "Margaret Porter kept feeding the horse in Yorkshire against its owner's wishes.\n"
+    idx = QAIndex()
+    idx.add(analyze(article_from_text(text, source="t")))
+    q = parse_question("Which animal did the pensioner keep feeding?", idx.nlp)
+    assert q.focus == "animal" and q.group == ""
+    feats = {idx.span_text(c): c.feats for c in idx.best_candidates(q, idx.retrieve(q))}
+    assert feats["horse"].get("fg_kind_none") == 1.0
+    assert feats["Margaret Porter"].get("fg_kind_per") == 1.0
