@@ -120,7 +120,7 @@ class Statement:
 class SentenceVectors:
     """Sentence embeddings, computed on first need and kept.
 
-    Embedding is most of the cost of an analysis (about 30 ms a sentence on one core), and a
+    Embedding is most of the cost of an analysis (about 13 ms a sentence on one quiet core), and a
     briefing compares only the sentences that hold statements; questions need every sentence.
     So vectors are made when asked for, each sentence once.
     """
