@@ -846,7 +846,37 @@ def _spans(t: _Toks, wh: str) -> dict[tuple[int, int], set[str]]:
             lo, hi = _trim(t, i, t.right[i] + 1)
             if 0 < hi - lo <= max_len:
                 out[(lo, hi)].add("vp")
+    # Whole names: a run of proper nouns, with the particles inside names ("Van Gend en Loos",
+    # "Roger of Montgomery", "Bernard de Neufmarché"), which the parse may cut.
+    for lo, hi in _name_runs(t):
+        if (lo, hi) in out:
+            out[(lo, hi)].add("name")
     return out
+
+
+_NAME_INNER = frozenset("of de del della der van von en y la le da di du al bin ibn".split())
+
+
+def _name_runs(t: _Toks) -> list[tuple[int, int]]:
+    """Maximal runs of PROPN tokens, joined across a lower-case name particle or a hyphen."""
+    runs: list[tuple[int, int]] = []
+    i = 0
+    while i < t.n:
+        if t.pos[i] != "PROPN":
+            i += 1
+            continue
+        j = i + 1
+        while j < t.n:
+            if t.pos[j] == "PROPN":
+                j += 1
+            elif (j + 1 < t.n and t.pos[j + 1] == "PROPN" and t.text[j + 1][:1].isupper()
+                  and (t.text[j] in _NAME_INNER or t.text[j] == "-")):
+                j += 2
+            else:
+                break
+        runs.append((i, j))
+        i = j
+    return runs
 
 
 _DEPS = frozenset(("nsubj", "nsubjpass", "dobj", "pobj", "attr", "appos", "compound", "conj",
@@ -892,6 +922,10 @@ def _candidates(q: Question, t: _Toks, gid: int, rank: int, lex: float, emb: flo
         common["no_match"] = 1.0
     dist_cache: dict[int, tuple[int, int]] = {}
     wh_cache: dict[int, str] = {}
+    run_of = [-1] * t.n  # which proper-noun run each token is in
+    for k, (a, b) in enumerate(_name_runs(t)):
+        for i in range(a, b):
+            run_of[i] = k
     out = []
     for (lo, hi), kinds in _spans(t, wh).items():
         toks = [i for i in range(lo, hi) if not t.punct[i]]
@@ -937,6 +971,11 @@ def _candidates(q: Question, t: _Toks, gid: int, rank: int, lex: float, emb: flo
         f[f"{many}_coord" if coord else f"{many}_single"] = 1.0
         if "conj_out" in f:
             f[f"{many}_conj_out"] = 1.0
+        # The span starts or ends inside a name ("Rankine" of "William John Macquorn Rankine").
+        if (lo > 0 and run_of[lo] >= 0 and run_of[lo - 1] == run_of[lo]) or (
+                hi < t.n and run_of[hi - 1] >= 0 and run_of[hi] == run_of[hi - 1]):
+            f["name_cut"] = 1.0
+            f[f"{wh}_name_cut"] = 1.0
         if hi < t.n and t.text[hi] == "(":
             f["paren_next"] = 1.0
         if hi < t.n and t.pos[hi] == "PROPN":
@@ -988,6 +1027,12 @@ def _candidates(q: Question, t: _Toks, gid: int, rank: int, lex: float, emb: flo
                 f["head_matched"] = 1.0
             if any(c in mset for c in t.children[h] if c != r and not lo <= c < hi):
                 f["sib_matched"] = 1.0
+            # How much of the question sits in the candidate's own clause (the subtree of the
+            # verb it hangs from): "It recommended Moldova but said Georgia must pass reforms".
+            v = next((a for a in t.anc[r][1:] if t.pos[a] in ("VERB", "AUX")), t.anc[r][-1])
+            cl = {_key_at(t, m, qkeys) for m in outside if t.left[v] <= m <= t.right[v]}
+            f["clause_cov"] = len(cl) / nq
+            f[f"{wh}_clause_cov"] = f["clause_cov"]
         if q.verb and t.lemma[t.head[r]] == q.verb:
             # The candidate's role on the question's own verb: "where was X killed" wants
             # neither the killer (nsubj) nor the victim (dobj) but the place (pobj).

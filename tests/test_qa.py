@@ -311,3 +311,24 @@ def test_a_kind_focus_marks_names_against_common_nouns() -> None:
     feats = {idx.span_text(c): c.feats for c in idx.best_candidates(q, idx.retrieve(q))}
     assert feats["horse"].get("fg_kind_none") == 1.0
     assert feats["Margaret Porter"].get("fg_kind_per") == 1.0
+
+
+def test_name_cuts_and_the_candidates_own_clause_are_features() -> None:
+    """A span cut from inside a name ("Rankine" of "William John Macquorn Rankine") is marked,
+    and a candidate whose own clause holds the question's words is told from one in the next
+    clause ("recommended Moldova but said Georgia must pass reforms")."""
+    from summarizers.analysis import analyze
+    from summarizers.article import article_from_text
+
+    text = ("The engine cycle was described by William John Macquorn Rankine in Glasgow.\n"
+            "The commission recommended Moldova but said Georgia must pass reforms first.\n")
+    idx = QAIndex()
+    idx.add(analyze(article_from_text(text, source="t")))
+    q = parse_question("Who described the engine cycle?", idx.nlp)
+    feats = {idx.span_text(c): c.feats for c in idx.best_candidates(q, idx.retrieve(q))}
+    assert "name_cut" not in feats["William John Macquorn Rankine"]
+    assert feats["William John Macquorn Rankine"].get("kind_name") == 1.0
+    assert feats["Macquorn"].get("name_cut") == 1.0
+    q = parse_question("Which country did the commission recommend?", idx.nlp)
+    feats = {idx.span_text(c): c.feats for c in idx.best_candidates(q, idx.retrieve(q))}
+    assert feats["Moldova"]["clause_cov"] > feats["Georgia"].get("clause_cov", 0.0)
