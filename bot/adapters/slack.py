@@ -45,11 +45,6 @@ def _user_text(text: str, bot_user_id: str | None = None) -> str:
     return slack_unescape(unwrap_links(strip_mention(text or "", bot_user_id)))
 
 
-def _where(team: str, channel: str, user: str) -> Conversation:
-    # Slack's direct-message channel ids start with D; what is briefed there stays there.
-    return Conversation("slack", team, channel, user, private=channel.startswith("D"))
-
-
 class SlackAdapter:
     def __init__(self, core: Core, cfg: SlackConfig) -> None:
         self.core = core
@@ -76,6 +71,7 @@ class SlackAdapter:
             self.app.command(name)(self._on_command)
         self.app.event("app_mention")(self._on_mention)
         self._seen: OrderedDict[str, None] = OrderedDict()  # event ids, against Slack's retries
+        self._private: dict[str, bool] = {}  # channel id -> keeps its articles to itself
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
         self.port: int | None = None  # the bound HTTP port (useful with port = 0)
@@ -89,11 +85,11 @@ class SlackAdapter:
             await ack(response_type="ephemeral", **to_slack(quick))
             return
         await ack(text=self.core.working_text(cmd))  # shown only to the user who typed it
-        where = _where(command.get("team_id", ""), command.get("channel_id", ""),
-                       command.get("user_id", ""))
-        self.background.spawn(self._finish_command(cmd, where, respond))
+        self.background.spawn(self._finish_command(cmd, command, respond))
 
-    async def _finish_command(self, cmd: Command, where: Conversation, respond: Any) -> None:
+    async def _finish_command(self, cmd: Command, command: dict[str, Any], respond: Any) -> None:
+        where = await self._where(command.get("team_id", ""), command.get("channel_id", ""),
+                                  command.get("user_id", ""))
         reply = await self.core.run(cmd, where)
         await respond(
             response_type="ephemeral" if reply.ephemeral else "in_channel",
@@ -110,13 +106,33 @@ class SlackAdapter:
         while len(self._seen) > 1000:
             self._seen.popitem(last=False)
         cmd = parse(_user_text(event.get("text", ""), context.bot_user_id))
-        where = _where(body.get("team_id") or event.get("team", ""), event.get("channel", ""),
-                       event.get("user", ""))
-        self.background.spawn(self._finish_mention(cmd, where, event))
+        team = body.get("team_id") or event.get("team", "")
+        self.background.spawn(self._finish_mention(cmd, team, event))
 
-    async def _finish_mention(self, cmd: Command, where: Conversation, event: dict) -> None:
+    async def _finish_mention(self, cmd: Command, team: str, event: dict) -> None:
+        where = await self._where(team, event.get("channel", ""), event.get("user", ""))
         reply = self.core.quick_reply(cmd) or await self.core.run(cmd, where)
         await self._post(reply, where, thread_ts=event.get("thread_ts") or event.get("ts"))
+
+    async def _where(self, team: str, channel: str, user: str) -> Conversation:
+        return Conversation("slack", team, channel, user, private=await self._is_private(channel))
+
+    async def _is_private(self, channel: str) -> bool:
+        """Private channels and direct messages keep what is briefed in them to themselves. Slack's
+        payloads do not say which a channel is, so ask once per channel (conversations.info);
+        when Slack will not say (a missing scope, say), keep its articles to it."""
+        if channel.startswith("D"):  # direct-message channel ids
+            return True
+        if channel not in self._private:
+            try:
+                info = (await self.client.conversations_info(channel=channel))["channel"]
+                self._private[channel] = bool(
+                    info.get("is_private") or info.get("is_im") or info.get("is_mpim"))
+            except Exception as exc:
+                log.warning("cannot tell whether Slack channel %s is private (%s); its articles "
+                            "stay in it", channel, exc)
+                self._private[channel] = True
+        return self._private[channel]
 
     async def _post(self, reply: Reply, where: Conversation, thread_ts: str | None) -> None:
         """Answer in the thread; errors only to the person who asked."""

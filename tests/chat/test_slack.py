@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
+import pytest
 from fakes import SIGNING_SECRET, WAIT, payload
 from fakes.slack import BOT_USER_ID, TEAM_ID, sign
 
@@ -201,3 +202,45 @@ async def test_a_rate_limited_reply_is_sent_again_after_slacks_retry_after(
     assert time.monotonic() - start >= 1.0  # it waited as long as Slack asked
     assert again.data == first.data and "No articles have been briefed" in again.data["text"]
     assert fake_slack.rate_limited["chat.postEphemeral"] == 0
+
+
+async def _brief_in(fake: Any, channel: str, text: str) -> None:
+    form = slash(fake, text)
+    form["channel_id"] = channel
+    await fake.wait_ack(await fake.send_envelope("slash_commands", form), WAIT)
+    assert_block_kit_briefing((await fake.wait_call("/hooks/", WAIT)).data)
+
+
+def _mention_in(channel: str, event_id: str) -> dict[str, Any]:
+    event = payload("slack_app_mention.json")
+    event["event"]["channel"] = channel
+    event["event_id"] = event_id
+    return event
+
+
+@pytest.mark.parametrize("private", [True, False])
+async def test_articles_briefed_in_a_private_channel_stay_in_it(
+    slack_socket: Any, fake_slack: Any, seed_text: str, private: bool
+) -> None:
+    if private:
+        fake_slack.private_channels.add("C0SECRET01")
+    await _brief_in(fake_slack, "C0SECRET01", seed_text)
+    start = len(fake_slack.calls)
+    # Asked in another channel of the workspace.
+    await fake_slack.wait_ack(await fake_slack.send_envelope(
+        "events_api", _mention_in("C0NEWS0001", "Ev0OTHER")), WAIT)
+    if private:
+        post = await fake_slack.wait_call("/api/chat.postEphemeral", WAIT, after=start)
+        assert "No articles have been briefed here yet" in post.data["text"]
+    else:  # a public channel's articles serve the whole workspace
+        post = await fake_slack.wait_call("/api/chat.postMessage", WAIT, after=start)
+        assert "Esper" in post.data["text"]
+    # Asked in the channel itself, it is answered either way.
+    start = len(fake_slack.calls)
+    await fake_slack.wait_ack(await fake_slack.send_envelope(
+        "events_api", _mention_in("C0SECRET01", "Ev0SAME")), WAIT)
+    post = await fake_slack.wait_call("/api/chat.postMessage", WAIT, after=start)
+    assert post.data["channel"] == "C0SECRET01" and "Esper" in post.data["text"]
+    # Slack was asked once per channel, not once per message.
+    infos = [c.data["channel"] for c in fake_slack.calls if c.path == "/api/conversations.info"]
+    assert sorted(infos) == ["C0NEWS0001", "C0SECRET01"]

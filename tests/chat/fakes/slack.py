@@ -45,6 +45,7 @@ class FakeSlack(LocalServer):
         self.acks: dict[str, dict[str, Any]] = {}  # Socket Mode envelope id -> ack
         # Web API method -> how many of its next calls get Slack's 429 "ratelimited" answer.
         self.rate_limited: dict[str, int] = {}
+        self.private_channels: set[str] = set()  # what conversations.info calls private
 
     @property
     def url(self) -> str:
@@ -59,6 +60,7 @@ class FakeSlack(LocalServer):
 
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # slack_sdk reads some methods by GET
         app.router.add_post("/hooks/{hook}", self._hook)
         app.router.add_get("/link", self._link)
 
@@ -69,6 +71,8 @@ class FakeSlack(LocalServer):
 
     @staticmethod
     async def _body(request: web.Request) -> dict[str, Any]:
+        if request.method == "GET":
+            return dict(request.query)
         raw = await request.text()
         if not raw:
             return {}
@@ -99,11 +103,17 @@ class FakeSlack(LocalServer):
             return web.json_response(
                 {"ok": True, "channel": data.get("channel"), "ts": ts, "message": {"ts": ts}}
             )
+        if method == "conversations.info":
+            channel = data.get("channel", "")
+            return web.json_response({"ok": True, "channel": {
+                "id": channel, "is_channel": True, "is_im": False, "is_mpim": False,
+                "is_private": channel in self.private_channels,
+            }})
         if method == "chat.postEphemeral":
             return web.json_response({"ok": True, "message_ts": ts})
         if method == "apps.connections.open":
             return web.json_response({"ok": True, "url": f"ws://127.0.0.1:{self.port}/link"})
-        self.unhandled.append(f"POST /api/{method}")
+        self.unhandled.append(f"{request.method} /api/{method}")
         return web.json_response({"ok": False, "error": "unknown_method"}, status=404)
 
     async def _hook(self, request: web.Request) -> web.Response:
