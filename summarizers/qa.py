@@ -75,6 +75,25 @@ _KIND_FOCUS = frozenset(
     "substance chemical element color colour instrument tool weapon device vehicle appliance "
     "item object product body organ crop breed pet creature mammal reptile".split())
 FOCUS_OF = {w: g for g, ws in FOCUS_GROUPS.items() for w in ws.split()}
+# Place focus nouns read against "is the candidate a country's name" ("which country": Russia,
+# not Texas or Moscow; "which city": not a country).
+_PLACE_FOCUS = frozenset("country nation city state capital town region province island "
+                         "territory continent".split())
+_COUNTRY_ALIASES = frozenset("us|u.s.|usa|u.s.a.|uk|u.k.|britain|great britain|america|england|"
+                             "scotland|wales".split("|"))
+
+
+@lru_cache(maxsize=1)
+def _countries() -> frozenset[str]:
+    """Lower-cased English names of the world's countries and territories (Babel's CLDR data,
+    installed with trafilatura), with the usual short forms; empty if Babel is missing."""
+    try:
+        from babel import Locale
+    except ImportError:
+        return frozenset()
+    names = {v.lower().replace("&", "and") for k, v in Locale("en").territories.items()
+             if len(k) == 2 and k.isalpha()}
+    return frozenset(names | _COUNTRY_ALIASES)
 
 _QSTOP = frozenset(
     """what which who whom whose when where why how many much do does did be is are was were
@@ -846,8 +865,8 @@ def _spans(t: _Toks, wh: str) -> dict[tuple[int, int], set[str]]:
             lo, hi = _trim(t, i, t.right[i] + 1)
             if 0 < hi - lo <= max_len:
                 out[(lo, hi)].add("vp")
-    # Whole names: a run of proper nouns, with the particles inside names ("Van Gend en Loos",
-    # "Roger of Montgomery", "Bernard de Neufmarché"), which the parse may cut.
+    # Whole names: a span that is a whole run of proper nouns, with the particles inside names
+    # ("Van Gend en Loos", "Roger of Montgomery", "Bernard de Neufmarché"), is marked as one.
     for lo, hi in _name_runs(t):
         if (lo, hi) in out:
             out[(lo, hi)].add("name")
@@ -986,6 +1005,11 @@ def _candidates(q: Question, t: _Toks, gid: int, rank: int, lex: float, emb: flo
             f["in_question"] = 1.0
         if expected:
             f["type_match" if group in expected else "type_miss"] = 1.0
+        if group == "loc":
+            name = t.span_text(lo, hi).lower()
+            name = name[4:] if name.startswith("the ") else name
+            place = q.focus if q.focus in _PLACE_FOCUS else ("where" if wh == "where" else "other")
+            f[f"country_{place}_{int(name in _countries())}"] = 1.0
         if q.group:  # the focus noun's group against the candidate's: "which country" x PERSON
             f[f"fg_{q.group}_{group}"] = 1.0
         elif q.focus:  # a kind of thing no name group answers ("which animal": "pigs")

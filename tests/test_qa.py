@@ -332,3 +332,20 @@ def test_name_cuts_and_the_candidates_own_clause_are_features() -> None:
     q = parse_question("Which country did the commission recommend?", idx.nlp)
     feats = {idx.span_text(c): c.feats for c in idx.best_candidates(q, idx.retrieve(q))}
     assert feats["Moldova"]["clause_cov"] > feats["Georgia"].get("clause_cov", 0.0)
+
+
+def test_a_place_focus_reads_whether_the_candidate_names_a_country() -> None:
+    """"Which country": Russia is a country's name, Texas and Moscow are not."""
+    from summarizers.analysis import analyze
+    from summarizers.article import article_from_text
+    from summarizers.qa import _countries
+
+    assert {"russia", "france", "us", "south korea"} <= _countries()
+    assert not {"texas", "moscow"} & _countries()
+    text = "Bombers flew from Texas to Norway to deter aggression from Russia near Moscow.\n"
+    idx = QAIndex()
+    idx.add(analyze(article_from_text(text, source="t")))
+    q = parse_question("The bombers deter aggression from which country?", idx.nlp)
+    feats = {idx.span_text(c): c.feats for c in idx.best_candidates(q, idx.retrieve(q))}
+    assert feats["Russia"].get("country_country_1") == 1.0
+    assert feats["Texas"].get("country_country_0") == 1.0
