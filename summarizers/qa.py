@@ -85,15 +85,14 @@ _COUNTRY_ALIASES = frozenset("us|u.s.|usa|u.s.a.|uk|u.k.|britain|great britain|a
 
 @lru_cache(maxsize=1)
 def _countries() -> frozenset[str]:
-    """Lower-cased English names of the world's countries and territories (Babel's CLDR data,
-    installed with trafilatura), with the usual short forms; empty if Babel is missing."""
-    try:
-        from babel import Locale
-    except ImportError:
-        return frozenset()
+    """Lower-cased English names of the world's countries and territories (Babel's CLDR data),
+    with the usual short forms."""
+    from babel import Locale
+
     names = {v.lower().replace("&", "and") for k, v in Locale("en").territories.items()
              if len(k) == 2 and k.isalpha()}
     return frozenset(names | _COUNTRY_ALIASES)
+
 
 _QSTOP = frozenset(
     """what which who whom whose when where why how many much do does did be is are was were
