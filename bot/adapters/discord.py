@@ -38,12 +38,6 @@ def _messages(reply: Reply) -> list[dict[str, Any]]:
     return out
 
 
-def _where(guild_id: int | None, channel_id: int | None, user_id: int | None) -> Conversation:
-    if guild_id is None:  # a direct message: its articles stay in it
-        return Conversation("discord", f"dm:{channel_id}", str(channel_id), str(user_id), True)
-    return Conversation("discord", str(guild_id), str(channel_id), str(user_id or ""))
-
-
 class _Client(discord.Client):
     def __init__(self, adapter: DiscordAdapter) -> None:
         # Default intents: guild messages without message content, which mentions do not need.
@@ -102,7 +96,7 @@ class DiscordAdapter:
             await interaction.response.send_message(ephemeral=quick.ephemeral, **first)
             return
         await interaction.response.defer(thinking=True)
-        where = _where(interaction.guild_id, interaction.channel_id, interaction.user.id)
+        where = self.where(interaction.guild_id, interaction.channel_id, interaction.user.id)
         self.background.spawn(self._finish_command(interaction, cmd, where))
 
     async def _finish_command(
@@ -119,6 +113,27 @@ class DiscordAdapter:
         except discord.HTTPException:
             log.exception("could not follow up interaction %s", interaction.id)
 
+    def where(self, guild_id: int | None, channel_id: int | None,
+              user_id: int | None) -> Conversation:
+        """The conversation a command came from; private when @everyone cannot read it."""
+        if guild_id is None:  # a direct message: its articles stay in it
+            return Conversation("discord", f"dm:{channel_id}", str(channel_id), str(user_id), True)
+        return Conversation("discord", str(guild_id), str(channel_id), str(user_id or ""),
+                            private=self._hidden(guild_id, channel_id))
+
+    def _hidden(self, guild_id: int, channel_id: int | None) -> bool:
+        """Is this guild channel (or thread) out of @everyone's sight? What is briefed in it
+        then stays in it. A channel the cache does not hold counts as hidden: the safe side."""
+        guild = self.client.get_guild(guild_id)
+        channel = guild.get_channel_or_thread(channel_id) if guild and channel_id else None
+        if isinstance(channel, discord.Thread):
+            if channel.is_private():
+                return True
+            channel = channel.parent
+        if guild is None or channel is None:
+            return True
+        return not channel.permissions_for(guild.default_role).view_channel
+
     async def on_message(self, message: discord.Message) -> None:
         me = self.client.user
         if self.closing or me is None or message.author.bot:
@@ -126,8 +141,8 @@ class DiscordAdapter:
         if not any(u.id == me.id for u in message.mentions):
             return
         cmd = parse(strip_mention(message.content, str(me.id)))
-        where = _where(message.guild.id if message.guild else None, message.channel.id,
-                       message.author.id)
+        where = self.where(message.guild.id if message.guild else None, message.channel.id,
+                           message.author.id)
         self.background.spawn(self._finish_mention(message, cmd, where))
 
     async def _finish_mention(self, message: discord.Message, cmd: Command,

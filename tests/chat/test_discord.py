@@ -7,6 +7,7 @@ import json
 import re
 from typing import Any
 
+import pytest
 from fakes import WAIT, payload
 from fakes.discord import APP_ID, CHANNEL_ID, GUILD_ID, snowflake
 
@@ -104,3 +105,20 @@ async def test_help_is_the_interaction_response_itself_and_ephemeral(
     assert message["flags"] & 64
     assert "/brief" in message["embeds"][0]["description"]
     assert message["allowed_mentions"]["parse"] == []
+
+
+HIDDEN_CHANNEL_ID = "1190000000000000201"  # @everyone may not view it (see the guild payload)
+
+
+@pytest.mark.parametrize("channel, shared", [(HIDDEN_CHANNEL_ID, False), (CHANNEL_ID, True)])
+async def test_articles_briefed_in_a_channel_hidden_from_everyone_stay_in_it(
+    discord_bot: Any, fake_discord: Any, core: Any, seed_text: str, channel: str, shared: bool
+) -> None:
+    event = interaction("brief", "source", seed_text)
+    event["channel_id"] = event["channel"]["id"] = channel
+    await fake_discord.dispatch("INTERACTION_CREATE", event)
+    follow = await fake_discord.wait_request("POST", f"/webhooks/{APP_ID}/{event['token']}", WAIT)
+    assert follow.data["embeds"][0]["title"] == SEED_TITLE
+    elsewhere = HIDDEN_CHANNEL_ID if channel == CHANNEL_ID else CHANNEL_ID
+    assert len(core.store.recall(Conversation("discord", GUILD_ID, channel))) == 1
+    assert len(core.store.recall(Conversation("discord", GUILD_ID, elsewhere))) == int(shared)
