@@ -166,6 +166,8 @@ class Question:
     passive: bool = False  # "where was X killed"
     wh_head: str = ""  # lemma of the word the wh-phrase hangs from ("develop" in "what did X
     # develop"), "" for "be"/"do"/"have"
+    wh_verb: str = ""  # lemma of the verb whose clause holds the wh-phrase ("which company
+    # said it would buy X": "buy" is not it, "say" is), "" for "be"/"do"/"have"
 
     @property
     def expected(self) -> set[str]:
@@ -250,9 +252,12 @@ def question_from(text: str, doc: Any, vec: np.ndarray) -> Question:
             continue
         if lemma not in lemmas:
             lemmas.append(lemma)
-    root = doc[:].root if len(doc) else None
+    # The question proper: a quiz's lead-in sentence ("Fourth of July celebrations took place
+    # ... . Which city opted for ...?") does not give the verb.
+    span = doc[whi].sent if whi >= 0 and doc.has_annotation("SENT_START") else doc[:]
+    root = span.root if len(span) else None
     verb = ""
-    for t in doc:
+    for t in span:
         if t.pos_ == "VERB" and t.dep_ in ("ROOT", "relcl", "ccomp", "conj", "xcomp"):
             verb = _lem(t)
             if t.dep_ == "ROOT":
@@ -265,7 +270,7 @@ def question_from(text: str, doc: Any, vec: np.ndarray) -> Question:
             if t.head.pos_ in ("VERB", "AUX"):
                 subject = "".join(x.text_with_ws for x in t.subtree).strip()
                 break
-    wh_dep = wh_prep = wh_head = ""
+    wh_dep = wh_prep = wh_head = wh_verb = ""
     if whi >= 0:
         tok = doc[whi]
         if tok.dep_ in ("det", "amod", "advmod", "nummod") and tok.head.pos_ in ("NOUN", "PROPN",
@@ -280,9 +285,14 @@ def question_from(text: str, doc: Any, vec: np.ndarray) -> Question:
         head = tok.head
         if head.i != tok.i and _lem(head) not in ("be", "do", "have"):
             wh_head = _lem(head)
+        v = doc[whi]
+        while v.pos_ not in ("VERB", "AUX") and v.head.i != v.i:
+            v = v.head
+        if v.pos_ in ("VERB", "AUX") and _lem(v) not in ("be", "do", "have"):
+            wh_verb = _lem(v)
     passive = any(t.dep_ in ("auxpass", "nsubjpass") for t in doc)
     return Question(text, doc, wh, focus, group, lemmas, verb, subject, vec, wh_dep, wh_prep,
-                    passive, wh_head)
+                    passive, wh_head, wh_verb)
 
 
 # -- the index -----------------------------------------------------------------------------------
@@ -933,6 +943,8 @@ def _candidates(q: Question, t: _Toks, gid: int, rank: int, lex: float, emb: flo
     expected = q.expected
     focus_at = [i for i in range(t.n) if t.lemma[i] == q.focus] if q.focus else []
     wh_head_at = [i for i in range(t.n) if t.lemma[i] == q.wh_head] if q.wh_head else []
+    wv_at = {i for i in range(t.n) if t.lemma[i] == q.wh_verb and t.pos[i] in ("VERB", "AUX")
+             } if q.wh_verb else set()
     plural = _asks_many(q)
     common = {"bias": 1.0, "s_lex": lex, "s_emb": emb, "s_lex_gap": lex - best_lex,
               "s_emb_gap": emb - best_emb, f"s_rank{min(rank, 3)}": 1.0}
@@ -1095,6 +1107,16 @@ def _candidates(q: Question, t: _Toks, gid: int, rank: int, lex: float, emb: flo
                 f["whhead"] = 1.0
                 if rdep == q.wh_dep:
                     f["whhead_dep"] = 1.0
+        if wv_at and r not in wv_at:
+            # The clause the question's wh-phrase sits in: the candidate's nearest verb is the
+            # sentence's copy of that verb, or another clause's ("Apple topped ..." in a clause
+            # beside "Nvidia became the first to surpass ...").
+            v = next((a for a in t.anc[r][1:] if t.pos[a] in ("VERB", "AUX")), -1)
+            same = "same" if v in wv_at else "other"
+            f[f"wv_{same}"] = 1.0
+            f[f"wv_{same}_{_coarse_dep(rdep)}"] = 1.0
+            if q.wh_dep:
+                f[f"wv_{same}_agree{int(rdep == q.wh_dep)}"] = 1.0
         if q.focus:
             if focus_at and not any(lo <= i < hi for i in focus_at):
                 fp = min((t.distance(r, i), i) for i in focus_at)

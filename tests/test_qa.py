@@ -334,6 +334,27 @@ def test_name_cuts_and_the_candidates_own_clause_are_features() -> None:
     assert feats["Moldova"]["clause_cov"] > feats["Georgia"].get("clause_cov", 0.0)
 
 
+def test_the_wh_phrases_verb_and_clause() -> None:
+    """A quiz's lead-in sentence does not give the question's verb, and a candidate in the
+    clause of the verb the wh-phrase hangs from is told from the subject of another clause
+    ("Apple topped ..." beside "Nvidia became ...": asked who topped, Apple)."""
+    from summarizers.analysis import analyze
+    from summarizers.article import article_from_text
+
+    idx = QAIndex()
+    q = parse_question("Fireworks lit up the sky this week. Which city opted for a drone show?",
+                       idx.nlp)
+    assert q.verb == "opt" and q.wh_verb == "opt"
+    assert parse_question("What is the capital of France?", idx.nlp).wh_verb == ""
+    text = "Nvidia became the largest company in the week that Apple topped the $4 trillion mark."
+    idx.add(analyze(article_from_text(text + "\n", source="t")))
+    q = parse_question("Which company topped the $4 trillion mark?", idx.nlp)
+    assert q.wh_verb == "top"
+    feats = {idx.span_text(c): c.feats for c in idx.best_candidates(q, idx.retrieve(q))}
+    assert feats["Apple"].get("wv_same_agree1") == 1.0
+    assert feats["Nvidia"].get("wv_other_nsubj") == 1.0
+
+
 def test_a_place_focus_reads_whether_the_candidate_names_a_country() -> None:
     """"Which country": Russia is a country's name, Texas and Moscow are not."""
     from summarizers.analysis import analyze
