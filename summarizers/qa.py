@@ -782,6 +782,10 @@ class _Toks:
                 return k + pb.index(t)
         return 12
 
+    def clause_verb(self, i: int) -> int:
+        """The nearest verb above token `i` (the head of its clause), -1 when there is none."""
+        return next((a for a in self.anc[i][1:] if self.pos[a] in ("VERB", "AUX")), -1)
+
     def path(self, a: int, b: int) -> str:
         """The dependency labels from `a` up to the common ancestor and down to `b`
         ("nsubj^attr" for the subject of a copula whose attribute is `b`), "" when far."""
@@ -962,6 +966,7 @@ def _candidates(q: Question, t: _Toks, gid: int, rank: int, lex: float, emb: flo
         if not toks:
             continue
         r = t.root(lo, hi)
+        clause_v = t.clause_verb(r)
         content = [i for i in toks if not t.stop[i]]
         inq = sum(1 for i in content if i in mset)
         ent = t.ent_at[r]
@@ -1064,7 +1069,7 @@ def _candidates(q: Question, t: _Toks, gid: int, rank: int, lex: float, emb: flo
                 f["sib_matched"] = 1.0
             # How much of the question sits in the candidate's own clause (the subtree of the
             # verb it hangs from): "It recommended Moldova but said Georgia must pass reforms".
-            v = next((a for a in t.anc[r][1:] if t.pos[a] in ("VERB", "AUX")), t.anc[r][-1])
+            v = clause_v if clause_v >= 0 else t.anc[r][-1]
             cl = {_key_at(t, m, qkeys) for m in outside if t.left[v] <= m <= t.right[v]}
             f["clause_cov"] = len(cl) / nq
             f[f"{wh}_clause_cov"] = f["clause_cov"]
@@ -1111,8 +1116,7 @@ def _candidates(q: Question, t: _Toks, gid: int, rank: int, lex: float, emb: flo
             # The clause the question's wh-phrase sits in: the candidate's nearest verb is the
             # sentence's copy of that verb, or another clause's ("Apple topped ..." in a clause
             # beside "Nvidia became the first to surpass ...").
-            v = next((a for a in t.anc[r][1:] if t.pos[a] in ("VERB", "AUX")), -1)
-            same = "same" if v in wv_at else "other"
+            same = "same" if clause_v in wv_at else "other"
             f[f"wv_{same}"] = 1.0
             f[f"wv_{same}_{_coarse_dep(rdep)}"] = 1.0
             if q.wh_dep:
