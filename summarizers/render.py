@@ -55,7 +55,7 @@ def render_answer(answer: Any, fmt: str = "text") -> str:
     lines = [f"**{answer.answer}**" if md else answer.answer]
     who = f" — {answer.speaker}" if answer.speaker else ""
     if answer.quote:
-        lines.append(f"> {quoted(answer.quote)}{who}" if md else f"  {quoted(answer.quote)}{who}")
+        lines.append(("> " if md else "  ") + quoted(answer.quote) + who)
     elif answer.sentence:  # no quote: show the sentence the answer rests on
         lines.append(f"> {answer.sentence}" if md else f"  {answer.sentence}")
     for other in answer.others:
