@@ -289,10 +289,13 @@ def choose_gbt(
     return {"depth": depth, "rounds": rounds}
 
 
-def _cv_predict(
-    X: np.ndarray, y: Sequence[str], groups: Sequence[str], labels: Sequence[str], k: int,
+def cross_validate(
+    X: np.ndarray, y: Sequence[str], groups: Sequence[str], labels: Sequence[str], k: int = 5,
     **fit_kw: Any,
 ) -> list[str]:
+    """Out-of-fold predictions: each fold is predicted by a model fitted on the other folds.
+    Without `depth` and `rounds`, each fold picks them by an inner grouped CV on its own
+    training folds."""
     out = [""] * len(y)
     y_arr = np.array(y)
     g_arr = np.array(groups)
@@ -305,16 +308,6 @@ def _cv_predict(
         for i, p in zip(np.where(test)[0], _argmax(model, X[test]), strict=True):
             out[i] = p
     return out
-
-
-def cross_validate(
-    X: np.ndarray, y: Sequence[str], groups: Sequence[str], labels: Sequence[str], k: int = 5,
-    **fit_kw: Any,
-) -> list[str]:
-    """Out-of-fold predictions: each fold is predicted by a model fitted on the other folds.
-    Without `depth` and `rounds`, each fold picks them by an inner grouped CV on its own
-    training folds."""
-    return _cv_predict(X, y, groups, labels, k, **fit_kw)
 
 
 # Fixed a priori: balanced class weights (1/frequency), shrinkage, row and feature subsampling.
