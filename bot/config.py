@@ -74,6 +74,7 @@ class ModelsConfig:
     qa_model: str = ""  # transformers extractive-QA model id or path; "" = the linguistic engine
     torch_threads: int = 1  # threads for torch inference; 1 keeps the bot responsive on 2 cores
     embedding_threads: int = 2  # sentence batches embedded side by side, one torch thread each
+    ner_process: bool = True  # spaCy's entity recogniser in a second process, beside the parse
 
 
 @dataclass
@@ -215,6 +216,7 @@ def apply_models(cfg: ModelsConfig) -> None:
         qa_model=cfg.qa_model or None,
         torch_threads=cfg.torch_threads,
         embedding_threads=cfg.embedding_threads,
+        ner_process=cfg.ner_process,
     ))
 
 

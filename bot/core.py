@@ -127,9 +127,7 @@ class Engine:
         return await asyncio.to_thread(article_from_text, source, "pasted text")
 
     async def analyze(self, article: Any) -> Any:
-        from summarizers.analysis import analyze
-
-        return await self._in_nlp(analyze, article)
+        return await self._in_nlp(_analyze, article)
 
     async def briefing(self, analysis: Any) -> Any:
         from summarizers.briefing import build_briefing
@@ -162,12 +160,23 @@ def _embed_all(analysis: Any) -> None:
         log.exception("embedding %s failed", analysis.article.source)
 
 
+def _analyze(article: Any) -> Any:
+    from summarizers.analysis import analyze
+    from summarizers.nlp import get_nlp
+
+    # The bot lives long: the second process speeds up parses from the next article on.
+    get_nlp().start_entity_process()
+    return analyze(article)
+
+
 def _load_models() -> None:
     from summarizers.nlp import get_nlp
 
     nlp = get_nlp()
+    nlp.start_entity_process()  # loads beside the models below, in a process of its own
     nlp.parse(["Models are loading."])
     nlp.embed(["Models are loading."])
+    nlp.entity_process_ready(timeout=30)  # rarely a wait: it started first
 
 
 class Background:

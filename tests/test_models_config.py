@@ -29,6 +29,7 @@ def test_defaults_are_the_packaged_models(tmp_path):
         ("[models]\nspacy_model = 3", "models.spacy_model"),
         ("[models]\ntorch_threads = 0", "models.torch_threads"),
         ("[models]\nembedding_threads = 0", "models.embedding_threads"),
+        ("[models]\nner_process = 1", "models.ner_process"),
         ('[models]\nsummarizer = "t5"', "models.summarizer: unknown key"),
     ],
 )
