@@ -170,3 +170,17 @@ async def test_after_a_briefing_the_rest_is_embedded_ahead_of_questions(
     (analysis,) = store.recall(HERE)
     await engine._in_nlp(lambda: None)  # the worker is first-in first-out: this waits for it
     assert analysis.vectors.missing() == 0
+
+
+async def test_the_bot_finds_entities_in_its_second_process_from_its_first_briefing_on(
+    engine: Engine, seed_text: str
+) -> None:
+    from summarizers.nlp import get_nlp
+
+    core = Core(engine=engine, store=MemoryStore())
+    await core.handle_text("brief " + seed_text, HERE)
+    nlp = get_nlp()
+    assert nlp.entity_process_pid is not None and nlp.entity_process_ready(timeout=60)
+    reply = await core.handle_text("brief " + seed_text, HERE)  # parsed beside that process
+    text = str(reply.sections)
+    assert "Esper" in text and "Milley" in text
