@@ -144,8 +144,10 @@ def main() -> None:
         parts.append((1000 * (t1 - t0), 1000 * (time.perf_counter() - t1)))
 
     nlp = get_nlp()
+    nlp.start_entity_process()  # set up as the bot sets it up
     nlp.parse(["warm up"])
     nlp.embed(["warm up"])
+    nlp.entity_process_ready(timeout=60)
     rows = []
 
     seed = analyze(load_source(str(SEED)), nlp)
