@@ -98,12 +98,12 @@ def _disowns(denial: Statement, analysis: Analysis, said: set[str]) -> bool:
     same_call = [s for s in analysis.statements if s.sentence_id == denial.sentence_id
                  and s.speaker_key == denial.speaker_key and s.verb == denial.verb]
     return any((t.lower_ in DISOWNING_WORDS or t.lemma_.lower() in DISOWNING_WORDS)
-               and _passes_verdict(t) and not _under_negation(t)
-               and (not (target := _verdict_target(t)) or 2 * len(target & said) >= len(target))
+               and passes_verdict(t) and not under_negation(t)
+               and (not (target := verdict_target(t)) or 2 * len(target & said) >= len(target))
                for s in same_call for t in _statement_tokens(s, analysis))
 
 
-def _verdict_target(token: Any) -> set[str]:
+def verdict_target(token: Any) -> set[str]:
     """What a verdict word is said of, in content words; empty when it is a pronoun or a bare
     "the report" (then it is the claim at hand)."""
     subjects = [c for c in token.head.children if c.dep_.startswith("nsubj")]
@@ -113,7 +113,7 @@ def _verdict_target(token: Any) -> set[str]:
     return _content_lemmas(words)
 
 
-def _passes_verdict(token: Any) -> bool:
+def passes_verdict(token: Any) -> bool:
     """Is the disowning word a verdict on something ("it is false", "called it a mistake", "a
     mistake" on its own, "baseless claims"), not scenery ("learn from the mistakes")?"""
     while True:
@@ -128,7 +128,7 @@ def _passes_verdict(token: Any) -> bool:
         token = token.head
 
 
-def _under_negation(token: Any) -> bool:
+def under_negation(token: Any) -> bool:
     """Is the word inside a negated clause ("she didn't know it was wrong")?"""
     return any(c.dep_ == "neg" for a in token.ancestors for c in a.children)
 

@@ -14,7 +14,10 @@ complement ("the man who says [X]"), and a short source before a colon at the st
 the claim's words inside the clause a negation or deny word governs; refute cues weighted by each
 candidate sentence's relevance) and every refutation cue is split by the claim's own polarity
 (`<cue>_pos` / `<cue>_negc`): 'hoax' in a body disagrees with "X happened" but agrees with "X is a
-hoax", which one split on the raw count cannot tell apart.
+hoax", which one split on the raw count cannot tell apart. The claim's polarity is that of its main
+clause ("X denies Y", "Y is a hoax", "Y did not happen"), and each text sentence's main clause is
+read the same way, so a denying claim over a body that states Y plainly shows as a flip; verdicts
+("the story is a hoax", "it is not true") count only when said of the claim or the story itself.
 
 The same call decides whether statement B contradicts statement A: `stance(a, b)`.
 """
@@ -33,6 +36,8 @@ from typing import Any
 
 import numpy as np
 
+from summarizers.analysis import DISOWNING_WORDS
+from summarizers.contradiction import passes_verdict, under_negation, verdict_target
 from summarizers.nlp import NLP, get_nlp
 
 LABELS = ("entailment", "neutral", "contradiction", "unrelated")
@@ -105,13 +110,14 @@ _WORD = re.compile(r"[a-z0-9][a-z0-9'’\-]*")
 
 # Refutation cues in the text read in opposite ways depending on the claim: against a positive
 # claim they disagree, against a claim that itself says 'hoax' or 'not' they agree. That XOR would
-# cost the trees a split of their few levels, so each cue is also split by the claim's polarity:
-# `<cue>_pos` (claim positive) and `<cue>_negc` (claim negated or refuting).
+# cost the trees a split of their few levels, so each cue is also split by the polarity of the
+# claim's main clause: `<cue>_pos` (claim positive) and `<cue>_negc` (claim denies: "X denies Y",
+# "Y is a hoax", "Y did not happen"; not "adopted him so he won't turn", not "they're not fake").
 POLARITY_CUES = (
     "rel_refute", "about_refute", "text_refute", "rel_cue_link", "lead_refute", "rel_neg_match",
     "rel_deny_attr", "pred_deny_max", "pred_deny_n", "cue_link_max", "deny_attr_n",
     "near_refute_n", "near_refute_max", "firm_refute", "hedged_refute", "firm_refute_lead",
-    "deny_gap_max", "deny_gap_top",
+    "deny_gap_max", "deny_gap_top", "verdict_claim",
 )
 
 FEATURES = (
@@ -121,7 +127,9 @@ FEATURES = (
     "lead_sim", "lead_refute", "lead_hedge", "lead_neg",
     "text_refute", "text_hedge", "text_support", "text_question",
     "claim_hedge", "claim_refute", "claim_neg", "claim_question", "n_sents",
+    "claim_deny", "rel_pol_flip", "lead_pol_flip", "cand_pol_flip",
     *(f"{cue}_{side}" for cue in POLARITY_CUES for side in ("pos", "negc")),
+    "verdict_other", "flip_max", "negc_assert",
 )
 
 
@@ -157,6 +165,11 @@ class _Parsed:
     cue_scopes: list[set[str]] = field(default_factory=list)
     # What the sentence predicates (non-reporting verbs, the root, "is dead"): read on the claim.
     preds: set[str] = field(default_factory=set)
+    # -1 when the main clause denies ("X denies Y", "Y is a hoax", "Y did not happen"), else 1.
+    polarity: int = 1
+    # What each verdict in the sentence ("the story is a hoax", "it is not true") is said of, in
+    # content words; an empty set is a verdict on the story itself.
+    verdicts: list[set[str]] = field(default_factory=list)
 
 
 @dataclass
@@ -349,7 +362,60 @@ def _parse_info(doc: Any) -> _Parsed:
         attributions=_attributions(doc),
         cue_scopes=scopes,
         preds=_predicates(doc),
+        polarity=_main_polarity(doc),
+        verdicts=_verdicts(doc),
     )
+
+
+def _verdicts(doc: Any) -> list[set[str]]:
+    """Targets of the sentence's verdicts: a disowning word said of something ("X is fake",
+    "called it a hoax", "baseless claims") or a negated "true"/"real" ("it is not true")."""
+    out = []
+    for t in doc:
+        low = t.lower_
+        if low in ("true", "real"):
+            if not under_negation(t):
+                continue
+        elif not (low in DISOWNING_WORDS or (low in REFUTE_WORDS and t.pos_ in ("NOUN", "ADJ"))):
+            continue
+        elif under_negation(t):
+            continue
+        if passes_verdict(t):
+            out.append(verdict_target(t))
+    return out
+
+
+# Dependencies that keep a word in the sentence's main clause; side clauses (relative, purpose,
+# adverbial: "so he won't turn into a werewolf") do not decide what the sentence asserts.
+_MAIN_DEPS = ("conj", "parataxis", "dep", "appos", "ccomp", "attr", "acomp", "oprd", "xcomp")
+
+
+def _main_clause(doc: Any) -> list[Any]:
+    out, todo = [], [t for t in doc if t.dep_ == "ROOT"]
+    while todo:
+        t = todo.pop()
+        out.append(t)
+        for c in t.children:
+            if c.dep_ in _MAIN_DEPS:
+                todo.append(c)
+            elif c.dep_ == "prep" and c.lower_ == "as":  # "exposed as a hoaxer"
+                todo += [g for g in c.children if g.dep_ == "pobj"]
+    return out
+
+
+def _main_polarity(doc: Any) -> int:
+    """-1 if the main clause says no: a negation ("did not adopt", "no threats were made") or a
+    refuting predicate ("denies", "is a hoax") - but not both ("they're not fake"), else 1."""
+    flips = 0
+    for t in _main_clause(doc):
+        negated = any(c.dep_ == "neg" or c.lower_ == "never" for c in t.children) or any(
+            c.dep_ in ("nsubj", "nsubjpass", "dobj", "attr")
+            and any(d.dep_ == "det" and d.lower_ == "no" for d in c.children)
+            for c in t.children
+        )
+        refutes = t.lower_ in REFUTE_WORDS or t.lemma_.lower() in DENY_VERBS
+        flips += negated != refutes
+    return -1 if flips % 2 else 1
 
 
 def _predicates(doc: Any) -> set[str]:
@@ -619,7 +685,30 @@ class StanceEngine:
             "hedged_refute": norm(sum(hedged)),
             "firm_refute_lead": float(any(firm[:3])),
         }
-        c_pos = float(not (feats["claim_refute"] or c_negated))
+        # Who says no, claim or text: a sentence whose main clause has the other polarity than
+        # the claim's ("X denies Y" over "Y happened", or the reverse), weighted by relevance.
+        c_pol = min(p.polarity for p in c_parsed)
+        flips = [float(p.polarity != c_pol) for p in PC]
+        feats["claim_deny"] = float(c_pol < 0)
+        feats["rel_pol_flip"] = wsum(float(p.polarity != c_pol) for p in P)
+        feats["lead_pol_flip"] = float(lead.polarity != c_pol)
+        feats["cand_pol_flip"] = float(np.dot(relw, flips) / (relw.sum() or 1.0))
+        feats["flip_max"] = float((relw * flips).max())
+        # A denying claim over a text that states things plainly, with no refuting word.
+        plain = [float(p.polarity > 0 and not text.refute[i]) for p, i in zip(PC, cs, strict=True)]
+        feats["negc_assert"] = float(c_pol < 0) * float((relw * plain).max())
+
+        # Verdicts ("the story is a hoax", "it is not true") on the claim or on the story itself,
+        # not on something else in the text ("the request was wrong").
+        def on_claim(target: set[str]) -> bool:
+            return not target or 2 * len(target & c_lem) >= len(target)
+
+        v_claim = [any(on_claim(v) for v in p.verdicts) for p in PC]
+        feats["verdict_claim"] = float(np.dot(relw, v_claim) / (relw.sum() or 1.0))
+        feats["verdict_other"] = float(
+            np.log1p(sum(not on_claim(v) for p in PC for v in p.verdicts))
+        )
+        c_pos = float(c_pol > 0)
         for cue in POLARITY_CUES:
             feats[f"{cue}_pos"] = feats[cue] * c_pos
             feats[f"{cue}_negc"] = feats[cue] * (1.0 - c_pos)

@@ -368,3 +368,27 @@ def test_cached_nlp_reuses_parses_and_embeddings(engine, tmp_path):
     assert calls == [("embed", 1), ("parse", 1)]
     assert np.allclose(v1[0], v2[0])
     assert [t.dep_ for t in d1[0]] == [t.dep_ for t in d2[0]]
+
+
+def test_main_clause_polarity(engine):
+    from summarizers.stance import _parse_info
+
+    docs = engine.nlp.parse([
+        "Egypt's president denies offering land to Palestinians",
+        "The story of the three-breasted woman is a hoax",
+        "No threats were made to the families",
+        "Argentina's president adopts a boy so he won't turn into a werewolf",
+        "Three-breasted woman: they're not fake",
+    ])
+    assert [_parse_info(d).polarity for d in docs] == [-1, -1, -1, 1, 1]
+
+
+def test_verdicts_name_what_they_are_said_of(engine):
+    from summarizers.stance import _parse_info
+
+    story, other = engine.nlp.parse([
+        "The story is a hoax.",
+        "The new ticket prices are wrong, fans said.",
+    ])
+    assert _parse_info(story).verdicts == [set()]
+    assert any({"price", "ticket"} & v for v in _parse_info(other).verdicts)
