@@ -124,14 +124,11 @@ def score(gold_rows: Sequence[dict], pred_rows: Sequence[dict]) -> dict:
         "per_class": {},
     }
     for c in classes:
-        tp = sum(g == c and p == c for g, p in gold)
-        n_pred = sum(p == c for _, p in gold)
-        n_gold = sum(g == c for g, _ in gold)
-        prec = tp / n_pred if n_pred else 0.0
-        rec = tp / n_gold if n_gold else 0.0
-        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+        tp, n_gold, n_pred = _counts(gold, c)
         out["per_class"][c] = {
-            "precision": round(prec, 4), "recall": round(rec, 4), "f1": round(f1, 4),
+            "precision": round(tp / n_pred if n_pred else 0.0, 4),
+            "recall": round(tp / n_gold if n_gold else 0.0, 4),
+            "f1": round(_f1(tp, n_gold, n_pred), 4),
             "support": n_gold,
         }
     f1s = [v["f1"] for v in out["per_class"].values()]
@@ -245,13 +242,19 @@ def _folds(groups: Sequence[str], k: int) -> list[np.ndarray]:
     return [np.array([fold_of[g] == f for g in groups]) for f in range(k)]
 
 
+def _counts(pairs: Sequence[tuple[str, str]], c: str) -> tuple[int, int, int]:
+    """(true positives, gold, predicted) of class `c` over (gold, predicted) pairs."""
+    tp = sum(g == c and p == c for g, p in pairs)
+    return tp, sum(g == c for g, _ in pairs), sum(p == c for _, p in pairs)
+
+
+def _f1(tp: int, n_gold: int, n_pred: int) -> float:
+    return 2 * tp / (n_gold + n_pred) if n_gold + n_pred else 0.0
+
+
 def _macro_f1(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str]) -> float:
-    f1s = []
-    for c in labels:
-        tp = sum(g == c and p == c for g, p in zip(gold, pred, strict=True))
-        denom = sum(g == c for g in gold) + sum(p == c for p in pred)
-        f1s.append(2 * tp / denom if denom else 0.0)
-    return float(np.mean(f1s))
+    pairs = list(zip(gold, pred, strict=True))
+    return float(np.mean([_f1(*_counts(pairs, c)) for c in labels]))
 
 
 def _truncate(model: dict, rounds: int) -> dict:
