@@ -69,6 +69,8 @@ class ModelConfig:
     ner_process: bool = True
 
 
+_PARSE_BATCH = 64  # spaCy's pipe batch, here and in the entity process
+
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n(?=\s*[\"“‘'A-Z0-9(])")
 
 
@@ -124,21 +126,22 @@ class NLP:
         it finds the entities while this process parses the rest."""
         worker = self._free_entity_process()
         if worker is None:
-            return list(self.spacy.pipe(texts, batch_size=64))
+            return list(self.spacy.pipe(texts, batch_size=_PARSE_BATCH))
         docs = found = None
         try:
             if worker.send(texts):
                 docs = self._pipe_without("ner", texts)
                 found = worker.receive()
         finally:
-            worker.release()
             if found is None:  # it failed (and said why in the log), or this parse did
+                # Stopped before it is released, so no other parse takes a broken process.
                 self._lose_entity_process(worker)
+            worker.release()
         if docs is None:  # the process could not take them
-            return list(self.spacy.pipe(texts, batch_size=64))
+            return list(self.spacy.pipe(texts, batch_size=_PARSE_BATCH))
         ner = self.spacy.get_pipe("ner")
         if found is None:
-            return list(ner.pipe(docs, batch_size=64))
+            return list(ner.pipe(docs, batch_size=_PARSE_BATCH))
         for doc, spans in zip(docs, found, strict=True):
             ents = [doc.char_span(start, end, label=label) for start, end, label in spans]
             if None in ents:  # the two tokenisations differ: cannot be with one model, but be sure
@@ -154,7 +157,7 @@ class NLP:
         for name, component in self.spacy.pipeline:
             if name == skipped:
                 continue
-            docs = (component.pipe(docs, batch_size=64) if hasattr(component, "pipe")
+            docs = (component.pipe(docs, batch_size=_PARSE_BATCH) if hasattr(component, "pipe")
                     else map(component, docs))
         return list(docs)
 
@@ -373,7 +376,7 @@ def _recognise_entities() -> None:
             texts = json.loads(line)
             reply: dict[str, Any] = {"entities": [
                 [[e.start_char, e.end_char, e.label_] for e in doc.ents]
-                for doc in nlp.pipe(texts, batch_size=64)]}
+                for doc in nlp.pipe(texts, batch_size=_PARSE_BATCH)]}
         except Exception as exc:
             reply = {"error": f"entity recognition failed: {type(exc).__name__}: {exc}"}
         if not _reply(reply):
