@@ -6,6 +6,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from summarizers.keypoints import clean_sentence, lexical_vectors, rank_sentences, select_key_points
+
 # Quotation marks a page may leave on quoted words: double marks, and doubled single ones
 # (“a draft’’). A lone ’ stays: it may be a possessive ("the Smiths’").
 _EDGE_MARKS = re.compile(r"^(?:\s|[“”\"]|‘‘|’’|'')+|(?:\s|[“”\"]|‘‘|’’|'')+$")
@@ -107,7 +109,7 @@ def _trim(text: str, words: int) -> str:
 
 def _attributed(analysis: Any, sentence_id: int) -> str:
     """A sentence from inside a longer quote gets its speaker, so no key point is anonymous."""
-    text = analysis.sentences[sentence_id].text
+    text = clean_sentence(analysis.sentences[sentence_id].text)
     core = text.strip("“”\"’ ,.")
     for st in analysis.statements:
         if st.quote and core and core in st.quote and st.sentence_id != sentence_id:
@@ -136,7 +138,6 @@ def _in_the_story(person: Any, analysis: Any) -> bool:
 def build_briefing(analysis: Any) -> Briefing:
     """A Briefing from an Analysis (see summarizers.analysis): nothing is parsed again."""
     from summarizers.contradiction import find_contradiction
-    from summarizers.keypoints import lexical_vectors, rank_sentences, select_key_points
 
     article = analysis.article
     texts = [s.text for s in analysis.sentences]
@@ -157,8 +158,8 @@ def build_briefing(analysis: Any) -> Briefing:
     people = sorted((e for e in analysis.people if _in_the_story(e, analysis)),
                     key=lambda e: min(e.sentence_ids or [0]))
     return Briefing(
-        title=article.title or _trim(texts[0], 14) if texts else article.title,
-        tldr=" ".join(texts[i] for i in tldr_ids),
+        title=article.title or _trim(clean_sentence(texts[0]), 14) if texts else article.title,
+        tldr=" ".join(clean_sentence(texts[i]) for i in tldr_ids),
         key_points=[_attributed(analysis, rest[j]) for j in picks],
         contradiction=contradiction,
         people=[Person(name=e.name, role=", ".join(filter(None, (e.title, e.role))))

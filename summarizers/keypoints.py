@@ -55,13 +55,43 @@ _JUNK = re.compile(
     re.I | re.X,
 )
 _WORD = re.compile(r"[A-Za-z0-9]")
-# Pages glue these onto the next real sentence ("Scroll down for video A young woman who ...").
-_PREFIX = re.compile(r"^\s*(scroll\s+down\s+for\s+(the\s+)?videos?|watch\s+the\s+video)\b\W*", re.I)
+# Pages glue these onto the next real sentence ("Scroll down for video A young woman who ...",
+# the BBC's "Media playback is not supported on this device The striker ...").
+_PREFIX = re.compile(
+    r"""^\s*(
+        scroll\s+down\s+for\s+(the\s+)?videos? | watch\s+the\s+video
+        | media\s+playback\s+is\s+(not\s+supported|unsupported)\s+on\s+(this|your)\s+device
+        | \d{1,2}\s+[A-Z][a-z]+\s+\d{4}\s+last\s+updated\s+at\s+\d{1,2}:\d{2}(\s+[A-Z]{3})?
+    )\b\W*""",
+    re.I | re.X,
+)
+# A wire dateline says where the copy came from, not what happened: "(CNN) --", "LONDON (AP) -".
+_DATELINE = re.compile(
+    r"^\s*(\(\s*{agency}\s*\)\s*(--|—|–|-)?"  # "(CNN) A fiery sunset ..."
+    r"|[A-Z][A-Za-z.'-]*(\s*,?\s+[A-Z][A-Za-z.'-]*){{0,3}}\s*\(\s*{agency}\s*\)\s*(--|—|–|-))\s*"
+    .format(agency="(CNN|AP|Reuters|AFP|UPI|Bloomberg)")
+)
+# Picture directions point at photos the key point does not carry: "Henry ( centre ) said ...".
+_PICTURE_DIRECTION = re.compile(
+    r"\s*\(\s*(pictured|pictured\s+(left|right|above|below)|left|right|centre|center|above|below"
+    r"|inset|(second|third|far|top|bottom)\s+(left|right))\s*\)",
+    re.I,
+)
+# A key point stands alone, so the link word to the sentence before it goes ("But Bruce insisted").
+_LINK_WORD = re.compile(r"^\s*(But|And|However\s*,|Meanwhile\s*,)(?=[\s,])\s*,?\s*(?=\S)")
 
 
 def clean_sentence(sentence: str) -> str:
-    """The sentence without page prompts glued to its start; what a key point should show."""
-    return _PREFIX.sub("", sentence).strip()
+    """What a key point should show: the sentence without page prompts glued to its start, a wire
+    dateline, picture directions, or a leading link word to the sentence before it."""
+    s = _PREFIX.sub("", sentence)
+    s = _DATELINE.sub("", s)
+    s = _PICTURE_DIRECTION.sub("", s)
+    linked = _LINK_WORD.match(s)
+    if linked:
+        s = s[linked.end():]
+        s = s[:1].upper() + s[1:]
+    return s.strip()
 
 
 def is_junk(sentence: str, min_words: int = MIN_WORDS) -> bool:

@@ -108,6 +108,20 @@ def test_article_without_quotes_has_no_contradiction():
     assert "None found" in render_briefing(briefing, "text")
 
 
+def test_briefing_shows_sentences_without_dateline_prompts_or_link_words():
+    text = (
+        "(CNN) The city council approved a new budget on Tuesday after a long debate.\n\n"
+        "Scroll down for video The budget raises spending on parks and libraries by five percent.\n\n"
+        "But construction of the new library branch will not begin until the spring.\n\n"
+        "The council will meet again next month to review the transport plan for the city."
+    )
+    briefing = build_briefing(analyze_text(text))
+    shown = [briefing.tldr, *briefing.key_points]
+    assert briefing.tldr.startswith("The city council approved")
+    assert not any(marker in line for line in shown for marker in ("(CNN)", "Scroll down", "But "))
+    assert "Construction of the new library branch will not begin until the spring." in shown
+
+
 def test_opposite_claims_in_an_invented_article_are_found():
     text = (
         "Officials at Northfield Bank said on Monday that the bank would close 40 branches.\n\n"

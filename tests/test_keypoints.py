@@ -79,6 +79,45 @@ def test_prompt_glued_to_a_sentence_is_cleaned_not_dropped() -> None:
     assert clean_sentence(glued) == LEAD
 
 
+@pytest.mark.parametrize(
+    ("shown", "cleaned"),
+    [
+        ("(CNN) A fiery sunset greeted people in Washington on Sunday.",
+         "A fiery sunset greeted people in Washington on Sunday."),
+        ("WASHINGTON (Reuters) - The Senate passed the flood defence bill on Tuesday.",
+         "The Senate passed the flood defence bill on Tuesday."),
+        ("Media playback is not supported on this device The striker scored twice in the final.",
+         "The striker scored twice in the final."),
+        ("Mayor Lena Ortiz ( pictured ) said the river rose two metres overnight.",
+         "Mayor Lena Ortiz said the river rose two metres overnight."),
+        ("But the council insisted the defences had held.",
+         "The council insisted the defences had held."),
+        ("However, the council insisted the defences had held.",
+         "The council insisted the defences had held."),
+        ("Residents on the right bank (left) were evacuated first.",
+         "Residents on the right bank were evacuated first."),
+    ],
+)
+def test_key_points_lose_datelines_furniture_and_link_words(shown: str, cleaned: str) -> None:
+    assert clean_sentence(shown) == cleaned
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Andrew Ortiz said the river rose two metres overnight.",  # a name, not the link word "And"
+        "The (CNN) report on the floods was wrong, the council said.",  # not a dateline
+        "Residents of the left bank (on the right) were evacuated first.",  # not a direction
+    ],
+)
+def test_cleaning_leaves_prose_alone(sentence: str) -> None:
+    assert clean_sentence(sentence) == sentence
+
+
+def test_timestamp_line_is_junk() -> None:
+    assert is_junk("26 July 2016 Last updated at 17:48 BST")
+
+
 def test_ranking_skips_junk_and_puts_the_lead_event_first(story_embeddings: np.ndarray) -> None:
     ranked = rank_sentences(STORY, story_embeddings)
     assert not JUNK & set(ranked)
