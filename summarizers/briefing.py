@@ -6,8 +6,6 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from summarizers.keypoints import clean_sentence, lexical_vectors, rank_sentences, select_key_points
-
 # Quotation marks a page may leave on quoted words: double marks, and doubled single ones
 # (“a draft’’). A lone ’ stays: it may be a possessive ("the Smiths’").
 _EDGE_MARKS = re.compile(r"^(?:\s|[“”\"]|‘‘|’’|'')+|(?:\s|[“”\"]|‘‘|’’|'')+$")
@@ -109,6 +107,8 @@ def _trim(text: str, words: int) -> str:
 
 def _attributed(analysis: Any, sentence_id: int) -> str:
     """A sentence from inside a longer quote gets its speaker, so no key point is anonymous."""
+    from summarizers.keypoints import clean_sentence
+
     text = clean_sentence(analysis.sentences[sentence_id].text)
     core = text.strip("“”\"’ ,.")
     for st in analysis.statements:
@@ -138,6 +138,12 @@ def _in_the_story(person: Any, analysis: Any) -> bool:
 def build_briefing(analysis: Any) -> Briefing:
     """A Briefing from an Analysis (see summarizers.analysis): nothing is parsed again."""
     from summarizers.contradiction import find_contradiction
+    from summarizers.keypoints import (
+        clean_sentence,
+        lexical_vectors,
+        rank_sentences,
+        select_key_points,
+    )
 
     article = analysis.article
     texts = [s.text for s in analysis.sentences]

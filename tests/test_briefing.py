@@ -111,7 +111,7 @@ def test_article_without_quotes_has_no_contradiction():
 def test_briefing_shows_sentences_without_dateline_prompts_or_link_words():
     text = (
         "(CNN) The city council approved a new budget on Tuesday after a long debate.\n\n"
-        "Scroll down for video The budget raises spending on parks and libraries by five percent.\n\n"
+        "Scroll down for video The budget raises spending on parks by five percent.\n\n"
         "But construction of the new library branch will not begin until the spring.\n\n"
         "The council will meet again next month to review the transport plan for the city."
     )
