@@ -19,8 +19,13 @@ RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0 \
 
 RUN useradd --create-home --uid 10001 newsbrief
 USER newsbrief
+# Made by the user, so the volume below starts out writable by it.
+RUN mkdir -p /home/newsbrief/.local/share/newsbrief
 
-# Secrets (SLACK_BOT_TOKEN, SLACK_APP_TOKEN, SLACK_SIGNING_SECRET, DISCORD_TOKEN) come from the
-# environment at run time; mount a config file to choose adapters.
+# Secrets (SLACK_BOT_TOKEN, SLACK_APP_TOKEN, SLACK_SIGNING_SECRET, DISCORD_TOKEN, and
+# NEWSBRIEF_DATABASE_URL when the store is PostgreSQL with a password) come from the environment at
+# run time; mount a config file to choose adapters. Briefed articles go to a SQLite file here by
+# default: mount a volume on it to keep them across containers.
+VOLUME /home/newsbrief/.local/share/newsbrief
 ENTRYPOINT ["newsbrief"]
 CMD ["run", "--config", "/app/config.example.toml"]

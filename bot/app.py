@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.config import Config, apply_models, load_config
 from bot.core import Core, Engine
-from bot.store import MemoryStore
+from bot.store import open_store
 from summarizers.errors import NewsbriefError
 
 log = logging.getLogger("newsbrief.app")
@@ -21,8 +21,10 @@ def build_core(cfg: Config, allow_files: bool = False) -> Core:
     apply_models(cfg.models)
     return Core(
         engine=Engine(allow_files=allow_files),
-        store=MemoryStore(max_per_scope=cfg.bot.max_articles),
+        store=open_store(cfg.store.url, max_per_scope=cfg.bot.max_articles),
         max_queue=cfg.bot.max_queue,
+        # A question reads up to max_articles analyses; a workspace's and a channel's fit.
+        max_analyses=2 * cfg.bot.max_articles,
     )
 
 

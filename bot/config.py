@@ -13,7 +13,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
+from bot.store import check_url, redacted
 from summarizers.errors import NewsbriefError
 
 log = logging.getLogger("newsbrief.config")
@@ -22,6 +24,7 @@ A = TypeVar("A")  # an adapter's config dataclass
 SLACK_API = "https://slack.com/api/"
 DISCORD_API = "https://discord.com/api/v10"
 DISCORD_GATEWAY = "wss://gateway.discord.gg/"
+STORE_URL_ENV = "NEWSBRIEF_DATABASE_URL"  # the store's URL, with its password if it has one
 # Secret -> the environment variable it must come from; found in a file, it is an error.
 SECRETS = {
     "bot_token": "SLACK_BOT_TOKEN",
@@ -78,9 +81,18 @@ class ModelsConfig:
 
 
 @dataclass
+class StoreConfig:
+    """Where briefed articles are kept (see bot.store): "" = the default SQLite file."""
+
+    # sqlite:///path, postgresql://user@host/db or memory; env NEWSBRIEF_DATABASE_URL overrides
+    url: str = field(default="", repr=False)  # may hold a password: never printed
+
+
+@dataclass
 class Config:
     bot: BotConfig = field(default_factory=BotConfig)
     models: ModelsConfig = field(default_factory=ModelsConfig)
+    store: StoreConfig = field(default_factory=StoreConfig)
     slack: SlackConfig | None = None  # None: not configured
     discord: DiscordConfig | None = None
 
@@ -220,6 +232,18 @@ def apply_models(cfg: ModelsConfig) -> None:
     ))
 
 
+def _store(raw: dict[str, Any], env: Mapping[str, str]) -> StoreConfig:
+    cfg = StoreConfig(**_settings("store", raw, StoreConfig))
+    if "://" in cfg.url and urlsplit(cfg.url).password:
+        raise ConfigError(
+            f"store.url: {redacted(cfg.url)} holds a password; secrets are read only from the "
+            f"environment: remove the URL from the file and set {STORE_URL_ENV} instead."
+        )
+    cfg.url = env.get(STORE_URL_ENV) or cfg.url
+    check_url(cfg.url)
+    return cfg
+
+
 def load_config(path: str | None = None, env: Mapping[str, str] | None = None) -> Config:
     """Read and check the configuration. No file: defaults (console, or what the env enables)."""
     env = os.environ if env is None else env
@@ -233,11 +257,11 @@ def load_config(path: str | None = None, env: Mapping[str, str] | None = None) -
                 raise ConfigError(f"{path}: not valid TOML: {err}") from None
         else:
             log.warning("config file %s not found; using defaults", path)
-    unknown = set(raw) - {"bot", "models", "slack", "discord"}
+    unknown = set(raw) - {"bot", "models", "store", "slack", "discord"}
     if unknown:
         raise ConfigError(
             f"{', '.join(sorted(unknown))}: unknown section. "
-            "Known sections: bot, models, slack, discord."
+            "Known sections: bot, models, store, slack, discord."
         )
     bot = BotConfig(**_settings("bot", raw.get("bot", {}), BotConfig))
     for key in ("max_articles", "max_queue"):
@@ -252,6 +276,7 @@ def load_config(path: str | None = None, env: Mapping[str, str] | None = None) -
     return Config(
         bot=bot,
         models=_models(raw.get("models", {})),
+        store=_store(raw.get("store", {}), env),
         slack=_adapter(
             "slack", raw.get("slack", {}), env, SlackConfig, "bot_token",
             "slack: SLACK_BOT_TOKEN is not set; the bot token (xoxb-...) is needed.", _check_slack,

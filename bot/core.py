@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.store import ArticleStore, Conversation, MemoryStore
+from bot.store import ArticleStore, Conversation, MemoryStore, StoreError
 from summarizers.briefing import quoted
 from summarizers.errors import InputError, NewsbriefError
 
@@ -211,12 +212,20 @@ class Core:
     """Runs commands for any adapter. `quick_reply` is the ack path: cheap, no NLP, no I/O."""
 
     def __init__(
-        self, engine: Engine | None = None, store: ArticleStore | None = None, max_queue: int = 20
+        self,
+        engine: Engine | None = None,
+        store: ArticleStore | None = None,
+        max_queue: int = 20,
+        max_analyses: int = 100,
     ) -> None:
         self.engine = engine or Engine()
         self.store = store or MemoryStore()
         self.max_queue = max_queue
         self._pending = 0
+        # Analyses built in this process, by article id, least recently used first. The store
+        # keeps only articles; an analysis it has outlived (a restart) is built again.
+        self.max_analyses = max_analyses
+        self._analyses: OrderedDict[str, Any] = OrderedDict()
 
     def quick_reply(self, cmd: Command) -> Reply | None:
         """A reply that needs no work (help, usage, busy), or None when the command must run."""
@@ -246,6 +255,10 @@ class Core:
             if cmd.name == "brief":
                 return await self._brief(cmd.arg, where)
             return await self._ask(cmd.arg, where)
+        except StoreError as err:  # the operator's to fix: the user hears only that it is down
+            log.error("%s failed for %s: %s", cmd.name, where, err)
+            return Reply("Sorry, I could not answer that: my article store is not available "
+                         "right now.", ephemeral=True)
         except NewsbriefError as err:  # written for users: show it as it is
             log.info("%s failed for %s: %s", cmd.name, where, err)
             return Reply(str(err), ephemeral=True)
@@ -263,20 +276,47 @@ class Core:
     async def _brief(self, source: str, where: Conversation) -> Reply:
         analysis = await self.engine.analyze(await self.engine.load(source))
         briefing = await self.engine.briefing(analysis)
-        self.store.remember(where, analysis)
+        self._keep(analysis)
+        try:
+            await asyncio.to_thread(self.store.remember, where, analysis.article)
+        except StoreError as err:  # the briefing is made: send it; questions will say the rest
+            log.error("could not store %s for %s: %s", analysis.article.source, where, err)
         self.engine.embed_rest_later(analysis)
         return briefing_reply(briefing)
 
     async def _ask(self, question: str, where: Conversation) -> Reply:
-        analyses = self.store.recall(where)
-        if not analyses:
+        articles = await asyncio.to_thread(self.store.recall, where)
+        if not articles:
             raise InputError(
                 "No articles have been briefed here yet. Brief one first: brief <link or text>."
             )
+        analyses = [await self._analysis(article) for article in articles]
         return answer_reply(await self.engine.answer(question, analyses))
+
+    def remember(self, where: Conversation, analysis: Any) -> None:
+        """Answer questions here from an analysis made elsewhere (blocks on the store)."""
+        self._keep(analysis)
+        self.store.remember(where, analysis.article)
+
+    def _keep(self, analysis: Any) -> None:
+        self._analyses[analysis.article.id] = analysis
+        self._analyses.move_to_end(analysis.article.id)
+        while len(self._analyses) > self.max_analyses:
+            self._analyses.popitem(last=False)
+
+    async def _analysis(self, article: Any) -> Any:
+        """The analysis of a stored article: the one built here, else built again now."""
+        analysis = self._analyses.get(article.id)
+        if analysis is None:
+            log.info("analysing %s again (briefed before this process started)", article.source)
+            analysis = await self.engine.analyze(article)
+            self.engine.embed_rest_later(analysis)
+        self._keep(analysis)
+        return analysis
 
     def close(self) -> None:
         self.engine.close()
+        self.store.close()
 
 
 def briefing_reply(b: Any) -> Reply:

@@ -57,7 +57,7 @@ async def test_brief_interaction_is_deferred_then_followed_up_with_an_embed(
 async def test_mention_gets_a_reply_naming_esper(
     discord_bot: Any, fake_discord: Any, core: Any, seed_analysis: Any
 ) -> None:
-    core.store.remember(Conversation("discord", GUILD_ID, CHANNEL_ID), seed_analysis)
+    core.remember(Conversation("discord", GUILD_ID, CHANNEL_ID), seed_analysis)
     message = payload("discord_message_create.json")
     await fake_discord.dispatch("MESSAGE_CREATE", message)
     reply = await fake_discord.wait_request("POST", f"/channels/{CHANNEL_ID}/messages", WAIT)

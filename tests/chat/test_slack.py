@@ -81,7 +81,7 @@ async def test_signed_slash_brief_over_http_acks_then_posts_block_kit_briefing(
 async def test_app_mention_over_http_answers_in_its_thread_naming_esper(
     slack_http: Any, fake_slack: Any, core: Any, seed_analysis: Any
 ) -> None:
-    core.store.remember(Conversation("slack", TEAM_ID, "C0NEWS0001"), seed_analysis)
+    core.remember(Conversation("slack", TEAM_ID, "C0NEWS0001"), seed_analysis)
     event = payload("slack_app_mention.json")
     status, _ = await asyncio.wait_for(
         post_signed(slack_http, json.dumps(event), "application/json"), WAIT
@@ -97,7 +97,7 @@ async def test_app_mention_over_http_answers_in_its_thread_naming_esper(
 async def test_slash_ask_answers_from_the_channels_articles_with_the_quote(
     slack_http: Any, fake_slack: Any, core: Any, seed_analysis: Any
 ) -> None:
-    core.store.remember(Conversation("slack", TEAM_ID, "C0NEWS0001"), seed_analysis)
+    core.remember(Conversation("slack", TEAM_ID, "C0NEWS0001"), seed_analysis)
     status, body = await post_slash(
         slack_http, fake_slack, "who denied the withdrawal?", command="/ask"
     )

@@ -1,0 +1,145 @@
+"""Article store speed: remembering and recalling briefed articles, and the first question after
+a restart.
+
+Run: python bench/store_speed.py [--articles 50] [--calls 200] [--postgres URL] [--restart 10]
+
+- remember / recall: `--articles` articles (the seed's text with a numbered title, so each is its
+  own article of seed length) are remembered in one channel, then the channel's articles are
+  recalled `--calls` times. Backends side by side: memory (the baseline: what the bot had before
+  it kept articles), SQLite in a temporary file (the default), PostgreSQL (`--postgres`, default
+  postgresql://postgres@127.0.0.1:5432/test, in a schema of its own that is dropped afterwards;
+  left out with the reason when it cannot be reached).
+- restart: `--restart` articles briefed into a SQLite store by one bot core; a second core on the
+  same file (a restarted process, models already loaded) answers a question, which first analyses
+  every article again; then the same question warm.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+SEED = ROOT / "seeds" / "iraq-withdrawal-letter.txt"
+
+
+def _ms(values: list[float]) -> str:
+    return f"{1000 * statistics.median(values):.2f}"
+
+
+def _articles(n: int) -> list:
+    from summarizers.article import load_source
+
+    seed = load_source(str(SEED))
+    return [type(seed)(body=seed.body, title=f"{seed.title} ({i})", source=f"story-{i}")
+            for i in range(n)]
+
+
+def _time_store(url: str, articles: list, calls: int) -> tuple[str, str]:
+    from bot.store import Conversation, open_store
+
+    where = Conversation("slack", "T1", "C1")
+    store = open_store(url, max_per_scope=len(articles))
+    remember = []
+    for article in articles:
+        start = time.perf_counter()
+        store.remember(where, article)
+        remember.append(time.perf_counter() - start)
+    recall = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        got = store.recall(where)
+        recall.append(time.perf_counter() - start)
+    assert len(got) == len(articles)
+    store.close()
+    return _ms(remember), _ms(recall)
+
+
+def _postgres_schema(url: str) -> tuple[str, object] | str:
+    """A URL on a fresh schema and the admin connection that drops it, or why there is none."""
+    try:
+        import psycopg
+
+        admin = psycopg.connect(url, autocommit=True, connect_timeout=5)
+    except Exception as err:  # report it, measure the rest
+        return f"left out: {err}".strip()
+    schema = f"newsbrief_bench_{uuid.uuid4().hex[:12]}"
+    admin.execute(f"CREATE SCHEMA {schema}")
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-csearch_path%3D{schema}", (admin, schema)
+
+
+async def _restart(n: int, tmp: Path) -> tuple[float, float, float]:
+    from bot.core import Core, Engine, _load_models
+    from bot.store import Conversation, open_store
+
+    where = Conversation("slack", "T1", "C1")
+    url = f"sqlite:///{tmp / 'restart.db'}"
+    engine = Engine()
+    engine._nlp.submit(_load_models).result()
+    before = Core(engine=engine, store=open_store(url, n))
+    for article in _articles(n):
+        before.remember(where, await engine.analyze(article))
+    before.store.close()
+    after = Core(engine=engine, store=open_store(url, n))
+    question = "who denied the withdrawal?"
+    await after.handle_text(question, where)  # models warm: not part of the figure
+    await engine._in_nlp(lambda: None)  # and its queued embeddings done
+    after = Core(engine=engine, store=open_store(url, n))
+    start = time.perf_counter()
+    cold = await after.handle_text(question, where)
+    first = time.perf_counter() - start
+    await engine._in_nlp(lambda: None)  # let the queued embeddings finish, as between questions
+    waited = time.perf_counter() - start
+    start = time.perf_counter()
+    warm = await after.handle_text(question, where)
+    second = time.perf_counter() - start
+    assert cold.text == warm.text, "the rebuilt analyses answer differently"
+    engine.close()
+    return first, waited, second
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--articles", type=int, default=50)
+    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--restart", type=int, default=10)
+    args = parser.parse_args()
+
+    articles = _articles(args.articles)
+    print(f"command: python bench/store_speed.py --articles {args.articles} --calls {args.calls} "
+          f"--restart {args.restart}")
+    print(f"\n{args.articles} articles of {len(articles[0].body.split())} words in one channel\n")
+    print("| store | remember, median ms | recall of all, median ms |")
+    print("|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = [("memory (baseline)", "memory"), ("SQLite file", f"sqlite:///{tmp}/articles.db")]
+        pg = _postgres_schema(args.postgres)
+        if isinstance(pg, tuple):
+            rows.append(("PostgreSQL (127.0.0.1)", pg[0]))
+        for label, url in rows:
+            remember, recall = _time_store(url, articles, args.calls)
+            print(f"| {label} | {remember} | {recall} |")
+        if isinstance(pg, tuple):
+            admin, schema = pg[1]  # type: ignore[misc]
+            admin.execute(f"DROP SCHEMA {schema} CASCADE")
+            admin.close()
+        else:
+            print(f"| PostgreSQL | {pg} | |")
+
+        first, waited, second = asyncio.run(_restart(args.restart, Path(tmp)))
+    print(f"\nafter a restart, {args.restart} stored articles: first question {first:.2f} s "
+          f"(each article analysed again; {waited:.2f} s until their embeddings are made too), "
+          f"the next {1000 * second:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()

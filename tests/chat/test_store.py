@@ -1,0 +1,200 @@
+"""The article store on every backend: in memory, SQLite (the default) and a real PostgreSQL.
+
+PostgreSQL: NEWSBRIEF_TEST_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/test); each
+test gets a schema of its own, dropped afterwards. Without a server those tests are skipped with
+the reason, unless NEWSBRIEF_REQUIRE_POSTGRES is set (CI sets it): then they fail.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_config
+from bot.core import Core, Engine
+from bot.store import Conversation, MemoryStore, SQLStore, StoreError, open_store, redacted
+from summarizers.article import Article
+
+HERE = Conversation("slack", "T1", "C1", "U1")
+PG_URL = os.environ.get("NEWSBRIEF_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _article(n: int | str, **extra: str) -> Article:
+    return Article(
+        body=f"Story {n}. The council met on Tuesday and voted on the plan for the river bank.",
+        title=f"Title {n}", source=f"https://example.com/{n}", url=f"https://example.com/{n}",
+        byline="Jane Smith", date="2026-11-24", extra=dict(extra),
+    )
+
+
+def _ids(articles: list[Article]) -> list[str]:
+    return [a.title.removeprefix("Title ") for a in articles]
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A schema of its own on the test server, as a URL that puts it first on the search path."""
+    psycopg = pytest.importorskip("psycopg")
+    try:
+        admin = psycopg.connect(PG_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as err:
+        if os.environ.get("NEWSBRIEF_REQUIRE_POSTGRES"):
+            pytest.fail(f"PostgreSQL at {redacted(PG_URL)} is required here: {err}")
+        pytest.skip(f"no PostgreSQL at {redacted(PG_URL)} ({err}); set NEWSBRIEF_TEST_POSTGRES_URL")
+    schema = f"newsbrief_test_{uuid.uuid4().hex[:12]}"
+    admin.execute(f"CREATE SCHEMA {schema}")
+    try:
+        sep = "&" if "?" in PG_URL else "?"
+        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        admin.execute(f"DROP SCHEMA {schema} CASCADE")
+        admin.close()
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "memory":
+        return "memory"
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'data' / 'articles.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def lasting_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Stores that outlive the process."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'articles.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+def test_store_prefers_the_channel_then_the_workspace_and_is_bounded(store_url: str) -> None:
+    store = open_store(store_url, max_per_scope=2)
+    a, b, c = _article("a"), _article("b"), _article("c")
+    store.remember(HERE, a)
+    store.remember(Conversation("slack", "T1", "C2"), b)
+    assert _ids(store.recall(HERE)) == ["a"]
+    assert _ids(store.recall(Conversation("slack", "T1", "C3"))) == ["b", "a"]  # newest first
+    assert store.recall(Conversation("slack", "T2", "C1")) == []
+    assert store.recall(Conversation("discord", "T1", "C1")) == []
+    store.remember(HERE, c)
+    store.remember(HERE, a)  # briefed again: moves to the front, no duplicate
+    assert _ids(store.recall(HERE)) == ["a", "c"]
+    store.remember(HERE, b)  # a third: the oldest (c) goes
+    assert _ids(store.recall(HERE)) == ["b", "a"]
+    store.close()
+
+
+def test_articles_briefed_in_a_direct_message_stay_there(store_url: str) -> None:
+    store = open_store(store_url)
+    dm = Conversation("slack", "T1", "D0DIRECT1", "U1", private=True)
+    store.remember(dm, _article("secret"))
+    assert _ids(store.recall(dm)) == ["secret"]
+    assert store.recall(Conversation("slack", "T1", "C0PUBLIC1")) == []
+    store.close()
+
+
+def test_articles_come_back_whole_after_a_restart(lasting_url: str) -> None:
+    article = Article(
+        body="Zoë said \"it's 100% done\" — twice.\n\nSecond paragraph: 日本語 too.",
+        title="Ünïcode title", source="pasted text", url="", byline="", date="",
+        extra={"sitename": "Example News"},
+    )
+    first = open_store(lasting_url)
+    first.remember(HERE, article)
+    first.close()
+    again = open_store(lasting_url)  # a new process would open it like this
+    (back,) = again.recall(HERE)
+    assert back == article and back.id == article.id
+    again.close()
+
+
+def test_an_article_dropped_from_every_scope_is_deleted(lasting_url: str) -> None:
+    store = open_store(lasting_url, max_per_scope=1)
+    assert isinstance(store, SQLStore)
+    store.remember(HERE, _article(1))
+    store.remember(HERE, _article(2))  # pushes 1 out of the channel and the workspace
+    count = store._run(lambda cur: (cur.execute("SELECT id FROM articles"), cur.fetchall())[1])
+    assert [row[0] for row in count] == [_article(2).id]
+    store.close()
+
+
+def test_the_default_store_is_a_sqlite_file_and_memory_can_be_chosen(tmp_path: Path) -> None:
+    url = load_config(None, {}).store.url
+    assert url == ""  # the default: open_store makes it a SQLite file
+    store = open_store(f"sqlite:///{tmp_path / 'a' / 'b' / 'articles.db'}")
+    store.remember(HERE, _article(1))
+    assert (tmp_path / "a" / "b" / "articles.db").is_file()
+    store.close()
+    assert isinstance(open_store("memory"), MemoryStore)
+
+
+def test_store_url_comes_from_the_file_or_the_environment_and_passwords_only_from_the_env(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[store]\nurl = "postgresql://newsbrief@db.internal/newsbrief"\n')
+    assert load_config(str(config), {}).store.url == "postgresql://newsbrief@db.internal/newsbrief"
+    env = {"NEWSBRIEF_DATABASE_URL": "postgresql://newsbrief:s3cret-pw@db.internal/newsbrief"}
+    cfg = load_config(str(config), env)
+    assert cfg.store.url == env["NEWSBRIEF_DATABASE_URL"]
+    assert "s3cret-pw" not in repr(cfg)
+    config.write_text('[store]\nurl = "postgresql://newsbrief:s3cret-pw@db.internal/newsbrief"\n')
+    with pytest.raises(ConfigError, match="NEWSBRIEF_DATABASE_URL") as err:
+        load_config(str(config), {})
+    assert "s3cret-pw" not in str(err.value)
+    config.write_text('[store]\nurl = "mongodb://db.internal/newsbrief"\n')
+    with pytest.raises(StoreError, match="sqlite:///path"):
+        load_config(str(config), {})
+
+
+def test_an_unreachable_database_is_a_clear_error_without_the_password(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    pytest.importorskip("psycopg")
+    caplog.set_level(logging.DEBUG)
+    url = "postgresql://newsbrief:s3cret-pw@127.0.0.1:1/newsbrief"  # nothing listens on port 1
+    with pytest.raises(StoreError, match="Could not open the article store") as err:
+        open_store(url)
+    assert "127.0.0.1" in str(err.value) and "***" in str(err.value)
+    assert "s3cret-pw" not in str(err.value) and "s3cret-pw" not in caplog.text
+
+
+async def test_a_store_that_fails_gives_a_polite_reply_and_the_operator_the_reason(
+    engine: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "articles.db"
+    store = open_store(f"sqlite:///{path}")
+    store.close()
+    path.write_bytes(b"this is not a SQLite database file" * 100)  # a disk that went bad
+    core = Core(engine=engine, store=store)
+    briefed = await core.handle_text("brief " + _article(1).body * 3, HERE)
+    assert not briefed.ephemeral and briefed.sections  # the briefing still goes out
+    reply = await core.handle_text("ask who met?", HERE)
+    assert reply.ephemeral and reply.text == (
+        "Sorry, I could not answer that: my article store is not available right now."
+    )
+    assert str(tmp_path) not in reply.text  # the path is for the log, not the channel
+    assert "file is not a database" in caplog.text
+
+
+async def test_a_question_after_a_restart_is_answered_from_the_stored_article(
+    engine: Engine, seed_text: str, lasting_url: str
+) -> None:
+    before = Core(engine=engine, store=open_store(lasting_url))
+    briefed = await before.handle_text("brief " + seed_text, HERE)
+    assert not briefed.ephemeral
+    before.store.close()  # the process ends; the analyses it held go with it
+
+    after = Core(engine=engine, store=open_store(lasting_url))
+    assert not after._analyses
+    reply = await after.handle_text("who denied the withdrawal?", HERE)
+    assert not reply.ephemeral, reply.text
+    assert "Esper" in str(reply.sections) + reply.text
+    assert len(after._analyses) == 1  # built again once, then kept for the next question
+    after.store.close()
