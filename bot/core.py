@@ -308,7 +308,8 @@ class Core:
         """The analysis of a stored article: the one built here, else built again now."""
         analysis = self._analyses.get(article.id)
         if analysis is None:
-            log.info("analysing %s again (briefed before this process started)", article.source)
+            # Briefed before this process started, or pushed out of memory by newer analyses.
+            log.info("analysing %s again from the store", article.source)
             analysis = await self.engine.analyze(article)
             self.engine.embed_rest_later(analysis)
         self._keep(analysis)

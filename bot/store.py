@@ -86,8 +86,13 @@ class MemoryStore:
     def __init__(self, max_per_scope: int = 50) -> None:
         self.max_per_scope = max_per_scope
         self._scopes: dict[tuple[str, str, str], OrderedDict[str, Article]] = {}
+        self._lock = threading.Lock()  # the bot calls stores from worker threads
 
     def remember(self, where: Conversation, article: Article) -> None:
+        with self._lock:
+            self._remember(where, article)
+
+    def _remember(self, where: Conversation, article: Article) -> None:
         for channel in _scopes(where):
             scope = self._scopes.setdefault((where.platform, where.team, channel), OrderedDict())
             scope.pop(article.id, None)  # the same article briefed again moves to the front
@@ -96,11 +101,12 @@ class MemoryStore:
                 scope.popitem(last=False)
 
     def recall(self, where: Conversation) -> list[Article]:
-        for channel in (where.channel, _WORKSPACE):
-            scope = self._scopes.get((where.platform, where.team, channel))
-            if scope:
-                return list(reversed(scope.values()))
-        return []
+        with self._lock:
+            for channel in (where.channel, _WORKSPACE):
+                scope = self._scopes.get((where.platform, where.team, channel))
+                if scope:
+                    return list(reversed(scope.values()))
+            return []
 
     def close(self) -> None:
         pass
@@ -265,12 +271,9 @@ class _Cursor:
 
 
 def _article(row: tuple[Any, ...]) -> Article:
-    id_, title, body, source, url, byline, published, extra = row
-    article = Article(body=body, title=title, source=source, url=url, byline=byline,
-                      date=published, extra=json.loads(extra))
-    if article.id != id_:  # the id is a hash of title and body: a changed row is not this one
-        raise StoreError(f"The stored article {id_} no longer matches its text.")
-    return article
+    _, title, body, source, url, byline, published, extra = row
+    return Article(body=body, title=title, source=source, url=url, byline=byline,
+                   date=published, extra=json.loads(extra))
 
 
 def sqlite_path(url: str) -> str:
