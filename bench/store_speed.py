@@ -12,12 +12,15 @@ Run: python bench/store_speed.py [--articles 50] [--calls 200] [--postgres URL] 
 - restart: `--restart` articles briefed into a SQLite store by one bot core; a second core on the
   same file (a restarted process, models already loaded) answers a question, which first analyses
   every article again; then the same question warm.
+- memory: what one analysis kept in memory costs (the bot keeps 2 x bot.max_articles of them):
+  the growth of this process's resident set over `--memory` analyses with all vectors made.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -106,17 +109,40 @@ async def _restart(n: int, tmp: Path) -> tuple[float, float, float]:
     return first, waited, second
 
 
+def _rss_mb() -> float:
+    with open(f"/proc/{os.getpid()}/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def _memory(n: int) -> float:
+    """MB of resident memory per analysis kept (seed-length articles, vectors made)."""
+    from summarizers.analysis import analyze
+
+    warm = analyze(_articles(1)[0])
+    warm.embeddings  # noqa: B018 - made on first access
+    before = _rss_mb()
+    kept = []
+    for article in _articles(n):
+        analysis = analyze(article)
+        analysis.embeddings  # noqa: B018
+        kept.append(analysis)
+    return (_rss_mb() - before) / n
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--articles", type=int, default=50)
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--restart", type=int, default=10)
+    parser.add_argument("--memory", type=int, default=50)
     args = parser.parse_args()
 
+    # First, before other parts free memory that these analyses would reuse and hide.
+    per_analysis = _memory(args.memory)
     articles = _articles(args.articles)
     print(f"command: python bench/store_speed.py --articles {args.articles} --calls {args.calls} "
-          f"--restart {args.restart}")
+          f"--restart {args.restart} --memory {args.memory}")
     print(f"\n{args.articles} articles of {len(articles[0].body.split())} words in one channel\n")
     print("| store | remember, median ms | recall of all, median ms |")
     print("|---|---|---|")
@@ -139,6 +165,8 @@ def main() -> None:
     print(f"\nafter a restart, {args.restart} stored articles: first question {first:.2f} s "
           f"(each article analysed again; {waited:.2f} s until their embeddings are made too), "
           f"the next {1000 * second:.0f} ms")
+    print(f"memory: {per_analysis:.2f} MB per analysis kept "
+          f"({args.memory} seed-length articles, vectors made)")
 
 
 if __name__ == "__main__":

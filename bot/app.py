@@ -23,8 +23,7 @@ def build_core(cfg: Config, allow_files: bool = False) -> Core:
         engine=Engine(allow_files=allow_files),
         store=open_store(cfg.store.url, max_per_scope=cfg.bot.max_articles),
         max_queue=cfg.bot.max_queue,
-        # A question reads up to max_articles analyses; a workspace's and a channel's fit.
-        max_analyses=2 * cfg.bot.max_articles,
+        keep_analyses=cfg.bot.keep_analyses,
     )
 
 

@@ -13,9 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
-from bot.store import check_url, redacted
+from bot.store import check_url, describe, password_of
 from summarizers.errors import NewsbriefError
 
 log = logging.getLogger("newsbrief.config")
@@ -41,6 +40,7 @@ class ConfigError(NewsbriefError):
 @dataclass
 class BotConfig:
     max_articles: int = 50  # articles remembered per channel and per workspace/guild
+    keep_analyses: int = 150  # analysed articles kept in memory (about 1-2 MB each), all channels
     max_queue: int = 20  # commands waiting for the models before new ones are turned away
     shutdown_grace: float = 10.0  # seconds to let running commands finish on SIGINT/SIGTERM
     warm_up: bool = True  # load the models at start instead of on the first command
@@ -234,14 +234,14 @@ def apply_models(cfg: ModelsConfig) -> None:
 
 def _store(raw: dict[str, Any], env: Mapping[str, str]) -> StoreConfig:
     cfg = StoreConfig(**_settings("store", raw, StoreConfig))
-    if "://" in cfg.url and urlsplit(cfg.url).password:
+    url = check_url(cfg.url) if cfg.url else ""
+    if password_of(url):
         raise ConfigError(
-            f"store.url: {redacted(cfg.url)} holds a password; secrets are read only from the "
+            f"store.url: {describe(url)} with a password; secrets are read only from the "
             f"environment: remove the URL from the file and set {STORE_URL_ENV} instead."
         )
-    cfg.url = env.get(STORE_URL_ENV) or cfg.url
-    check_url(cfg.url)
-    return cfg
+    from_env = env.get(STORE_URL_ENV)
+    return StoreConfig(url=check_url(from_env) if from_env else url)
 
 
 def load_config(path: str | None = None, env: Mapping[str, str] | None = None) -> Config:
@@ -264,7 +264,7 @@ def load_config(path: str | None = None, env: Mapping[str, str] | None = None) -
             "Known sections: bot, models, store, slack, discord."
         )
     bot = BotConfig(**_settings("bot", raw.get("bot", {}), BotConfig))
-    for key in ("max_articles", "max_queue"):
+    for key in ("max_articles", "keep_analyses", "max_queue"):
         if getattr(bot, key) < 1:
             raise ConfigError(f"bot.{key}: must be at least 1, got {getattr(bot, key)}.")
     if bot.shutdown_grace < 0:

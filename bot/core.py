@@ -216,7 +216,7 @@ class Core:
         engine: Engine | None = None,
         store: ArticleStore | None = None,
         max_queue: int = 20,
-        max_analyses: int = 100,
+        keep_analyses: int = 150,
     ) -> None:
         self.engine = engine or Engine()
         self.store = store or MemoryStore()
@@ -224,7 +224,7 @@ class Core:
         self._pending = 0
         # Analyses built in this process, by article id, least recently used first. The store
         # keeps only articles; an analysis it has outlived (a restart) is built again.
-        self.max_analyses = max_analyses
+        self.keep_analyses = keep_analyses
         self._analyses: OrderedDict[str, Any] = OrderedDict()
 
     def quick_reply(self, cmd: Command) -> Reply | None:
@@ -301,7 +301,7 @@ class Core:
     def _keep(self, analysis: Any) -> None:
         self._analyses[analysis.article.id] = analysis
         self._analyses.move_to_end(analysis.article.id)
-        while len(self._analyses) > self.max_analyses:
+        while len(self._analyses) > self.keep_analyses:
             self._analyses.popitem(last=False)
 
     async def _analysis(self, article: Any) -> Any:

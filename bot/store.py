@@ -6,7 +6,7 @@ and version-bound to serialise. `Core` keeps the analyses it built in memory and
 the stored article only when the store has outlived it (after a restart).
 
 Backends, chosen by `open_store(url)`:
-- `sqlite:///path/to/articles.db`: the default, one file (`DEFAULT_SQLITE_PATH`);
+- `sqlite:///path/to/articles.db`: the default, one file (`default_sqlite_path()`);
 - `postgresql://user@host/db`: several bot processes share one database (needs psycopg, a
   dependency); put a password in NEWSBRIEF_DATABASE_URL, never in the config file;
 - `memory`: kept for the process's life only.
@@ -17,16 +17,14 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import sqlite3
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit
 
 from summarizers.article import Article
 from summarizers.errors import NewsbriefError
@@ -34,12 +32,16 @@ from summarizers.errors import NewsbriefError
 log = logging.getLogger("newsbrief.store")
 T = TypeVar("T")
 
-DEFAULT_SQLITE_PATH = (
-    Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    / "newsbrief"
-    / "articles.db"
-)
-SCHEMES = ("sqlite", "postgresql", "postgres", "memory")
+_POSTGRES = ("postgresql", "postgres")
+# One key for every newsbrief process on a database: writers and schema creation take turns.
+_PG_LOCK_KEY = 0x6E657773  # "news"
+_PG_TIMEOUT_MS = 30_000  # a query or an unanswered packet this long fails instead of hanging
+
+
+def default_sqlite_path() -> Path:
+    """articles.db under $XDG_DATA_HOME/newsbrief (default ~/.local/share/newsbrief)."""
+    data = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data) / "newsbrief" / "articles.db"
 
 
 class StoreError(NewsbriefError):
@@ -141,16 +143,23 @@ class SQLStore:
 
     One connection, used by one thread at a time (the bot calls the store from worker threads).
     The same SQL serves both databases; only the parameter marks differ ("?" against "%s").
+    Recency is a counter per scope kept in the database, not a clock: processes sharing a
+    database, or a clock set back, cannot reorder what was briefed.
     """
 
     def __init__(self, url: str, max_per_scope: int = 50) -> None:
         self.url = url
         self.max_per_scope = max_per_scope
-        self.postgres = urlsplit(url).scheme in ("postgresql", "postgres")
+        self.postgres = urlsplit(url).scheme in _POSTGRES
         self._lock = threading.Lock()
         self._conn: Any = None
-        self._last_stamp = 0
-        self._run(lambda cur: [cur.execute(statement) for statement in _SCHEMA])
+
+        def create(cur: _Cursor) -> None:
+            self._take_turns(cur)  # concurrent CREATE ... IF NOT EXISTS collide in PostgreSQL
+            for statement in _SCHEMA:
+                cur.execute(statement)
+
+        self._run(create)
 
     # -- connection --------------------------------------------------------------------------
     def _connect(self) -> Any:
@@ -158,7 +167,12 @@ class SQLStore:
             if self.postgres:
                 import psycopg
 
-                return psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+                conn = psycopg.connect(
+                    self.url, autocommit=True, connect_timeout=10, keepalives=1,
+                    keepalives_idle=30, tcp_user_timeout=_PG_TIMEOUT_MS,
+                )
+                conn.execute(f"SET statement_timeout = {_PG_TIMEOUT_MS}")
+                return conn
             path = sqlite_path(self.url)
             if path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -167,11 +181,11 @@ class SQLStore:
             return conn
         except Exception as err:
             raise StoreError(
-                f"Could not open the article store at {redacted(self.url)}: "
-                f"{redacted(str(err).strip(), self.url)}"
+                f"Could not open the article store at {describe(self.url)}: "
+                f"{scrub(str(err).strip(), self.url)}"
             ) from None
 
-    def _run(self, work: Callable[[Any], T]) -> T:
+    def _run(self, work: Callable[[_Cursor], T]) -> T:
         """`work(cursor)` in one transaction. A PostgreSQL connection that broke (a server
         restart) is opened again once."""
         with self._lock:
@@ -190,9 +204,16 @@ class SQLStore:
                         self._conn = None
                         continue
                     raise StoreError(
-                        "The article store failed: " + redacted(str(err).strip(), self.url)
+                        "The article store failed: " + scrub(str(err).strip(), self.url)
                     ) from None
         raise AssertionError("unreachable")
+
+    def _take_turns(self, cur: _Cursor) -> None:
+        """PostgreSQL: one writer at a time across processes, until the transaction ends (an
+        article briefed in one process while another drops it would otherwise break the foreign
+        key or deadlock). SQLite's own write lock does this for it."""
+        if self.postgres:
+            cur.execute("SELECT pg_advisory_xact_lock(?)", (_PG_LOCK_KEY,))
 
     def close(self) -> None:
         with self._lock:
@@ -201,28 +222,26 @@ class SQLStore:
                 self._conn = None
 
     # -- the store ---------------------------------------------------------------------------
-    def _stamp(self) -> int:
-        """Briefing time in ns, strictly increasing within this process (order = recency)."""
-        self._last_stamp = max(time.time_ns(), self._last_stamp + 1)
-        return self._last_stamp
-
     def remember(self, where: Conversation, article: Article) -> None:
-        stamp = self._stamp()
         row = (article.id, article.title, article.body, article.source, article.url,
                article.byline, article.date, json.dumps(article.extra))
 
         def work(cur: _Cursor) -> None:
+            self._take_turns(cur)
             cur.execute(
                 f"INSERT INTO articles ({_ARTICLE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (id) DO NOTHING", row,
             )
             for channel in _scopes(where):
                 scope = (where.platform, where.team, channel)
+                # The scope's next number: newer briefings have larger ones.
                 cur.execute(
                     "INSERT INTO briefed (platform, team, channel, article_id, briefed_at) "
-                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, team, channel, article_id) "
+                    "SELECT ?, ?, ?, ?, COALESCE(MAX(briefed_at), 0) + 1 FROM briefed "
+                    "WHERE platform = ? AND team = ? AND channel = ? "
+                    "ON CONFLICT (platform, team, channel, article_id) "
                     "DO UPDATE SET briefed_at = excluded.briefed_at",
-                    (*scope, article.id, stamp),
+                    (*scope, article.id, *scope),
                 )
                 # Keep the newest max_per_scope: drop what is older than the last one kept.
                 cur.execute(
@@ -284,31 +303,63 @@ def sqlite_path(url: str) -> str:
     return rest[3:]
 
 
-def redacted(text: str, url: str | None = None) -> str:
-    """`text` with the password of a database URL in it (or of `url`) replaced by ***."""
-    def hide(match: re.Match[str]) -> str:
-        parts = urlsplit(match.group(0))
-        if parts.password is None:
-            return match.group(0)
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-        return urlunsplit(parts._replace(netloc=netloc))
+def _postgres_params(url: str) -> dict[str, str]:
+    """What libpq reads from a PostgreSQL URL (a password may hide in the query string too)."""
+    from psycopg.conninfo import conninfo_to_dict
 
-    out = re.sub(r"\b[a-z][a-z0-9+.-]*://[^\s'\"]+", hide, text)
-    password = urlsplit(url).password if url else None
-    return out.replace(password, "***") if password else out
+    try:
+        return {k: str(v) for k, v in conninfo_to_dict(url).items()}
+    except Exception:  # the message would quote the URL, password and all
+        raise StoreError(
+            "store.url: not a valid PostgreSQL URL; it looks like postgresql://user@host/db"
+        ) from None
+
+
+def password_of(url: str) -> str | None:
+    """The password a store URL carries, wherever in it libpq would find one."""
+    if urlsplit(url).scheme not in _POSTGRES:
+        return None
+    return _postgres_params(url).get("password") or None
+
+
+def describe(url: str) -> str:
+    """A store URL as it may be printed: a PostgreSQL URL is rebuilt from user, host, port and
+    database only, so no password (nor any other option) reaches a log or a message."""
+    if urlsplit(url).scheme not in _POSTGRES:
+        return url
+    p = _postgres_params(url)
+    user = f"{p['user']}@" if p.get("user") else ""
+    port = f":{p['port']}" if p.get("port") else ""
+    return f"postgresql://{user}{p.get('host', '')}{port}/{p.get('dbname', '')}"
+
+
+def scrub(text: str, url: str) -> str:
+    """`text` (a driver's message, say) with the store URL and its password masked."""
+    text = text.replace(url, describe(url))
+    password = password_of(url)
+    if password:
+        for form in {password, quote(password, safe=""), quote(password)}:
+            text = text.replace(form, "***")
+    return text
 
 
 def check_url(url: str) -> str:
-    """The URL of the store to open ("" = the default SQLite file), if it names one."""
-    url = url or f"sqlite:///{DEFAULT_SQLITE_PATH}"
-    scheme = urlsplit(url).scheme if "://" in url else url
-    if scheme not in SCHEMES:
+    """The URL of the store to open ("" = the default SQLite file), if it names one; the
+    scheme is made lower case, as libpq wants it."""
+    url = url or f"sqlite:///{default_sqlite_path()}"
+    if url == "memory":
+        return url
+    scheme = urlsplit(url).scheme.lower() if "://" in url else ""
+    if scheme not in ("sqlite", *_POSTGRES):
         raise StoreError(
-            f"store.url: {redacted(url)} is not a store; use sqlite:///path/to/articles.db, "
+            "store.url: not a store; use sqlite:///path/to/articles.db, "
             "postgresql://user@host/db or memory."
         )
+    url = scheme + url[len(scheme):]
     if scheme == "sqlite":
         sqlite_path(url)
+    else:
+        _postgres_params(url)
     return url
 
 
@@ -318,5 +369,5 @@ def open_store(url: str, max_per_scope: int = 50) -> ArticleStore:
     if url == "memory":
         return MemoryStore(max_per_scope)
     store = SQLStore(url, max_per_scope)
-    log.info("articles are kept in %s", redacted(url))
+    log.info("articles are kept in %s", describe(url))
     return store

@@ -109,12 +109,12 @@ def _attributed(analysis: Any, sentence_id: int) -> str:
     """A sentence from inside a longer quote gets its speaker, so no key point is anonymous."""
     from summarizers.keypoints import clean_sentence
 
-    text = clean_sentence(analysis.sentences[sentence_id].text)
+    text = analysis.sentences[sentence_id].text
     core = text.strip("“”\"’ ,.")
     for st in analysis.statements:
         if st.quote and core and core in st.quote and st.sentence_id != sentence_id:
-            return f"{text} ({st.speaker})"
-    return text
+            return f"{clean_sentence(text)} ({st.speaker})"
+    return clean_sentence(text)
 
 
 # Parse roles in which a name is someone in the story, not a place or thing named after them.
@@ -143,6 +143,7 @@ def build_briefing(analysis: Any) -> Briefing:
         lexical_vectors,
         rank_sentences,
         select_key_points,
+        strip_page_marks,
     )
 
     article = analysis.article
@@ -165,7 +166,9 @@ def build_briefing(analysis: Any) -> Briefing:
                     key=lambda e: min(e.sentence_ids or [0]))
     return Briefing(
         title=article.title or _trim(clean_sentence(texts[0]), 14) if texts else article.title,
-        tldr=" ".join(clean_sentence(texts[i]) for i in tldr_ids),
+        # A second sentence keeps its link word: it links to the first ("But Esper said ...").
+        tldr=" ".join((strip_page_marks if k else clean_sentence)(texts[i])
+                      for k, i in enumerate(tldr_ids)),
         key_points=[_attributed(analysis, rest[j]) for j in picks],
         contradiction=contradiction,
         people=[Person(name=e.name, role=", ".join(filter(None, (e.title, e.role))))

@@ -61,42 +61,53 @@ _PREFIX = re.compile(
     r"""^\s*(
         scroll\s+down\s+for\s+(the\s+)?videos? | watch\s+the\s+video
         | media\s+playback\s+is\s+(not\s+supported|unsupported)\s+on\s+(this|your)\s+device
-        | \d{1,2}\s+[A-Z][a-z]+\s+\d{4}\s+last\s+updated\s+at\s+\d{1,2}:\d{2}(\s+[A-Z]{3})?
-    )\b\W*""",
+        | \d{1,2}\s+[a-z]+\s+\d{4}\s+last\s+updated\s+at\s+\d{1,2}:\d{2}(\s+(BST|GMT|UTC))?
+    )\b[\s:|–—-]*""",
     re.I | re.X,
 )
 # A wire dateline says where the copy came from, not what happened: "(CNN) --", "LONDON (AP) -".
+# A place before it is one to four capitalised words, not a name starting "The".
 _DATELINE = re.compile(
     r"^\s*(\(\s*{agency}\s*\)\s*(--|—|–|-)?"  # "(CNN) A fiery sunset ..."
-    r"|[A-Z][A-Za-z.'-]*(\s*,?\s+[A-Z][A-Za-z.'-]*){{0,3}}\s*\(\s*{agency}\s*\)\s*(--|—|–|-))\s*"
+    r"|(?!The\b)[A-Z][A-Za-z.'-]*(\s*,?\s+[A-Z][A-Za-z.'-]*){{0,3}}\s*\(\s*{agency}\s*\)"
+    r"\s*(--|—|–|-))\s*"
     .format(agency="(CNN|AP|Reuters|AFP|UPI|Bloomberg)")
 )
 # Picture directions point at photos the key point does not carry: "Henry ( centre ) said ...".
+# Not a bare "(left)" or "(far right)": those are as often politics.
 _PICTURE_DIRECTION = re.compile(
-    r"\s*\(\s*(pictured|pictured\s+(left|right|above|below)|left|right|centre|center|above|below"
-    r"|inset|(second|third|far|top|bottom)\s+(left|right))\s*\)",
+    r"\s*\(\s*(pictured(\s+(left|right|above|below|centre|center))?|centre|center|inset"
+    r"|(second|third)\s+(left|right)|(top|bottom)\s+(left|right)|above|below)\s*\)",
     re.I,
 )
-# A key point stands alone, so the link word to the sentence before it goes ("But Bruce insisted").
-_LINK_WORD = re.compile(r"^\s*(But|And|However\s*,|Meanwhile\s*,)(?=[\s,])\s*,?\s*(?=\S)")
+# A key point stands alone, so the link word to the sentence before it goes ("But Bruce insisted");
+# not "But for ..." (= without), where it carries the meaning.
+_LINK_WORD = re.compile(
+    r"^\s*(But(?!\s+for\b)|And|However\s*,|Meanwhile\s*,)(?=[\s,])\s*,?\s*(?=\S)"
+)
+
+
+def strip_page_marks(sentence: str) -> str:
+    """The sentence without what only makes sense on the page it came from: a prompt glued to its
+    start ("Scroll down for video") and a wire dateline."""
+    return _DATELINE.sub("", _PREFIX.sub("", sentence)).strip()
 
 
 def clean_sentence(sentence: str) -> str:
-    """What a key point should show: the sentence without page prompts glued to its start, a wire
-    dateline, picture directions, or a leading link word to the sentence before it."""
-    s = _PREFIX.sub("", sentence)
-    s = _DATELINE.sub("", s)
-    s = _PICTURE_DIRECTION.sub("", s)
+    """What a key point should show, standing alone: `strip_page_marks`, then picture directions
+    and a leading link word to the sentence before it go too."""
+    s = _PICTURE_DIRECTION.sub("", strip_page_marks(sentence))
     linked = _LINK_WORD.match(s)
     if linked:
         s = s[linked.end():]
-        s = s[:1].upper() + s[1:]
+        if not re.match(r"[a-z]+[A-Z]", s):  # "eBay", "iPhone" keep their case
+            s = s[:1].upper() + s[1:]
     return s.strip()
 
 
 def is_junk(sentence: str, min_words: int = MIN_WORDS) -> bool:
     """Sentences that are not news prose: too short, questions, captions, bylines, site chrome."""
-    s = clean_sentence(sentence)
+    s = strip_page_marks(sentence)
     words = [w for w in s.split() if _WORD.search(w)]
     if len(words) < min_words:
         return True

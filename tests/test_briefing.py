@@ -122,6 +122,23 @@ def test_briefing_shows_sentences_without_dateline_prompts_or_link_words():
     assert "Construction of the new library branch will not begin until the spring." in shown
 
 
+def test_a_key_point_from_inside_a_quote_keeps_its_speaker_when_its_link_word_goes():
+    text = (
+        "Mayor Lena Ortiz spoke to reporters outside the flooded town hall on Monday.\n\n"
+        '"The water came up faster than anyone in this town has ever seen in their lives. '
+        "But the defences held and nobody was hurt in the night, which is a small miracle. "
+        'And we will rebuild every single home that was damaged by the flood this week," said '
+        "Ortiz.\n\n"
+        "The river rose two metres overnight after three days of heavy rain across the county."
+    )
+    analysis = analyze_text(text)
+    from summarizers.briefing import _attributed
+
+    inside = next(i for i, s in enumerate(analysis.sentences) if s.text.startswith("But the"))
+    shown = _attributed(analysis, inside)
+    assert shown.startswith("The defences held") and "Ortiz" in shown
+
+
 def test_opposite_claims_in_an_invented_article_are_found():
     text = (
         "Officials at Northfield Bank said on Monday that the bank would close 40 branches.\n\n"

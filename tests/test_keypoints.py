@@ -94,8 +94,16 @@ def test_prompt_glued_to_a_sentence_is_cleaned_not_dropped() -> None:
          "The council insisted the defences had held."),
         ("However, the council insisted the defences had held.",
          "The council insisted the defences had held."),
-        ("Residents on the right bank (left) were evacuated first.",
-         "Residents on the right bank were evacuated first."),
+        ("Mayor Lena Ortiz ( second left ) said the river rose two metres overnight.",
+         "Mayor Lena Ortiz said the river rose two metres overnight."),
+        ('Media playback is not supported on this device "We won," the captain said at the end.',
+         '"We won," the captain said at the end.'),
+        ("26 July 2016 Last updated at 17:48 BST The striker scored twice in the final.",
+         "The striker scored twice in the final."),
+        ("26 July 2016 Last updated at 17:48 The striker scored twice in the final.",
+         "The striker scored twice in the final."),
+        ("But eBay said it would appeal against the ruling on Monday.",
+         "eBay said it would appeal against the ruling on Monday."),
     ],
 )
 def test_key_points_lose_datelines_furniture_and_link_words(shown: str, cleaned: str) -> None:
@@ -108,6 +116,9 @@ def test_key_points_lose_datelines_furniture_and_link_words(shown: str, cleaned:
         "Andrew Ortiz said the river rose two metres overnight.",  # a name, not the link word "And"
         "The (CNN) report on the floods was wrong, the council said.",  # not a dateline
         "Residents of the left bank (on the right) were evacuated first.",  # not a direction
+        "Marine Le Pen's National Rally (far right) came first in the regional vote.",  # politics
+        "But for the rain, the final would have been finished by noon on Sunday.",  # = without
+        "The Associated Press (AP) - which first reported the story - stood by it.",
     ],
 )
 def test_cleaning_leaves_prose_alone(sentence: str) -> None:
@@ -116,6 +127,12 @@ def test_cleaning_leaves_prose_alone(sentence: str) -> None:
 
 def test_timestamp_line_is_junk() -> None:
     assert is_junk("26 July 2016 Last updated at 17:48 BST")
+
+
+def test_a_link_word_does_not_make_a_sentence_junk() -> None:
+    # Judged with its link word: "And by Tuesday" is no byline, "But ..." keeps its 8 words.
+    assert not is_junk("And by Tuesday, the river had risen two metres above its usual level.")
+    assert not is_junk("But the council said it would not resign today.")
 
 
 def test_ranking_skips_junk_and_puts_the_lead_event_first(story_embeddings: np.ndarray) -> None:

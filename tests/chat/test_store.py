@@ -7,8 +7,8 @@ the reason, unless NEWSBRIEF_REQUIRE_POSTGRES is set (CI sets it): then they fai
 
 from __future__ import annotations
 
-import logging
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +17,17 @@ import pytest
 
 from bot.config import ConfigError, load_config
 from bot.core import Core, Engine
-from bot.store import Conversation, MemoryStore, SQLStore, StoreError, open_store, redacted
+from bot.store import (
+    Conversation,
+    MemoryStore,
+    SQLStore,
+    StoreError,
+    check_url,
+    describe,
+    open_store,
+    password_of,
+    scrub,
+)
 from summarizers.article import Article
 
 HERE = Conversation("slack", "T1", "C1", "U1")
@@ -44,8 +54,8 @@ def postgres_url() -> Iterator[str]:
         admin = psycopg.connect(PG_URL, autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as err:
         if os.environ.get("NEWSBRIEF_REQUIRE_POSTGRES"):
-            pytest.fail(f"PostgreSQL at {redacted(PG_URL)} is required here: {err}")
-        pytest.skip(f"no PostgreSQL at {redacted(PG_URL)} ({err}); set NEWSBRIEF_TEST_POSTGRES_URL")
+            pytest.fail(f"PostgreSQL at {describe(PG_URL)} is required here: {err}")
+        pytest.skip(f"no PostgreSQL at {describe(PG_URL)} ({err}); set NEWSBRIEF_TEST_POSTGRES_URL")
     schema = f"newsbrief_test_{uuid.uuid4().hex[:12]}"
     admin.execute(f"CREATE SCHEMA {schema}")
     try:
@@ -124,45 +134,100 @@ def test_an_article_dropped_from_every_scope_is_deleted(lasting_url: str) -> Non
     store.close()
 
 
-def test_the_default_store_is_a_sqlite_file_and_memory_can_be_chosen(tmp_path: Path) -> None:
-    url = load_config(None, {}).store.url
-    assert url == ""  # the default: open_store makes it a SQLite file
-    store = open_store(f"sqlite:///{tmp_path / 'a' / 'b' / 'articles.db'}")
+def test_the_default_store_is_a_sqlite_file_under_the_data_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert load_config(None, {}).store.url == ""  # nothing set: the default
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    store = open_store("")
+    assert isinstance(store, SQLStore)
     store.remember(HERE, _article(1))
-    assert (tmp_path / "a" / "b" / "articles.db").is_file()
     store.close()
+    assert (tmp_path / "newsbrief" / "articles.db").is_file()
+    assert _ids(open_store("").recall(HERE)) == ["1"]
     assert isinstance(open_store("memory"), MemoryStore)
 
 
-def test_store_url_comes_from_the_file_or_the_environment_and_passwords_only_from_the_env(
-    tmp_path: Path,
+def test_processes_sharing_a_store_keep_one_order_whatever_their_clocks(lasting_url: str) -> None:
+    one, two = open_store(lasting_url, max_per_scope=2), open_store(lasting_url, max_per_scope=2)
+    one.remember(HERE, _article("a"))
+    two.remember(HERE, _article("b"))
+    one.remember(HERE, _article("c"))  # the oldest, a, goes
+    assert _ids(two.recall(HERE)) == ["c", "b"]
+    two.remember(HERE, _article("b"))  # briefed again in the other process: newest
+    assert _ids(one.recall(HERE)) == ["b", "c"]
+    one.close()
+    two.close()
+
+
+def test_processes_briefing_and_dropping_the_same_articles_at_once_lose_none(
+    lasting_url: str,
 ) -> None:
+    stores = [open_store(lasting_url, max_per_scope=1) for _ in range(4)]
+    errors: list[str] = []
+
+    def brief(n: int) -> None:
+        where = Conversation("slack", f"T{n}", "C1")
+        for i in range(30):
+            try:
+                stores[n].remember(where, _article(i % 3))  # each pushes out what another briefs
+            except StoreError as err:
+                errors.append(str(err))
+
+    threads = [threading.Thread(target=brief, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    for n, store in enumerate(stores):
+        assert _ids(store.recall(Conversation("slack", f"T{n}", "C1"))) == ["2"]  # 29 % 3
+        store.close()
+
+
+def test_a_postgresql_connection_lost_is_opened_again(postgres_url: str) -> None:
+    import psycopg
+
+    store = open_store(postgres_url)
+    assert isinstance(store, SQLStore)
+    store.remember(HERE, _article(1))
+    pid = store._conn.info.backend_pid
+    with psycopg.connect(PG_URL, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))  # as a server restart would
+    assert _ids(store.recall(HERE)) == ["1"]
+    assert store._conn.info.backend_pid != pid
+    store.close()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://newsbrief:s3cret-pw@db.internal/newsbrief",
+        "postgresql://newsbrief@db.internal/newsbrief?password=s3cret-pw",
+        "postgresql://newsbrief:s3cret%23pw@db.internal:5433/newsbrief",  # "s3cret#pw"
+        "POSTGRESQL://newsbrief:s3cret-pw@db.internal/newsbrief",
+    ],
+)
+def test_a_password_anywhere_in_the_url_is_never_printed_nor_taken_from_the_file(
+    url: str, tmp_path: Path
+) -> None:
+    shown = describe(check_url(url))
+    assert shown.startswith("postgresql://newsbrief@db.internal") and "s3cret" not in shown
+    password = password_of(check_url(url))
+    assert password and password.startswith("s3cret")
+    said = scrub(f"connection to {url} failed: password {password} rejected", check_url(url))
+    assert "s3cret" not in said
     config = tmp_path / "config.toml"
-    config.write_text('[store]\nurl = "postgresql://newsbrief@db.internal/newsbrief"\n')
-    assert load_config(str(config), {}).store.url == "postgresql://newsbrief@db.internal/newsbrief"
-    env = {"NEWSBRIEF_DATABASE_URL": "postgresql://newsbrief:s3cret-pw@db.internal/newsbrief"}
-    cfg = load_config(str(config), env)
-    assert cfg.store.url == env["NEWSBRIEF_DATABASE_URL"]
-    assert "s3cret-pw" not in repr(cfg)
-    config.write_text('[store]\nurl = "postgresql://newsbrief:s3cret-pw@db.internal/newsbrief"\n')
+    config.write_text(f'[store]\nurl = "{url}"\n')
     with pytest.raises(ConfigError, match="NEWSBRIEF_DATABASE_URL") as err:
         load_config(str(config), {})
-    assert "s3cret-pw" not in str(err.value)
-    config.write_text('[store]\nurl = "mongodb://db.internal/newsbrief"\n')
-    with pytest.raises(StoreError, match="sqlite:///path"):
-        load_config(str(config), {})
+    assert "s3cret" not in str(err.value)
 
 
-def test_an_unreachable_database_is_a_clear_error_without_the_password(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    pytest.importorskip("psycopg")
-    caplog.set_level(logging.DEBUG)
-    url = "postgresql://newsbrief:s3cret-pw@127.0.0.1:1/newsbrief"  # nothing listens on port 1
-    with pytest.raises(StoreError, match="Could not open the article store") as err:
-        open_store(url)
-    assert "127.0.0.1" in str(err.value) and "***" in str(err.value)
-    assert "s3cret-pw" not in str(err.value) and "s3cret-pw" not in caplog.text
+@pytest.mark.parametrize("url", ["mongodb://db/x", "memory://", "sqlite://rel.db", "db.sqlite"])
+def test_a_url_that_names_no_store_is_a_config_error(url: str) -> None:
+    with pytest.raises(StoreError, match="store.url"):
+        check_url(url)
 
 
 async def test_a_store_that_fails_gives_a_polite_reply_and_the_operator_the_reason(
