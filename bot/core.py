@@ -226,6 +226,7 @@ class Core:
         # keeps only articles; an analysis it has outlived (a restart) is built again.
         self.keep_analyses = keep_analyses
         self._analyses: OrderedDict[str, Any] = OrderedDict()
+        self._building: dict[str, asyncio.Future[Any]] = {}
 
     def quick_reply(self, cmd: Command) -> Reply | None:
         """A reply that needs no work (help, usage, busy), or None when the command must run."""
@@ -305,14 +306,24 @@ class Core:
             self._analyses.popitem(last=False)
 
     async def _analysis(self, article: Any) -> Any:
-        """The analysis of a stored article: the one built here, else built again now."""
+        """The analysis of a stored article: the one built here, else built again now (once,
+        however many questions wait for it)."""
         analysis = self._analyses.get(article.id)
         if analysis is None:
-            # Briefed before this process started, or pushed out of memory by newer analyses.
-            log.info("analysing %s again from the store", article.source)
-            analysis = await self.engine.analyze(article)
-            self.engine.embed_rest_later(analysis)
+            building = self._building.get(article.id)
+            if building is None:
+                building = asyncio.ensure_future(self._analyse_again(article))
+                self._building[article.id] = building
+                building.add_done_callback(lambda _: self._building.pop(article.id, None))
+            analysis = await asyncio.shield(building)  # a cancelled question leaves it running
         self._keep(analysis)
+        return analysis
+
+    async def _analyse_again(self, article: Any) -> Any:
+        # Briefed before this process started, or pushed out of memory by newer analyses.
+        log.info("analysing %s again from the store", article.source)
+        analysis = await self.engine.analyze(article)
+        self.engine.embed_rest_later(analysis)
         return analysis
 
     def close(self) -> None:

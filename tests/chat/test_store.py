@@ -263,3 +263,31 @@ async def test_a_question_after_a_restart_is_answered_from_the_stored_article(
     assert "Esper" in str(reply.sections) + reply.text
     assert len(after._analyses) == 1  # built again once, then kept for the next question
     after.store.close()
+
+
+async def test_questions_at_once_after_a_restart_analyse_each_article_once(
+    engine: Engine, seed_text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    url = f"sqlite:///{tmp_path / 'articles.db'}"
+    before = Core(engine=engine, store=open_store(url))
+    await before.handle_text("brief " + seed_text, HERE)
+    before.store.close()
+
+    analysed: list[str] = []
+    real_analyze = engine.analyze
+
+    async def counting_analyze(article: Article) -> object:
+        analysed.append(article.id)
+        return await real_analyze(article)
+
+    monkeypatch.setattr(engine, "analyze", counting_analyze)
+    after = Core(engine=engine, store=open_store(url))
+    replies = await asyncio.gather(
+        after.handle_text("who denied the withdrawal?", HERE),
+        after.handle_text("who called the letter a mistake?", HERE),
+    )
+    assert all(not r.ephemeral for r in replies)
+    assert len(analysed) == 1  # the second question waited for the first one's analysis
+    after.store.close()
