@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -252,6 +253,21 @@ def test_json_output_from_the_cli(seed_path):
         assert key in data
     assert set(data["contradiction"]) >= {"claim", "counter", "why"}
     assert data["contradiction"]["claim"]["quotes"][0]["text"]
+
+
+def test_a_reader_that_stops_early_is_no_error(seed_path):
+    # `newsbrief brief x | head -1`: the pipe's reading end is gone before the briefing is written.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        out = subprocess.run(
+            [sys.executable, "-m", "bot", "brief", str(seed_path)],
+            stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=300,
+        )
+    finally:
+        os.close(write_end)
+    assert out.returncode == 0, out.stderr
+    assert "Traceback" not in out.stderr and "BrokenPipe" not in out.stderr
 
 
 def test_markdown_output(seed_briefing):
