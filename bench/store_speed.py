@@ -12,7 +12,7 @@ Run: python bench/store_speed.py [--articles 50] [--calls 200] [--postgres URL] 
 - restart: `--restart` articles briefed into a SQLite store by one bot core; a second core on the
   same file (a restarted process, models already loaded) answers a question, which first analyses
   every article again; then the same question warm.
-- memory: what one analysis kept in memory costs (the bot keeps 2 x bot.max_articles of them):
+- memory: what one analysis kept in memory costs (the bot keeps bot.keep_analyses of them):
   the growth of this process's resident set over `--memory` analyses with all vectors made.
 """
 

@@ -7,6 +7,7 @@ import importlib
 import json
 import logging
 import os
+import select
 import sys
 from collections.abc import Sequence
 
@@ -143,10 +144,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
+        if not _reader_gone():  # a pipe or socket of our own broke: a real error
+            raise
         # The reader went away (`| head`, `| grep -q`): nothing is wrong with the command. Point
         # stdout at /dev/null so the interpreter's own flush at exit does not fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
+
+def _reader_gone() -> bool:
+    """Whether stdout is a pipe whose reading end is closed (poll reports an error on it)."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (OSError, ValueError):
+        return False
 
 
 if __name__ == "__main__":

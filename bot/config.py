@@ -267,6 +267,11 @@ def load_config(path: str | None = None, env: Mapping[str, str] | None = None) -
     for key in ("max_articles", "keep_analyses", "max_queue"):
         if getattr(bot, key) < 1:
             raise ConfigError(f"bot.{key}: must be at least 1, got {getattr(bot, key)}.")
+    if bot.keep_analyses < bot.max_articles:  # else every question analyses some again
+        raise ConfigError(
+            f"bot.keep_analyses: must be at least bot.max_articles ({bot.max_articles}), "
+            f"got {bot.keep_analyses}."
+        )
     if bot.shutdown_grace < 0:
         raise ConfigError(f"bot.shutdown_grace: must not be negative, got {bot.shutdown_grace}.")
     if bot.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):

@@ -314,7 +314,7 @@ class Core:
             if building is None:
                 building = asyncio.ensure_future(self._analyse_again(article))
                 self._building[article.id] = building
-                building.add_done_callback(lambda _: self._building.pop(article.id, None))
+                building.add_done_callback(self._built)
             analysis = await asyncio.shield(building)  # a cancelled question leaves it running
         self._keep(analysis)
         return analysis
@@ -323,8 +323,14 @@ class Core:
         # Briefed before this process started, or pushed out of memory by newer analyses.
         log.info("analysing %s again from the store", article.source)
         analysis = await self.engine.analyze(article)
+        self._keep(analysis)  # kept even if every question waiting for it was cancelled
         self.engine.embed_rest_later(analysis)
         return analysis
+
+    def _built(self, task: asyncio.Future[Any]) -> None:
+        self._building = {k: v for k, v in self._building.items() if v is not task}
+        if not task.cancelled() and task.exception() is not None:  # each waiter got it too
+            log.warning("analysing a stored article failed: %s", task.exception())
 
     def close(self) -> None:
         self.engine.close()

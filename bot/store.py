@@ -40,8 +40,10 @@ _PG_TIMEOUT_MS = 30_000  # a query or an unanswered packet this long fails inste
 
 def default_sqlite_path() -> Path:
     """articles.db under $XDG_DATA_HOME/newsbrief (default ~/.local/share/newsbrief)."""
-    data = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(data) / "newsbrief" / "articles.db"
+    data = Path(os.environ.get("XDG_DATA_HOME") or "")
+    if not data.is_absolute():  # the XDG spec: a relative value is to be ignored
+        data = Path.home() / ".local" / "share"
+    return data / "newsbrief" / "articles.db"
 
 
 class StoreError(NewsbriefError):
@@ -167,11 +169,21 @@ class SQLStore:
             if self.postgres:
                 import psycopg
 
+                # Defaults for what the URL does not set itself.
+                params = _postgres_params(self.url)
+                defaults = {"connect_timeout": 10, "keepalives": 1, "keepalives_idle": 30,
+                            "tcp_user_timeout": _PG_TIMEOUT_MS}
                 conn = psycopg.connect(
-                    self.url, autocommit=True, connect_timeout=10, keepalives=1,
-                    keepalives_idle=30, tcp_user_timeout=_PG_TIMEOUT_MS,
+                    self.url, autocommit=True,
+                    **{k: v for k, v in defaults.items() if k not in params},
                 )
-                conn.execute(f"SET statement_timeout = {_PG_TIMEOUT_MS}")
+                # The counter and the advisory lock assume each statement sees the latest
+                # commits, whatever default isolation the database or role was given.
+                conn.isolation_level = psycopg.IsolationLevel.READ_COMMITTED
+                for setting, ms in (("statement_timeout", _PG_TIMEOUT_MS),
+                                    ("idle_in_transaction_session_timeout", 2 * _PG_TIMEOUT_MS)):
+                    if setting not in params.get("options", ""):
+                        conn.execute(f"SET {setting} = {ms}")
                 return conn
             path = sqlite_path(self.url)
             if path != ":memory:":
@@ -319,18 +331,22 @@ def password_of(url: str) -> str | None:
     """The password a store URL carries, wherever in it libpq would find one."""
     if urlsplit(url).scheme not in _POSTGRES:
         return None
-    return _postgres_params(url).get("password") or None
+    params = _postgres_params(url)
+    return params.get("password") or params.get("sslpassword") or None
 
 
 def describe(url: str) -> str:
     """A store URL as it may be printed: a PostgreSQL URL is rebuilt from user, host, port and
-    database only, so no password (nor any other option) reaches a log or a message."""
+    database only, so no password (nor any other option) reaches a log or a message. Only for
+    URLs `check_url` accepted."""
     if urlsplit(url).scheme not in _POSTGRES:
         return url
     p = _postgres_params(url)
     user = f"{p['user']}@" if p.get("user") else ""
+    host = p.get("host", "")
+    host = f"[{host}]" if ":" in host else host  # IPv6
     port = f":{p['port']}" if p.get("port") else ""
-    return f"postgresql://{user}{p.get('host', '')}{port}/{p.get('dbname', '')}"
+    return f"postgresql://{user}{host}{port}/{p.get('dbname', '')}"
 
 
 def scrub(text: str, url: str) -> str:
@@ -343,13 +359,30 @@ def scrub(text: str, url: str) -> str:
     return text
 
 
+def _check_postgres(url: str) -> None:
+    """A PostgreSQL URL libpq reads as its writer meant: a "/", "@", ":" or "%" left unencoded
+    in a password moves the split into host, port and database (and the password with it)."""
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number
+        well_formed = parts.netloc.count("@") <= 1
+    except ValueError:
+        well_formed = False
+    if not well_formed:
+        raise StoreError(
+            "store.url: not a valid PostgreSQL URL (write a \"/\", \"@\", \":\" or \"%\" in "
+            "the password as %2F, %40, %3A, %25); it looks like postgresql://user:pw@host:5432/db"
+        )
+    _postgres_params(url)
+
+
 def check_url(url: str) -> str:
     """The URL of the store to open ("" = the default SQLite file), if it names one; the
     scheme is made lower case, as libpq wants it."""
-    url = url or f"sqlite:///{default_sqlite_path()}"
-    if url == "memory":
-        return url
-    scheme = urlsplit(url).scheme.lower() if "://" in url else ""
+    url = url.strip() or f"sqlite:///{default_sqlite_path()}"
+    if url.lower() == "memory":
+        return "memory"
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
     if scheme not in ("sqlite", *_POSTGRES):
         raise StoreError(
             "store.url: not a store; use sqlite:///path/to/articles.db, "
@@ -359,7 +392,7 @@ def check_url(url: str) -> str:
     if scheme == "sqlite":
         sqlite_path(url)
     else:
-        _postgres_params(url)
+        _check_postgres(url)
     return url
 
 

@@ -143,7 +143,6 @@ def build_briefing(analysis: Any) -> Briefing:
         lexical_vectors,
         rank_sentences,
         select_key_points,
-        strip_page_marks,
     )
 
     article = analysis.article
@@ -167,7 +166,7 @@ def build_briefing(analysis: Any) -> Briefing:
     return Briefing(
         title=article.title or _trim(clean_sentence(texts[0]), 14) if texts else article.title,
         # A second sentence keeps its link word: it links to the first ("But Esper said ...").
-        tldr=" ".join((strip_page_marks if k else clean_sentence)(texts[i])
+        tldr=" ".join(clean_sentence(texts[i], keep_link_word=k > 0)
                       for k, i in enumerate(tldr_ids)),
         key_points=[_attributed(analysis, rest[j]) for j in picks],
         contradiction=contradiction,

@@ -65,25 +65,27 @@ _PREFIX = re.compile(
     )\b[\s:|–—-]*""",
     re.I | re.X,
 )
-# A wire dateline says where the copy came from, not what happened: "(CNN) --", "LONDON (AP) -".
-# A place before it is one to four capitalised words, not a name starting "The".
+# A wire dateline says where the copy came from, not what happened: "(CNN) --", "LONDON (AP) -",
+# "The Hague (Reuters) -"; a place is one to four capitalised words, not the agency's own name
+# ("The Associated Press (AP) - which ...").
 _DATELINE = re.compile(
     r"^\s*(\(\s*{agency}\s*\)\s*(--|—|–|-)?"  # "(CNN) A fiery sunset ..."
-    r"|(?!The\b)[A-Z][A-Za-z.'-]*(\s*,?\s+[A-Z][A-Za-z.'-]*){{0,3}}\s*\(\s*{agency}\s*\)"
-    r"\s*(--|—|–|-))\s*"
+    r"|(?!(The\s+)?(Associated\s+Press|Agence|United\s+Press)\b)"
+    r"[A-Z][A-Za-z.'-]*(\s*,?\s+[A-Z][A-Za-z.'-]*){{0,3}}\s*\(\s*{agency}\s*\)\s*(--|—|–|-))\s*"
     .format(agency="(CNN|AP|Reuters|AFP|UPI|Bloomberg)")
 )
 # Picture directions point at photos the key point does not carry: "Henry ( centre ) said ...".
-# Not a bare "(left)" or "(far right)": those are as often politics.
+# Not "(far left)" or "(far right)": that is politics.
 _PICTURE_DIRECTION = re.compile(
-    r"\s*\(\s*(pictured(\s+(left|right|above|below|centre|center))?|centre|center|inset"
-    r"|(second|third)\s+(left|right)|(top|bottom)\s+(left|right)|above|below)\s*\)",
+    r"\s*\(\s*(pictured(\s+(left|right|above|below|centre|center))?|left|right|centre|center"
+    r"|inset|(second|third)\s+(left|right)|(top|bottom)\s+(left|right)|above|below)\s*\)",
     re.I,
 )
 # A key point stands alone, so the link word to the sentence before it goes ("But Bruce insisted");
-# not "But for ..." (= without), where it carries the meaning.
+# not the conditional "But for the rain, it would have ..." (= without), which it would turn round.
 _LINK_WORD = re.compile(
-    r"^\s*(But(?!\s+for\b)|And|However\s*,|Meanwhile\s*,)(?=[\s,])\s*,?\s*(?=\S)"
+    r"^\s*(But(?!\s+for\b[^.,;]*,[^.;]*\b(would|could|might)(\s+not)?\s+have\b)|And"
+    r"|However\s*,|Meanwhile\s*,)(?=[\s,])\s*,?\s*(?=\S)"
 )
 
 
@@ -93,11 +95,12 @@ def strip_page_marks(sentence: str) -> str:
     return _DATELINE.sub("", _PREFIX.sub("", sentence)).strip()
 
 
-def clean_sentence(sentence: str) -> str:
+def clean_sentence(sentence: str, keep_link_word: bool = False) -> str:
     """What a key point should show, standing alone: `strip_page_marks`, then picture directions
-    and a leading link word to the sentence before it go too."""
+    and (unless `keep_link_word`: a sentence read right after the one it links to) a leading
+    link word to the sentence before it go too."""
     s = _PICTURE_DIRECTION.sub("", strip_page_marks(sentence))
-    linked = _LINK_WORD.match(s)
+    linked = None if keep_link_word else _LINK_WORD.match(s)
     if linked:
         s = s[linked.end():]
         if not re.match(r"[a-z]+[A-Z]", s):  # "eBay", "iPhone" keep their case

@@ -270,6 +270,17 @@ def test_a_reader_that_stops_early_is_no_error(seed_path):
     assert "Traceback" not in out.stderr and "BrokenPipe" not in out.stderr
 
 
+def test_only_a_reader_gone_from_stdout_counts_as_a_stopped_reader(monkeypatch):
+    from bot.cli import _reader_gone
+
+    read_end, write_end = os.pipe()
+    with os.fdopen(write_end, "w") as stdout:
+        monkeypatch.setattr(sys, "stdout", stdout)
+        assert not _reader_gone()  # someone still reads: a broken pipe elsewhere is an error
+        os.close(read_end)
+        assert _reader_gone()
+
+
 def test_markdown_output(seed_briefing):
     md = render_briefing(seed_briefing, "markdown")
     assert md.startswith("# ") and "## Key contradiction" in md and "Seely" in md

@@ -104,6 +104,12 @@ def test_prompt_glued_to_a_sentence_is_cleaned_not_dropped() -> None:
          "The striker scored twice in the final."),
         ("But eBay said it would appeal against the ruling on Monday.",
          "eBay said it would appeal against the ruling on Monday."),
+        ("Dani Alves ( left ) is being linked with a move to Manchester United.",
+         "Dani Alves is being linked with a move to Manchester United."),
+        ("The Hague, Netherlands (CNN) -- The court issued a warrant on Friday.",
+         "The court issued a warrant on Friday."),
+        ("But for now the most important asset of the club is its academy.",
+         "For now the most important asset of the club is its academy."),
     ],
 )
 def test_key_points_lose_datelines_furniture_and_link_words(shown: str, cleaned: str) -> None:
@@ -116,13 +122,18 @@ def test_key_points_lose_datelines_furniture_and_link_words(shown: str, cleaned:
         "Andrew Ortiz said the river rose two metres overnight.",  # a name, not the link word "And"
         "The (CNN) report on the floods was wrong, the council said.",  # not a dateline
         "Residents of the left bank (on the right) were evacuated first.",  # not a direction
-        "Marine Le Pen's National Rally (far right) came first in the regional vote.",  # politics
         "But for the rain, the final would have been finished by noon on Sunday.",  # = without
+        "Marine Le Pen's National Rally (far right) came first in the regional vote.",  # politics
         "The Associated Press (AP) - which first reported the story - stood by it.",
     ],
 )
 def test_cleaning_leaves_prose_alone(sentence: str) -> None:
     assert clean_sentence(sentence) == sentence
+
+
+def test_a_sentence_read_after_the_one_it_links_to_keeps_its_link_word() -> None:
+    assert clean_sentence("But Mayor Ortiz ( pictured ) said the defences held.",
+                          keep_link_word=True) == "But Mayor Ortiz said the defences held."
 
 
 def test_timestamp_line_is_junk() -> None:

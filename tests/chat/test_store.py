@@ -160,10 +160,9 @@ def test_processes_sharing_a_store_keep_one_order_whatever_their_clocks(lasting_
     two.close()
 
 
-def test_processes_briefing_and_dropping_the_same_articles_at_once_lose_none(
-    lasting_url: str,
-) -> None:
-    stores = [open_store(lasting_url, max_per_scope=1) for _ in range(4)]
+def _brief_and_drop_at_once(url: str) -> None:
+    """Four processes' stores brief and push out the same articles at once: none may fail."""
+    stores = [open_store(url, max_per_scope=1) for _ in range(4)]
     errors: list[str] = []
 
     def brief(n: int) -> None:
@@ -183,6 +182,19 @@ def test_processes_briefing_and_dropping_the_same_articles_at_once_lose_none(
     for n, store in enumerate(stores):
         assert _ids(store.recall(Conversation("slack", f"T{n}", "C1"))) == ["2"]  # 29 % 3
         store.close()
+
+
+def test_processes_briefing_and_dropping_the_same_articles_at_once_lose_none(
+    lasting_url: str,
+) -> None:
+    _brief_and_drop_at_once(lasting_url)
+
+
+def test_a_stricter_default_isolation_on_the_server_changes_nothing(postgres_url: str) -> None:
+    # As if the operator ran ALTER DATABASE ... SET default_transaction_isolation.
+    _brief_and_drop_at_once(
+        postgres_url + "%20-cdefault_transaction_isolation%3Drepeatable%5C%20read"
+    )
 
 
 def test_a_postgresql_connection_lost_is_opened_again(postgres_url: str) -> None:
@@ -224,10 +236,32 @@ def test_a_password_anywhere_in_the_url_is_never_printed_nor_taken_from_the_file
     assert "s3cret" not in str(err.value)
 
 
-@pytest.mark.parametrize("url", ["mongodb://db/x", "memory://", "sqlite://rel.db", "db.sqlite"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mongodb://db/x", "memory://", "sqlite://rel.db", "db.sqlite",
+        "postgresql://newsbrief:Zx9/Qw+e@127.0.0.1:5432/newsbrief",  # "/" not encoded
+        "postgresql://newsbrief:p@ssw0rd@127.0.0.1:5432/newsbrief",  # "@" not encoded
+    ],
+)
 def test_a_url_that_names_no_store_is_a_config_error(url: str) -> None:
-    with pytest.raises(StoreError, match="store.url"):
+    with pytest.raises(StoreError, match="store.url") as err:
         check_url(url)
+    assert "Zx9" not in str(err.value) and "ssw0rd" not in str(err.value)
+
+
+def test_urls_are_read_as_people_write_them() -> None:
+    assert check_url("  sqlite:////data/articles.db\n") == "sqlite:////data/articles.db"
+    assert check_url("MEMORY") == "memory"
+    assert check_url("PostgreSQL://u@h/db") == "postgresql://u@h/db"
+    assert describe("postgresql://u@[::1]:5433/db") == "postgresql://u@[::1]:5433/db"
+
+
+def test_fewer_analyses_kept_than_articles_asked_about_is_a_config_error(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[bot]\nmax_articles = 50\nkeep_analyses = 20\n")
+    with pytest.raises(ConfigError, match="keep_analyses"):
+        load_config(str(config), {})
 
 
 async def test_a_store_that_fails_gives_a_polite_reply_and_the_operator_the_reason(
@@ -290,4 +324,25 @@ async def test_questions_at_once_after_a_restart_analyse_each_article_once(
     )
     assert all(not r.ephemeral for r in replies)
     assert len(analysed) == 1  # the second question waited for the first one's analysis
+    after.store.close()
+
+
+async def test_an_analysis_built_for_a_question_that_was_cancelled_is_kept(
+    engine: Engine, seed_text: str, tmp_path: Path
+) -> None:
+    import asyncio
+
+    url = f"sqlite:///{tmp_path / 'articles.db'}"
+    before = Core(engine=engine, store=open_store(url))
+    await before.handle_text("brief " + seed_text, HERE)
+    before.store.close()
+    after = Core(engine=engine, store=open_store(url))
+    question = asyncio.create_task(after.handle_text("who denied the withdrawal?", HERE))
+    while not after._building:  # the question is waiting for the analysis
+        await asyncio.sleep(0.01)
+    (building,) = after._building.values()
+    question.cancel()  # the user went away (or the bot is shutting down)
+    analysis = await building
+    assert after._analyses == {analysis.article.id: analysis}
+    assert not after._building
     after.store.close()
