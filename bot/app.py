@@ -41,8 +41,13 @@ def run_console(config_path: str | None) -> int:
     cfg = load_config(config_path)
     _log_level(cfg)
     core = build_core(cfg, allow_files=True)
+
+    async def session() -> None:
+        await chat(core, sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
+        await core.flush(cfg.bot.shutdown_grace)  # analyses on their way to the store
+
     try:
-        asyncio.run(chat(core, sys.stdin, sys.stdout, interactive=sys.stdin.isatty()))
+        asyncio.run(session())
     finally:
         core.close()
     return 0
@@ -91,6 +96,7 @@ async def serve(cfg: Config, stop: asyncio.Event) -> None:
                     await adapter.stop(cfg.bot.shutdown_grace)
                 except Exception:
                     log.exception("error while stopping %s", type(adapter).__name__)
+            await core.flush(cfg.bot.shutdown_grace)  # analyses on their way to the store
     finally:
         core.close()
 

