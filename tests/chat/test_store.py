@@ -7,6 +7,8 @@ the reason, unless NEWSBRIEF_REQUIRE_POSTGRES is set (CI sets it): then they fai
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import threading
 import uuid
@@ -265,6 +267,42 @@ def test_fewer_analyses_kept_than_articles_asked_about_is_a_config_error(tmp_pat
         load_config(str(config), {})
 
 
+def test_store_url_comes_from_the_file_or_the_environment(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[store]\nurl = "postgresql://newsbrief@db.internal/newsbrief"\n')
+    assert load_config(str(config), {}).store.url == "postgresql://newsbrief@db.internal/newsbrief"
+    env = {"NEWSBRIEF_DATABASE_URL": "postgresql://newsbrief:s3cret-pw@db.internal/newsbrief"}
+    cfg = load_config(str(config), env)
+    assert cfg.store.url == env["NEWSBRIEF_DATABASE_URL"]  # the environment wins
+    assert "s3cret-pw" not in repr(cfg)
+    config.write_text('[store]\nurl = "mongodb://db.internal/newsbrief"\n')
+    with pytest.raises(StoreError, match="sqlite:///path"):
+        load_config(str(config), {})
+
+
+def test_an_unreachable_database_is_a_clear_error_without_the_password(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    url = "postgresql://newsbrief:s3cret-pw@127.0.0.1:1/newsbrief"  # nothing listens on port 1
+    with pytest.raises(StoreError, match="Could not open the article store") as err:
+        open_store(url)
+    assert "postgresql://newsbrief@127.0.0.1:1/newsbrief" in str(err.value)
+    assert "s3cret-pw" not in str(err.value) and "s3cret-pw" not in caplog.text
+
+
+def test_the_store_in_use_is_logged_without_its_password(
+    postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="newsbrief.store")
+    # trust authentication here: any password is accepted, so it really is in use
+    with_password = postgres_url.replace("postgresql://postgres@", "postgresql://postgres:s3cret@")
+    assert with_password != postgres_url
+    open_store(with_password).close()
+    assert "articles are kept in postgresql://postgres@127.0.0.1" in caplog.text
+    assert "s3cret" not in caplog.text and "search_path" not in caplog.text
+
+
 async def test_a_store_that_fails_gives_a_polite_reply_and_the_operator_the_reason(
     engine: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -281,6 +319,34 @@ async def test_a_store_that_fails_gives_a_polite_reply_and_the_operator_the_reas
     )
     assert str(tmp_path) not in reply.text  # the path is for the log, not the channel
     assert "file is not a database" in caplog.text
+
+
+@pytest.fixture
+def analysed(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Ids of the articles the engine analyses from now on (the real analysis runs)."""
+    ids: list[str] = []
+    real_analyze = engine.analyze
+
+    async def counting_analyze(article: Article) -> object:
+        ids.append(article.id)
+        return await real_analyze(article)
+
+    monkeypatch.setattr(engine, "analyze", counting_analyze)
+    return ids
+
+
+async def _seed_briefed_before_a_restart(
+    engine: Engine, seed_text: str, url: str, keep_parses: bool = True
+) -> None:
+    """A bot briefs the seed into the store at `url` and stops; without `keep_parses` its parses
+    are gone from the store, as if made by other models."""
+    before = Core(engine=engine, store=open_store(url))
+    briefed = await before.handle_text("brief " + seed_text, HERE)
+    assert not briefed.ephemeral
+    await before.flush()
+    before.store.close()
+    if not keep_parses:
+        _forget_parses(url)
 
 
 def _forget_parses(sqlite_url: str) -> None:
@@ -307,25 +373,16 @@ def test_parses_are_kept_with_their_models_and_go_with_their_article(lasting_url
 
 
 async def test_a_question_after_a_restart_is_answered_from_the_stored_article(
-    engine: Engine, seed_text: str, lasting_url: str, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, seed_text: str, lasting_url: str, analysed: list[str]
 ) -> None:
     before = Core(engine=engine, store=open_store(lasting_url))
-    briefed = await before.handle_text("brief " + seed_text, HERE)
-    assert not briefed.ephemeral
+    await before.handle_text("brief " + seed_text, HERE)
     briefed_answer = await before.handle_text("who denied the withdrawal?", HERE)
     await before.flush()
     before.store.close()  # the process ends; the analyses it held go with it
+    analysed.clear()
 
-    analysed: list[str] = []
-
-    async def counting_analyze(article: Article) -> object:
-        analysed.append(article.id)
-        return await real_analyze(article)
-
-    real_analyze = engine.analyze
-    monkeypatch.setattr(engine, "analyze", counting_analyze)
     after = Core(engine=engine, store=open_store(lasting_url))
-    assert not after._analyses
     reply = await after.handle_text("who denied the withdrawal?", HERE)
     assert not reply.ephemeral, reply.text
     assert "Esper" in str(reply.sections) + reply.text
@@ -336,25 +393,11 @@ async def test_a_question_after_a_restart_is_answered_from_the_stored_article(
 
 
 async def test_questions_at_once_after_a_restart_analyse_each_article_once(
-    engine: Engine, seed_text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, seed_text: str, tmp_path: Path, analysed: list[str]
 ) -> None:
-    import asyncio
-
     url = f"sqlite:///{tmp_path / 'articles.db'}"
-    before = Core(engine=engine, store=open_store(url))
-    await before.handle_text("brief " + seed_text, HERE)
-    await before.flush()
-    before.store.close()
-    _forget_parses(url)  # as if stored by a bot of other models: the text alone is of use
-
-    analysed: list[str] = []
-    real_analyze = engine.analyze
-
-    async def counting_analyze(article: Article) -> object:
-        analysed.append(article.id)
-        return await real_analyze(article)
-
-    monkeypatch.setattr(engine, "analyze", counting_analyze)
+    await _seed_briefed_before_a_restart(engine, seed_text, url, keep_parses=False)
+    analysed.clear()
     after = Core(engine=engine, store=open_store(url))
     replies = await asyncio.gather(
         after.handle_text("who denied the withdrawal?", HERE),
@@ -368,14 +411,8 @@ async def test_questions_at_once_after_a_restart_analyse_each_article_once(
 async def test_an_analysis_built_for_a_question_that_was_cancelled_is_kept(
     engine: Engine, seed_text: str, tmp_path: Path
 ) -> None:
-    import asyncio
-
     url = f"sqlite:///{tmp_path / 'articles.db'}"
-    before = Core(engine=engine, store=open_store(url))
-    await before.handle_text("brief " + seed_text, HERE)
-    await before.flush()
-    before.store.close()
-    _forget_parses(url)
+    await _seed_briefed_before_a_restart(engine, seed_text, url, keep_parses=False)
     after = Core(engine=engine, store=open_store(url))
     question = asyncio.create_task(after.handle_text("who denied the withdrawal?", HERE))
     while not after._building:  # the question is waiting for the analysis
