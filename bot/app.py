@@ -15,6 +15,9 @@ from summarizers.errors import NewsbriefError
 
 log = logging.getLogger("newsbrief.app")
 CONNECT_TIMEOUT = 60.0  # seconds; Socket Mode retries forever on its own
+# Seconds to wait at shutdown for analyses still going to the store (a dump takes milliseconds;
+# one behind a long embedding a second or two). Short: `docker stop` kills after 10 s.
+FLUSH_TIMEOUT = 3.0
 
 
 def build_core(cfg: Config, allow_files: bool = False) -> Core:
@@ -44,7 +47,7 @@ def run_console(config_path: str | None) -> int:
 
     async def session() -> None:
         await chat(core, sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
-        await core.flush(cfg.bot.shutdown_grace)  # analyses on their way to the store
+        await core.flush(FLUSH_TIMEOUT)  # analyses on their way to the store
 
     try:
         asyncio.run(session())
@@ -96,7 +99,7 @@ async def serve(cfg: Config, stop: asyncio.Event) -> None:
                     await adapter.stop(cfg.bot.shutdown_grace)
                 except Exception:
                     log.exception("error while stopping %s", type(adapter).__name__)
-            await core.flush(cfg.bot.shutdown_grace)  # analyses on their way to the store
+            await core.flush(FLUSH_TIMEOUT)  # analyses on their way to the store
     finally:
         core.close()
 

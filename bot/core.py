@@ -168,8 +168,15 @@ class Engine:
         return await self._in_nlp(answer_question, question, analyses)
 
     def warm_up(self) -> None:
-        """Load the models now, in the worker, so the first user does not wait for them."""
+        """Load the models now, in the worker, so the first user does not wait for them (nor
+        for the key their stored analyses are filed under)."""
         self._nlp.submit(_load_models)
+        self._nlp.submit(self._file_models_key)
+
+    def _file_models_key(self) -> None:
+        from summarizers.analysis import models_key
+
+        self._models_key = models_key()
 
     def close(self) -> None:
         self._nlp.shutdown(wait=False, cancel_futures=True)
@@ -346,8 +353,12 @@ class Core:
         """Briefed before this process started, or pushed out of memory by newer analyses: read
         back the parses and vectors the store kept, else analyse the article again."""
         analysis = None
-        data = await asyncio.to_thread(self.store.parsed, article.id,
-                                       await self.engine.models_key())
+        try:
+            data = await asyncio.to_thread(self.store.parsed, article.id,
+                                           await self.engine.models_key())
+        except StoreError as err:  # the article's text came through: analyse it again
+            log.warning("could not read the stored analysis of %s: %s", article.source, err)
+            data = None
         if data is not None:
             try:
                 analysis = await self.engine.restore(article, data)

