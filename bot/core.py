@@ -250,8 +250,8 @@ class Core:
         self.store = store or MemoryStore()
         self.max_queue = max_queue
         self._pending = 0
-        # Analyses built in this process, by article id, least recently used first. The store
-        # keeps only articles; an analysis it has outlived (a restart) is built again.
+        # Analyses in this process, by article id, least recently used first. One the store
+        # has outlived (a restart) is read back from the parses it kept, or built again.
         self.keep_analyses = keep_analyses
         self._analyses: OrderedDict[str, Any] = OrderedDict()
         self._building: dict[str, asyncio.Future[Any]] = {}

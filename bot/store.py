@@ -1,9 +1,9 @@
 """What the bot remembers: every briefed article, per channel and per workspace/guild.
 
-A store keeps articles (text and what is known about them), not analyses: an analysis holds spaCy
-Docs and vectors, which take a fraction of a second to rebuild from the text and would be large
-and version-bound to serialise. `Core` keeps the analyses it built in memory and rebuilds one from
-the stored article only when the store has outlived it (after a restart).
+A store keeps articles (text and what is known about them) and, beside each, the bytes of its
+parses and sentence vectors (`summarizers.analysis.dump_analysis`) under a key naming the models
+that made them. `Core` keeps analyses in memory; when the store has outlived one (a restart) it
+reads the bytes back if their key fits the models running, else it analyses the text again.
 
 Backends, chosen by `open_store(url)`:
 - `sqlite:///path/to/articles.db`: the default, one file (`default_sqlite_path()`);
