@@ -139,9 +139,8 @@ class Engine:
     async def models_key(self) -> str:
         """What analyses made here are made with (see summarizers.analysis.models_key)."""
         if self._models_key is None:
-            from summarizers.analysis import models_key
-
-            self._models_key = await self._in_nlp(models_key)
+            await self._in_nlp(self._file_models_key)
+        assert self._models_key is not None
         return self._models_key
 
     async def dump(self, analysis: Any) -> bytes | None:
@@ -174,9 +173,11 @@ class Engine:
         self._nlp.submit(self._file_models_key)
 
     def _file_models_key(self) -> None:
+        """Made once, in the worker (it hashes the spaCy weights: about 0.1 s)."""
         from summarizers.analysis import models_key
 
-        self._models_key = models_key()
+        if self._models_key is None:
+            self._models_key = models_key()
 
     def close(self) -> None:
         self._nlp.shutdown(wait=False, cancel_futures=True)
@@ -255,7 +256,7 @@ class Core:
         self.keep_analyses = keep_analyses
         self._analyses: OrderedDict[str, Any] = OrderedDict()
         self._building: dict[str, asyncio.Future[Any]] = {}
-        self._tasks: set[asyncio.Task[Any]] = set()  # writes of analyses to the store
+        self._writes = Background()  # analyses on their way to the store
 
     def quick_reply(self, cmd: Command) -> Reply | None:
         """A reply that needs no work (help, usage, busy), or None when the command must run."""
@@ -377,9 +378,7 @@ class Core:
         """Once its vectors are made, hand the analysis to a store that outlives this process."""
         if isinstance(self.store, MemoryStore):
             return
-        task = asyncio.ensure_future(self._keep_parsed(analysis))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._writes.spawn(self._keep_parsed(analysis))
 
     async def _keep_parsed(self, analysis: Any) -> None:
         try:
@@ -397,8 +396,7 @@ class Core:
 
     async def flush(self, timeout: float = 10.0) -> None:
         """Wait (up to `timeout` s) for analyses still being handed to the store; at shutdown."""
-        if self._tasks:
-            await asyncio.wait(list(self._tasks), timeout=timeout)
+        await self._writes.drain(timeout)
 
     def close(self) -> None:
         self.engine.close()

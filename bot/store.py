@@ -93,6 +93,11 @@ def _scopes(where: Conversation) -> list[str]:
     return [where.channel] if where.private else [where.channel, _WORKSPACE]
 
 
+def _asked(where: Conversation) -> tuple[str, str]:
+    """Channels a question here is answered from, in order: this one, else the workspace."""
+    return (where.channel, _WORKSPACE)
+
+
 class MemoryStore:
     """Bounded per scope, so a busy workspace cannot grow memory without end."""
 
@@ -115,7 +120,7 @@ class MemoryStore:
 
     def recall(self, where: Conversation) -> list[Article]:
         with self._lock:
-            for channel in (where.channel, _WORKSPACE):
+            for channel in _asked(where):
                 scope = self._scopes.get((where.platform, where.team, channel))
                 if scope:
                     return list(reversed(scope.values()))
@@ -284,11 +289,11 @@ class SQLStore:
                     "AND team = ? AND channel = ? ORDER BY briefed_at DESC LIMIT 1 OFFSET ?)",
                     (*scope, *scope, self.max_per_scope - 1),
                 )
-            for table, key in (("parsed", "article_id"), ("articles", "id")):
-                cur.execute(
-                    f"DELETE FROM {table} WHERE NOT EXISTS "
-                    f"(SELECT 1 FROM briefed WHERE briefed.article_id = {table}.{key})"
-                )
+            # An article no scope holds goes, and its parsed row with it (ON DELETE CASCADE).
+            cur.execute(
+                "DELETE FROM articles WHERE NOT EXISTS "
+                "(SELECT 1 FROM briefed WHERE briefed.article_id = articles.id)"
+            )
 
         self._run(work)
 
@@ -315,7 +320,7 @@ class SQLStore:
 
     def recall(self, where: Conversation) -> list[Article]:
         def work(cur: _Cursor) -> list[Article]:
-            for channel in (where.channel, _WORKSPACE):
+            for channel in _asked(where):
                 cur.execute(
                     f"SELECT {', '.join('a.' + c for c in _ARTICLE_COLUMNS.split(', '))} "
                     "FROM briefed b JOIN articles a ON a.id = b.article_id "
