@@ -85,6 +85,8 @@ def _key_point_count(n_sentences: int) -> int:
 
 def _timeline(analysis: Any, limit: int = 6) -> list[TimelineEntry]:
     """Dates the article gives, each with the sentence that says what happened then."""
+    from summarizers.keypoints import clean_sentence
+
     entries: list[TimelineEntry] = []
     seen: set[str] = set()
     for sent, doc in zip(analysis.sentences, analysis.docs, strict=True):
@@ -93,7 +95,7 @@ def _timeline(analysis: Any, limit: int = 6) -> list[TimelineEntry]:
             if ent.label_ != "DATE" or when.lower() in seen or len(when) < 3:
                 continue
             seen.add(when.lower())
-            entries.append(TimelineEntry(when=when, what=_trim(sent.text, 30)))
+            entries.append(TimelineEntry(when=when, what=_trim(clean_sentence(sent.text), 30)))
             break  # one entry per sentence
         if len(entries) == limit:
             break

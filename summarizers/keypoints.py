@@ -89,6 +89,27 @@ _LINK_WORD = re.compile(
 )
 
 
+# Typographic double quotes; "’’" is how some pages close one (“a draft’’).
+_QUOTE_MARK = re.compile(r"“|”|’’")
+
+
+def _balance_quotes(sentence: str) -> str:
+    """A sentence cut from a quote that spans several keeps its quote marks whole: one that ends
+    a quote begun before it gets the opening mark, one that begins a quote running on gets the
+    closing mark. Only typographic quotes: a straight " cannot tell opening from closing."""
+    depth, opened_before = 0, False
+    for mark in _QUOTE_MARK.findall(sentence):
+        if mark == "“":
+            depth += 1
+        elif depth:
+            depth -= 1
+        else:
+            opened_before = True
+    if opened_before:
+        sentence = "“" + sentence
+    return sentence + "”" * depth
+
+
 def strip_page_marks(sentence: str) -> str:
     """The sentence without what only makes sense on the page it came from: a prompt glued to its
     start ("Scroll down for video") and a wire dateline."""
@@ -98,14 +119,14 @@ def strip_page_marks(sentence: str) -> str:
 def clean_sentence(sentence: str, keep_link_word: bool = False) -> str:
     """What a key point should show, standing alone: `strip_page_marks`, then picture directions
     and (unless `keep_link_word`: a sentence read right after the one it links to) a leading
-    link word to the sentence before it go too."""
+    link word to the sentence before it go too, and its typographic quotes are balanced."""
     s = _PICTURE_DIRECTION.sub("", strip_page_marks(sentence))
     linked = None if keep_link_word else _LINK_WORD.match(s)
     if linked:
         s = s[linked.end():]
         if not re.match(r"[a-z]+[A-Z]", s):  # "eBay", "iPhone" keep their case
             s = s[:1].upper() + s[1:]
-    return s.strip()
+    return _balance_quotes(s.strip())
 
 
 def is_junk(sentence: str, min_words: int = MIN_WORDS) -> bool:

@@ -210,7 +210,10 @@ class NLP:
     def _embedder(self) -> tuple[Any, Any]:
         import torch
         from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as transformers_logging
 
+        # A progress bar for reading local weights is noise on a CLI's stderr and in a bot's log.
+        transformers_logging.disable_progress_bar()
         path = self.config.embedding_model or default_embedding_model()
         local = Path(path).exists()
         with self._lock:

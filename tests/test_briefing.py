@@ -85,6 +85,15 @@ def test_timeline_has_the_days(seed_briefing):
     assert "Monday" in whens and "Sunday" in whens
 
 
+def test_shown_sentences_have_whole_quote_marks(seed_briefing):
+    # Milley's "It was a mistake, ...,” said later Monday is the second sentence of his quote.
+    shown = [*seed_briefing.key_points, *(t.what for t in seed_briefing.timeline
+                                          if not t.what.endswith("…"))]
+    assert any("Milley said later Monday" in s for s in shown)
+    for s in shown:
+        assert s.count("“") == s.count("”") + s.count("’’"), s
+
+
 def test_canonical_entities_merge_mentions(seed_analysis):
     esper = seed_analysis.entity_for("Esper")
     assert esper is not None and esper.name == "Mark Esper" and esper.title == "Defense Secretary"
@@ -248,6 +257,7 @@ def test_json_output_from_the_cli(seed_path):
         [sys.executable, "-m", "bot", "brief", str(seed_path), "--format", "json"],
         capture_output=True, text=True, timeout=300, check=True,
     )
+    assert out.stderr == ""  # no model-loading progress bars or warnings around the briefing
     data = json.loads(out.stdout)
     for key in ("title", "tldr", "key_points", "contradiction", "people"):
         assert key in data

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
-from summarizers.evaluation.summarize import predict, score
+from summarizers.evaluation.summarize import item_scores, paired_bootstrap, predict, report, score
 
 ARTICLE = (
     "The city council approved a new budget for the public library on Monday evening. "
@@ -44,6 +47,40 @@ def test_best_reference_per_item_then_mean_and_missing_scores_zero() -> None:
     out = score(gold, [{"id": "a", "summary": "the cat sat"}])
     assert out["rouge1"] == pytest.approx(50.0)  # 100 for a (second reference), 0 for b
     assert out["missing"] == 1
+
+
+def test_item_scores_keep_gold_order_and_mark_missing() -> None:
+    gold = [{"id": "a", "reference": "the cat sat"}, {"id": "b", "reference": "a dog ran"}]
+    items = item_scores(gold, [{"id": "b", "summary": "a dog ran"}])
+    assert [i["rouge1"] for i in items] == [0.0, 100.0]
+    assert [i["missing"] for i in items] == [1.0, 0.0]
+
+
+def test_paired_bootstrap_interval() -> None:
+    flat = [{"rouge1": 40.0, "rouge2": 20.0, "rougeLsum": 30.0}] * 5
+    assert paired_bootstrap(flat, flat)["rouge1"] == (0.0, 0.0, 0.0)
+    better = [{k: v + 1.0 for k, v in item.items()} for item in flat]
+    assert paired_bootstrap(better, flat)["rougeLsum"] == pytest.approx((1.0, 1.0, 1.0))
+    # One large win among ties: the mean is positive but the interval reaches 0.
+    mixed = better[:1] + flat[1:]
+    diff, lo, hi = paired_bootstrap(mixed, flat)["rouge2"]
+    assert diff == pytest.approx(0.2) and lo == 0.0 and hi == pytest.approx(0.6)
+    with pytest.raises(ValueError, match="same non-empty items"):
+        paired_bootstrap(flat, flat[:2])
+
+
+def test_report_lists_baselines_and_the_interval(tmp_path: Path) -> None:
+    rows = [
+        {"id": str(i), "article": ARTICLE, "reference": "The council approved a library budget."}
+        for i in range(3)
+    ]
+    (tmp_path / "cnndm_summeval.dev.jsonl").write_text(
+        "\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8"
+    )
+    out = report(tmp_path)
+    assert "| CNN/DM (SummEval refs) | 3 | 3 | Lead-3 |" in out
+    assert "(missing newsroom_humaneval.dev.jsonl)" in out
+    assert "- CNN/DM (SummEval refs): ours - Lead-3 R1 " in out
 
 
 def test_lsum_splits_sentences() -> None:

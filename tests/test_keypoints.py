@@ -131,6 +131,21 @@ def test_cleaning_leaves_prose_alone(sentence: str) -> None:
     assert clean_sentence(sentence) == sentence
 
 
+@pytest.mark.parametrize(
+    ("cut", "shown"),
+    [
+        ("“That letter is a draft.", "“That letter is a draft.”"),  # the quote runs on
+        ("It was a mistake,” Milley said.", "“It was a mistake,” Milley said."),  # began before
+        ("a mistake,” he said, “and a draft.", "“a mistake,” he said, “and a draft.”"),
+        ("He called it “a draft’’ and “a mistake.’’", "He called it “a draft’’ and “a mistake.’’"),
+        ("He said “yes” and left.", "He said “yes” and left."),
+        ('It was a mistake," he said.', 'It was a mistake," he said.'),  # straight: ambiguous
+    ],
+)
+def test_a_sentence_cut_from_a_longer_quote_shows_whole_quote_marks(cut: str, shown: str) -> None:
+    assert clean_sentence(cut) == shown
+
+
 def test_a_sentence_read_after_the_one_it_links_to_keeps_its_link_word() -> None:
     assert clean_sentence("But Mayor Ortiz ( pictured ) said the defences held.",
                           keep_link_word=True) == "But Mayor Ortiz said the defences held."

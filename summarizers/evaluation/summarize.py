@@ -120,32 +120,59 @@ def _as_lines(text: str) -> str:
     return "\n".join(_nlp().split_sentences(text))
 
 
-def score(gold: Sequence[dict], pred: Sequence[dict]) -> dict:
-    """ROUGE-1/2/Lsum F1 (x100, Porter stemming). With several references an item scores its best
-    reference per measure; items are then averaged. A gold item with no prediction scores 0."""
+def item_scores(gold: Sequence[dict], pred: Sequence[dict]) -> list[dict[str, float]]:
+    """ROUGE-1/2/Lsum F1 (x100, Porter stemming) of each gold item, in gold order. With several
+    references an item scores its best reference per measure; an item with no prediction scores
+    0 (and is marked `missing`)."""
     from rouge_score import rouge_scorer
 
     scorer = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=True)
     preds = {str(p["id"]): p.get("summary") or "" for p in pred}
-    totals = dict.fromkeys(ROUGE_TYPES, 0.0)
-    missing = 0
+    out = []
     for row in gold:
         key = str(row["id"])
+        best = dict.fromkeys(ROUGE_TYPES, 0.0)
         if key not in preds:
-            missing += 1
+            out.append({**best, "missing": 1.0})
             continue
         candidate = _as_lines(preds[key])
-        best = dict.fromkeys(ROUGE_TYPES, 0.0)
         for ref in _references(row):
             result = scorer.score(_as_lines(ref), candidate)
             for t in ROUGE_TYPES:
-                best[t] = max(best[t], result[t].fmeasure)
-        for t in ROUGE_TYPES:
-            totals[t] += best[t]
-    n = max(len(gold), 1)
-    out: dict[str, Any] = {t: round(100 * totals[t] / n, 2) for t in ROUGE_TYPES}
-    out["items"] = len(gold)
-    out["missing"] = missing
+                best[t] = max(best[t], 100 * result[t].fmeasure)
+        out.append({**best, "missing": 0.0})
+    return out
+
+
+def score(gold: Sequence[dict], pred: Sequence[dict]) -> dict:
+    """The mean of `item_scores` per measure, rounded to 0.01, with the item and missing counts."""
+    items = item_scores(gold, pred)
+    n = max(len(items), 1)
+    out: dict[str, Any] = {t: round(sum(i[t] for i in items) / n, 2) for t in ROUGE_TYPES}
+    out["items"] = len(items)
+    out["missing"] = int(sum(i["missing"] for i in items))
+    return out
+
+
+def paired_bootstrap(
+    ours: Sequence[dict[str, float]], base: Sequence[dict[str, float]], *,
+    samples: int = 10_000, seed: int = 0,
+) -> dict[str, tuple[float, float, float]]:
+    """Per measure, (mean difference ours - base, 2.5th and 97.5th percentile of that mean over
+    `samples` resamplings of the items with replacement): how far a difference on a few dozen
+    items can be told from chance. Both lists hold the same items in the same order."""
+    import numpy as np
+
+    if len(ours) != len(base) or not ours:
+        raise ValueError("paired bootstrap needs the same non-empty items on both sides")
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(ours), size=(samples, len(ours)))
+    out = {}
+    for t in ROUGE_TYPES:
+        diff = np.array([a[t] - b[t] for a, b in zip(ours, base, strict=True)])
+        means = diff[picks].mean(axis=1)
+        lo, hi = np.percentile(means, [2.5, 97.5])
+        out[t] = (float(diff.mean()), float(lo), float(hi))
     return out
 
 
@@ -160,26 +187,46 @@ def report(eval_dir: Path) -> str:
         "| data | items | N | method | ROUGE-1 | ROUGE-2 | ROUGE-Lsum | seconds |",
         "|---|---|---|---|---|---|---|---|",
     ]
+    intervals: list[str] = []
     for filename, k, label in REPORT_FILES:
         path = folder / filename
         if not path.is_file():
             lines.append(f"| {label} | - | {k} | (missing {filename}) | | | | |")
             continue
         gold = read_jsonl(path)
+        per_item = {}
         for method in METHODS:
             start = time.perf_counter()
-            scores = score(gold, predict(gold, sentences=k, method=method))
+            per_item[method] = item_scores(gold, predict(gold, sentences=k, method=method))
             took = time.perf_counter() - start
+            scores = {t: sum(i[t] for i in per_item[method]) / len(gold) for t in ROUGE_TYPES}
             shown = {"keypoints": "ours (keypoints)", "lead": f"Lead-{k}"}.get(method, method)
             lines.append(
                 f"| {label} | {len(gold)} | {k} | {shown} | {scores['rouge1']:.2f} | "
                 f"{scores['rouge2']:.2f} | {scores['rougeLsum']:.2f} | {took:.1f} |"
             )
+        intervals.append(
+            f"{label}: ours - Lead-{k} "
+            + ", ".join(
+                f"{name} {d:+.2f} [{lo:+.2f}, {hi:+.2f}]"
+                for name, (d, lo, hi) in zip(
+                    ("R1", "R2", "RLsum"),
+                    paired_bootstrap(per_item["keypoints"], per_item["lead"]).values(),
+                    strict=True,
+                )
+            )
+        )
     lines.append("")
     lines.append(
         "F1 x100, rouge-score 0.1.2 with Porter stemming; best reference per item, then mean. "
         "Seconds include sentence splitting for every method."
     )
+    lines.append("")
+    lines.append(
+        "Difference from the lead baseline with its paired-bootstrap 95% interval (10,000 "
+        "resamplings of the items): an interval that spans 0 is a tie on this many items."
+    )
+    lines += [f"- {line}" for line in intervals]
     return "\n".join(lines)
 
 
