@@ -19,6 +19,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ _POSTGRES = ("postgresql", "postgres")
 # One key for every newsbrief process on a database: writers and schema creation take turns.
 _PG_LOCK_KEY = 0x6E657773  # "news"
 _PG_TIMEOUT_MS = 30_000  # a query or an unanswered packet this long fails instead of hanging
+_SQLITE_BUSY_S = 30  # how long a SQLite writer waits for another to finish
 
 
 def default_sqlite_path() -> Path:
@@ -165,6 +167,12 @@ _SCHEMA = (
 )
 _ARTICLE_COLUMNS = "id, title, body, source, url, byline, published, extra"
 
+# The schema's version, kept in the database. _SCHEMA above is version 1 (stores made before the
+# version was kept have exactly it). A change to the tables bumps SCHEMA_VERSION and adds the
+# statements that bring the previous version up to it under _MIGRATIONS[new version].
+SCHEMA_VERSION = 1
+_MIGRATIONS: dict[int, tuple[str, ...]] = {}
+
 
 class SQLStore:
     """Articles in SQLite or PostgreSQL, bounded per scope like `MemoryStore`.
@@ -182,12 +190,31 @@ class SQLStore:
         self._lock = threading.Lock()
         self._conn: Any = None
 
-        def create(cur: _Cursor) -> None:
-            self._take_turns(cur)  # concurrent CREATE ... IF NOT EXISTS collide in PostgreSQL
-            for statement in _SCHEMA:
-                cur.execute(statement)
+        self._run(self._create_or_upgrade)
 
-        self._run(create)
+    def _create_or_upgrade(self, cur: _Cursor) -> None:
+        """The tables at SCHEMA_VERSION: made, or brought up from an older version in order. A
+        store a newer newsbrief has changed is left alone, with an error that says so."""
+        self._take_turns(cur)  # concurrent CREATE ... IF NOT EXISTS collide in PostgreSQL
+        cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        cur.execute("SELECT version FROM schema_version")
+        rows = cur.fetchall()
+        version = int(rows[0][0]) if rows else 1
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"The article store at {describe(self.url)} was changed by a newer newsbrief "
+                f"(schema version {version}; this one knows up to {SCHEMA_VERSION}). Upgrade "
+                "newsbrief, or point it at another store."
+            )
+        for statement in _SCHEMA:
+            cur.execute(statement)
+        for step in range(version + 1, SCHEMA_VERSION + 1):
+            for statement in _MIGRATIONS[step]:
+                cur.execute(statement)
+        if not rows:
+            cur.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+        elif version < SCHEMA_VERSION:
+            cur.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
 
     # -- connection --------------------------------------------------------------------------
     def _connect(self) -> Any:
@@ -214,8 +241,8 @@ class SQLStore:
             path = sqlite_path(self.url)
             if path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(path, timeout=30, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")  # readers do not wait for a writer
+            conn = sqlite3.connect(path, timeout=_SQLITE_BUSY_S, check_same_thread=False)
+            _use_wal(conn)
             conn.execute("PRAGMA foreign_keys=ON")  # SQLite checks them only when asked
             return conn
         except Exception as err:
@@ -237,6 +264,8 @@ class SQLStore:
                             return work(_Cursor(cur))
                     with self._conn:  # commits, or rolls back on an exception
                         return work(_Cursor(self._conn.cursor(), qmark=True))
+                except StoreError:
+                    raise
                 except Exception as err:
                     if self.postgres and attempt == 1 and self._conn.closed:
                         log.warning("article store connection lost; opening it again")
@@ -248,11 +277,15 @@ class SQLStore:
         raise AssertionError("unreachable")
 
     def _take_turns(self, cur: _Cursor) -> None:
-        """PostgreSQL: one writer at a time across processes, until the transaction ends (an
-        article briefed in one process while another drops it would otherwise break the foreign
-        key or deadlock). SQLite's own write lock does this for it."""
+        """One writer at a time across processes, until the transaction ends: an article
+        briefed in one process while another drops it would otherwise break the foreign key or
+        deadlock, and two processes could both upgrade the schema. PostgreSQL: an advisory lock.
+        SQLite: its write lock, taken at the start (it would otherwise be taken at the first
+        write, after the schema version was read; and tables are made outside a transaction)."""
         if self.postgres:
             cur.execute("SELECT pg_advisory_xact_lock(?)", (_PG_LOCK_KEY,))
+        elif not self._conn.in_transaction:
+            cur.execute("BEGIN IMMEDIATE")
 
     def close(self) -> None:
         with self._lock:
@@ -334,6 +367,23 @@ class SQLStore:
             return []
 
         return self._run(work)
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Write-ahead logging, so readers do not wait for a writer. Switching a new file to it
+    needs the file to itself, and SQLite answers "locked" at once rather than waiting when
+    another process is doing the same (several bots started together on a fresh store)."""
+    deadline = time.monotonic() + _SQLITE_BUSY_S
+    pause = 0.01
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(2 * pause, 0.5)
 
 
 class _Cursor:

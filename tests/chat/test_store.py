@@ -17,9 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from bot import store as store_module
 from bot.config import ConfigError, load_config
 from bot.core import Core, Engine
 from bot.store import (
+    ArticleStore,
     Conversation,
     MemoryStore,
     SQLStore,
@@ -455,3 +457,93 @@ def test_an_older_bot_sharing_the_store_can_still_drop_articles(lasting_url: str
     store._run(lambda cur: [cur.execute(f"DELETE FROM {t}") for t in ("briefed", "articles")])
     assert store.parsed(_article(1).id, "models") is None  # its parses went with it
     store.close()
+
+
+def _sql(store: SQLStore, statement: str) -> list[tuple]:
+    def work(cur):  # noqa: ANN001, ANN202
+        cur.execute(statement)
+        return cur.fetchall() if statement.lstrip().upper().startswith("SELECT") else []
+
+    return store._run(work)
+
+
+def test_a_store_keeps_its_schema_version(lasting_url: str) -> None:
+    store = open_store(lasting_url)
+    assert isinstance(store, SQLStore)
+    assert _sql(store, "SELECT version FROM schema_version") == [(store_module.SCHEMA_VERSION,)]
+    store.close()
+
+
+def test_a_store_from_before_the_version_was_kept_is_adopted_whole(lasting_url: str) -> None:
+    store = open_store(lasting_url)
+    assert isinstance(store, SQLStore)
+    store.remember(HERE, _article(1))
+    _sql(store, "DROP TABLE schema_version")  # what the first release of the store left
+    store.close()
+    again = open_store(lasting_url)
+    assert _ids(again.recall(HERE)) == ["1"]
+    assert _sql(again, "SELECT version FROM schema_version") == [(1,)]
+    again.close()
+
+
+def test_a_store_changed_by_a_newer_newsbrief_is_refused_and_left_alone(lasting_url: str) -> None:
+    store = open_store(lasting_url)
+    assert isinstance(store, SQLStore)
+    store.remember(HERE, _article(1))
+    newer = store_module.SCHEMA_VERSION + 1
+    _sql(store, f"UPDATE schema_version SET version = {newer}")
+    store.close()
+    with pytest.raises(StoreError, match=f"newer newsbrief \\(schema version {newer}") as err:
+        open_store(lasting_url)
+    assert "Upgrade newsbrief" in str(err.value)
+
+
+def test_an_older_store_is_upgraded_once_in_order(
+    lasting_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = open_store(lasting_url)
+    assert isinstance(store, SQLStore)
+    store.remember(HERE, _article(1))
+    store.close()
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 3)
+    monkeypatch.setattr(store_module, "_MIGRATIONS", {
+        2: ("ALTER TABLE articles ADD COLUMN lang TEXT NOT NULL DEFAULT 'en'",),
+        3: ("UPDATE articles SET lang = lang || '-gb'",),  # only right after step 2
+    })
+    for _ in range(2):  # the second opening finds it done
+        upgraded = open_store(lasting_url)
+        assert _sql(upgraded, "SELECT version FROM schema_version") == [(3,)]
+        assert _sql(upgraded, "SELECT lang FROM articles") == [("en-gb",)]
+        assert _ids(upgraded.recall(HERE)) == ["1"]
+        upgraded.close()
+
+
+def _open_at_once(url: str, count: int) -> list[ArticleStore]:
+    stores: list[ArticleStore] = []
+    start = threading.Barrier(count)
+
+    def open_one() -> None:
+        start.wait()
+        stores.append(open_store(url))
+
+    threads = [threading.Thread(target=open_one) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return stores
+
+
+def test_stores_opened_at_once_record_one_schema_version(lasting_url: str, tmp_path: Path) -> None:
+    # Bots started together on a fresh store. SQLite answered "locked" at once (not after its
+    # busy wait) to about one start in twenty here, so fresh files are tried many times.
+    urls = ([f"sqlite:///{tmp_path / f'fresh{i}.db'}" for i in range(60)]
+            if lasting_url.startswith("sqlite") else [lasting_url])
+    for url in urls:
+        stores = _open_at_once(url, 4)
+        assert len(stores) == 4, url
+        assert _sql(stores[0], "SELECT version FROM schema_version") == [
+            (store_module.SCHEMA_VERSION,)
+        ]
+        for s in stores:
+            s.close()
