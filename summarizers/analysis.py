@@ -115,6 +115,7 @@ class Statement:
     quote: str = ""  # exact quoted words, "" when reported without quoting
     polarity: str = "assert"  # "assert" or "deny"
     speaker_key: str = ""  # groups statements by the same speaker (entity id or head noun)
+    verb_i: int = -1  # the reporting verb's token index in its sentence's parse (-1: unknown)
 
 
 class SentenceVectors:
@@ -479,8 +480,11 @@ class _Attributor:
         self.last_person: int | None = None
         self.last_speaker: int | None = None
 
-    def speaker_of(self, sid: int, tok: Any) -> tuple[str, int | None, str]:
-        """(display text, entity id or None, grouping key) for a speaker token."""
+    def speaker_of(self, sid: int, tok: Any, clause: Any = None) -> tuple[str, int | None, str]:
+        """(display text, entity id or None, grouping key) for a speaker token; `clause`: a
+        relative clause of the token that says what was said, not who says it."""
+        phrase = [t for t in tok.subtree
+                  if clause is None or not clause.left_edge.i <= t.i <= clause.right_edge.i]
         ent_id = self.token_entity.get((sid, tok.i))
         low = tok.text.lower()
         if ent_id is None and low in _PRONOUNS:
@@ -496,7 +500,7 @@ class _Attributor:
             ent_id = _resolve_nominal(tok, self.entities)
         if ent_id is None and tok.lemma_.lower() not in DOCUMENT_NOUNS:
             # "the 31-year-old, identified as Rich": a person described, then named.
-            named = {self.token_entity[(sid, t.i)] for t in tok.subtree
+            named = {self.token_entity[(sid, t.i)] for t in phrase
                      if (sid, t.i) in self.token_entity
                      and self.entities[self.token_entity[(sid, t.i)]].kind == "PERSON"}
             if len(named) == 1:
@@ -507,7 +511,7 @@ class _Attributor:
         # A document or a body speaks ("the letter said"): name it by its noun phrase,
         # with any person in it written out in full.
         parts = []
-        for t in tok.subtree:
+        for t in phrase:
             eid = self.token_entity.get((sid, t.i))
             if eid is not None and self.entities[eid].kind == "PERSON":
                 if not parts or parts[-1] != self.entities[eid].display:
@@ -548,6 +552,9 @@ class _Attributor:
                 if (verb.pos_ == "VERB" and verb.lemma_.lower() in REPORTING_VERBS
                         and not quoted(sent.start + verb.idx)):
                     subj = _speaker_token(verb)
+                    if subj is not None and verb.dep_ == "relcl" and subj.tag_ in ("WP", "WDT"):
+                        # "Kerry, who has disputed ...": who speaks is the relative's antecedent.
+                        subj = verb.head
                     if subj is not None:
                         candidates.setdefault(sent.id, []).append((verb, subj))
 
@@ -556,11 +563,16 @@ class _Attributor:
         assigned: dict[tuple[int, int], list[tuple[int, int, str]]] = {}
         for q0, q1, text in quotes:
             for sid in (self._sid_for(q1 - 1), self._sid_for(q0)):
-                if sid in candidates:
-                    base = self.sentences[sid].start
-                    inner = body.index(text, q0) - base if text in body[q0:q1] else q0 - base
-                    n = len(text)
-                    verb, _ = min(candidates[sid],
+                base = self.sentences[sid].start if sid in candidates else 0
+                inner = body.index(text, q0) - base if text in body[q0:q1] else q0 - base
+                n = len(text)
+                # Quoted words inside the speaker's own noun phrase name or describe them (the
+                # "religious police", Korovin, known as the "patron saint of ..."): not said.
+                verbs = [vs for vs in candidates.get(sid, [])
+                         if not _inside(vs[1], inner, inner + n)
+                         or (vs[0].dep_ == "relcl" and _inside(vs[0], inner, inner + n))]
+                if verbs:
+                    verb, _ = min(verbs,
                                   key=lambda vs, i=inner, n=n: _distance(vs[0], i, i + n))
                     assigned.setdefault((sid, verb.i), []).append((q0, q1, text))
                     break
@@ -568,9 +580,11 @@ class _Attributor:
         statements: list[Statement] = []
         for sent in self.sentences:
             for verb, subj in candidates.get(sent.id, []):
-                speaker, speaker_id, key = self.speaker_of(sent.id, subj)
+                relative = verb.dep_ == "relcl" and subj.i == verb.head.i
+                speaker, speaker_id, key = self.speaker_of(
+                    sent.id, subj, verb if relative else None)
                 lemma = verb.lemma_.lower()
-                if speaker_id is None and not _can_speak(subj):
+                if speaker_id is None and not relative and not _can_speak(subj):
                     continue  # "the attack described ...": a parse slip, not a source
                 quotes_here = assigned.get((sent.id, verb.i))
                 reported = _content_tokens(verb)
@@ -580,11 +594,12 @@ class _Attributor:
                     polarity = "deny" if _is_denial(lemma, tokens + reported) else "assert"
                     for _, _, text in quotes_here:
                         statements.append(Statement(
-                            sent.id, speaker, speaker_id, lemma, text, text, polarity, key))
+                            sent.id, speaker, speaker_id, lemma, text, text, polarity, key,
+                            verb_i=verb.i))
                 elif reported:
                     statements.append(Statement(
                         sent.id, speaker, speaker_id, lemma, _clean_span_text(reported), "",
-                        "deny" if _is_denial(lemma, reported) else "assert", key))
+                        "deny" if _is_denial(lemma, reported) else "assert", key, verb_i=verb.i))
                 if speaker_id is not None and self.entities[speaker_id].kind == "PERSON":
                     self.last_speaker = speaker_id
             for eid in self.mentions.get(sent.id, []):
@@ -606,6 +621,13 @@ class _Attributor:
             if offset < s.end:
                 return s.id
         return self.sentences[-1].id
+
+
+def _inside(token: Any, q0: int, q1: int) -> bool:
+    """Do the quoted words (sentence-relative offsets) lie within a token's phrase?"""
+    lo = token.left_edge.idx
+    hi = token.right_edge.idx + len(token.right_edge)
+    return lo <= q0 and q1 <= hi
 
 
 def _distance(verb: Any, q0: int, q1: int) -> int:

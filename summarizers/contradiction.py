@@ -60,6 +60,7 @@ _NON_ANSWERS = frozenset(
 
 
 _DIRECTIVE_VERBS = frozenset("urge ask order tell warn advise beg encourage want".split())
+_REQUEST_VERBS = frozenset("ask urge".split())  # reporting verbs of asking, not asserting
 _CALLING_VERBS = frozenset("call label brand describe dismiss".split())
 # Nouns for what someone said: "false claims", "baseless allegations".
 _SAYING_NOUNS = frozenset(
@@ -90,15 +91,18 @@ def _statement_tokens(statement: Statement, analysis: Analysis) -> list[Any]:
 
 def _disowns(denial: Statement, analysis: Analysis, said: set[str]) -> bool:
     """A deny verb, or a verdict like "false" or "a mistake" on the claim: on something
-    unnamed ("it is false", "the report is untrue") or named mostly in the claim's words, not on
-    something else ("rumours that police used rubber bullets are untrue")."""
+    unnamed ("it is false", "the report is untrue", "denied it") or named in the claim's words,
+    not on something else ("rumours that police used rubber bullets are untrue", "denied taking
+    part in any infidelity" against a claim about a search)."""
     if denial.verb in DENIAL_VERBS:
-        return True
+        denied = _denied_by_verb(denial, analysis)
+        return denied is None or not denied or _overlaps(denied, said)
     # The call as a whole: "called the letter 'a draft' and 'a mistake'" disowns with both.
     same_call = [s for s in analysis.statements if s.sentence_id == denial.sentence_id
                  and s.speaker_key == denial.speaker_key and s.verb == denial.verb]
     return any((t.lower_ in DISOWNING_WORDS or t.lemma_.lower() in DISOWNING_WORDS)
                and passes_verdict(t) and not under_negation(t)
+               and not _in_nested_speech(t, s, analysis)
                and (not (target := verdict_target(t)) or 2 * len(target & said) >= len(target))
                for s in same_call for t in _statement_tokens(s, analysis))
 
@@ -134,11 +138,19 @@ def under_negation(token: Any) -> bool:
 
 
 def _negated_lemmas(denial: Statement, analysis: Analysis) -> set[str]:
-    """What a plain negation negates: the negated head and its direct complements, not its
-    subject nor the scenery further down ("there's been no decision whatsoever to leave Iraq" ->
-    decision, leave; "he was not interested in leaving the club" -> interested, leave)."""
+    """What a plain negation denies: the negated predicate and its object, not its subject nor
+    the scenery further down ("he did not own a car" -> own, car). A negated noun denies that
+    thing ("there's been no decision whatsoever to leave Iraq" -> decision, leave); a light verb
+    its complement ("he was not interested in leaving" -> interested); a verb of intending or
+    thinking what it governs ("I did not intend to show the video" -> show, video; "I don't
+    think it was serious" is no denial of thinking). Not a denial at all: a hedge ("not
+    necessarily"), a negation of something besides the claim ("no other pupils"), a negation
+    inside someone else's words the speaker reports ("telling me that I am wrong"), or one the
+    speaker corrects with the same word ("it's not a war against A, it's a war against B": the
+    war is not denied)."""
     out: set[str] = set()
-    for t in _statement_tokens(denial, analysis):
+    tokens = _statement_tokens(denial, analysis)
+    for t in tokens:
         if not (t.dep_ == "neg" or t.lower_ in NEGATORS):
             continue
         head = t.head if t.dep_ in ("neg", "det") else t
@@ -148,22 +160,188 @@ def _negated_lemmas(denial: Statement, analysis: Analysis) -> set[str]:
             continue
         if head.dep_ == "xcomp" and head.head.lemma_ in _DIRECTIVE_VERBS:
             continue  # "urged people not to occupy roads" is a request, not a denial
-        scope = [head]
-        for c in head.children:
-            if c.dep_.startswith("nsubj") or c.dep_ in ("neg", "aux", "auxpass", "punct", "cc"):
-                continue
-            if c.dep_ in ("ccomp", "advcl") and head.pos_ != "NOUN":
-                continue  # "it doesn't matter that he lost ..." does not deny that he lost
-            scope.append(c)
-            if c.dep_ == "prep":  # "in leaving": the preposition's object is the complement
-                scope += [g for g in c.children if g.dep_ in ("pobj", "pcomp")]
-        out |= _content_lemmas(scope)
+        if any(c.dep_ == "advmod" and c.lower_ in _HEDGES for c in head.children):
+            continue  # "it wasn't necessarily the tune": a doubt, not a denial
+        if _in_nested_speech(head, denial, analysis):  # "never told ..." is not nested
+            continue
+        if any(u.dep_ == "amod" and u.lower_ == "other" for u in head.subtree):
+            continue  # "not ... with any other pupils": something besides what was claimed
+        if head.pos_ in ("NOUN", "PROPN", "PRON") and head.dep_ in ("nsubj", "expl") \
+                and head.head.pos_ in ("VERB", "AUX"):
+            core = _predicate_core(head.head)  # "no surgeon would agree to ...": the predicate
+        elif head.pos_ in ("NOUN", "PROPN", "PRON"):
+            core = _noun_core(head)
+        else:
+            core = _predicate_core(head)
+        # Said again without the negation, the word is not what is denied: a modifier is.
+        scope = {head.i} | {c.i for c in head.children} | {
+            g.i for c in head.children if c.dep_ == "prep" for g in c.children}
+        affirmed = {u.lemma_.lower() for u in tokens if u.i not in scope
+                    and u.lemma_.lower() in core and not _negated(u) and not _negated(u.head)
+                    and (u.head.i == head.head.i or u.head.head.i == head.i)}
+        out |= core - affirmed
     return out
 
 
+# Adverbs that make a negation a doubt ("not necessarily", "not entirely", "not always").
+_HEDGES = frozenset("necessarily exactly entirely quite always fully altogether".split())
+# Verbs of intending, trying and thinking: negated, they deny what they govern ("not looking to
+# expand", "did not intend to show", "don't think it was").
+_ATTITUDE_VERBS = frozenset(
+    """want intend plan try look seek aim mean decide expect think believe hope wish agree
+    consider going""".split()
+)
+# Nouns whose denial is a denial of what they are about as well ("no decision to leave", "no
+# deal to close", "no reason to fire", "no plans to separate").
+_PLAN_NOUNS = frozenset(
+    """decision plan deal agreement intention intent reason need evidence sign proof move
+    proposal order""".split()
+)
+_ARGUMENTS = ("dobj", "attr", "acomp", "oprd", "nsubjpass", "dative")
+
+
+def _negated(token: Any) -> bool:
+    """Has the token itself, or the clause it heads, a negation ("not", "no", "never")?"""
+    return any(c.dep_ == "neg" or c.lower_ in NEGATORS for c in token.children) \
+        or token.lower_ in NEGATORS
+
+
+def _noun_core(noun: Any) -> set[str]:
+    """A negated noun and, for a plan or decision, what it is about ("no decision to leave")."""
+    out = _content_lemmas([noun])
+    if noun.lemma_.lower() in _PLAN_NOUNS:
+        for c in noun.children:
+            if c.dep_ in ("acl", "ccomp", "relcl") and c.pos_ in ("VERB", "AUX"):
+                out |= _predicate_core(c)
+            elif c.dep_ == "prep":
+                out |= _content_lemmas([g for g in c.children if g.dep_ == "pobj"])
+    return out
+
+
+def _predicate_core(verb: Any, depth: int = 0) -> set[str]:
+    """What a negated verb denies: itself and its object; for a light verb ("be", "have", "tell")
+    its complements instead; for a verb of intending or thinking, what it governs."""
+    if depth > 3:
+        return set()
+    lemma = verb.lemma_.lower()
+    clauses = [c for c in verb.children if c.dep_ in ("xcomp", "ccomp")]
+    if lemma in _ATTITUDE_VERBS:
+        if clauses:
+            return set().union(*(_predicate_core(c, depth + 1) for c in clauses))
+        return set().union(*(_noun_core(c) for c in verb.children if c.dep_ in _ARGUMENTS))
+    args = [c for c in verb.children if c.dep_ in _ARGUMENTS]
+    if lemma in _LIGHT_VERBS or lemma in REPORTING_VERBS or verb.pos_ == "AUX":
+        out = set().union(set(), *(_noun_core(a) for a in args))
+        for c in verb.children:
+            if c.dep_ == "prep":  # "not in the office", "never told the state about any cuts"
+                out |= _content_lemmas([g for g in c.children if g.dep_ in ("pobj", "pcomp")])
+        return out
+    return _content_lemmas([verb] + [a for a in args if a.dep_ != "nsubjpass"])
+
+
+def _denied_by_verb(denial: Statement, analysis: Analysis) -> set[str] | None:
+    """What a deny verb denies, in content words: the head of its complement and that head's
+    own arguments ("denied threatening the Foley family" -> threaten, family; "denied that any
+    biopsy has ever taken place at the clinic" -> biopsy, place, clinic). Empty when it denies
+    a pronoun or a report ("denied it", "disputes what a source told CNN"); None when the verb
+    cannot be found in the parse."""
+    verb = _verb_token(denial, analysis)
+    if verb is None:
+        return None
+    out: set[str] = set()
+    for c in verb.children:
+        heads = [c] if c.dep_ in ("ccomp", "xcomp", "dobj", "pcomp") else \
+            [g for g in c.children if g.dep_ in ("pobj", "pcomp")] if c.dep_ == "prep" else []
+        for h in heads:
+            if h.lemma_.lower() in _SAYING_NOUNS or h.lower_ in ("what", "it", "this", "that"):
+                continue  # "denied the report", "disputes what ... told CNN": the claim itself
+            words = [h] + [g for g in h.children
+                           if g.dep_.startswith("nsubj") or g.dep_ in _ARGUMENTS]
+            words += [p for g in h.children if g.dep_ == "prep" for p in g.children
+                      if p.dep_ == "pobj"]
+            # Every noun, verb and adjective: "denied the use of the term" is about a use.
+            out |= {w.lemma_.lower() for w in words if w.pos_ in ("NOUN", "VERB", "ADJ")
+                    and w.lemma_.lower() not in _SAYING_NOUNS | _LIGHT_VERBS | REPORTING_VERBS}
+    return out
+
+
+def _verb_token(statement: Statement, analysis: Analysis) -> Any | None:
+    """The statement's reporting verb in its sentence's parse."""
+    doc = analysis.docs[statement.sentence_id]
+    if 0 <= statement.verb_i < len(doc) and doc[statement.verb_i].lemma_.lower() == statement.verb:
+        return doc[statement.verb_i]
+    return None
+
+
+def _in_nested_speech(token: Any, statement: Statement, analysis: Analysis) -> bool:
+    """Is the word inside words the statement reports someone else saying ("she reacted,
+    telling me that I am wrong"; "Bettman, who has often said 'we're not looking to expand', is
+    changing his tune")?"""
+    own = _verb_token(statement, analysis)
+    inside = {t.i for t in _statement_tokens(statement, analysis)} - {own.i if own else -1}
+    return any(a.i in inside and a.pos_ == "VERB"
+               and a.lemma_.lower() in REPORTING_VERBS and a.lemma_.lower() not in DENIAL_VERBS
+               for a in token.ancestors)
+
+
+def _unsaid(statement: Statement, analysis: Analysis) -> bool:
+    """Did the speaker decline to say it ("would not confirm or deny whether", "she did not
+    explain why", "I can't confirm that"), or say it of an open question ("whether ...")?"""
+    verb = _verb_token(statement, analysis)
+    if verb is None:
+        return False
+    verbs = [verb] + ([verb.head] if verb.dep_ == "conj" and verb.head.pos_ in ("VERB", "AUX")
+                      else [])
+    if any(c.dep_ == "neg" for v in verbs for c in v.children):
+        return True
+    return any(c.dep_ in ("ccomp", "xcomp") and any(
+        g.dep_ == "mark" and g.lower_ in ("whether", "if") for g in c.children)
+        for c in verb.children)
+
+
+def _relays(claim: Statement, denial: Statement, analysis: Analysis) -> bool:
+    """Does the claim only report the denier's own words ("TVA reported that Daly denied ...",
+    "FOX 2 reports: 'Simone says ...'")? Then it is no claim against them."""
+    tokens = _statement_tokens(claim, analysis)
+    if claim.sentence_id == denial.sentence_id and any(t.i == denial.verb_i for t in tokens):
+        return True
+    for t in tokens:
+        if t.pos_ == "VERB" and t.lemma_.lower() in REPORTING_VERBS:
+            for subj in (c for c in t.children if c.dep_ == "nsubj"):
+                if denial.speaker_id is not None:
+                    ent = analysis.entity_for(subj.text)
+                    if ent is not None and ent.id == denial.speaker_id:
+                        return True
+                elif f"noun:{subj.lemma_.lower()}" == denial.speaker_key:
+                    return True
+    return False
+
+
+def _overlaps(a: set[str], b: set[str]) -> bool:
+    """Do two sets of lemmas share a word, or a word's derivation ("expand", "expansion")?"""
+    if a & b:
+        return True
+    return any(len(x) >= 5 and len(y) >= 5 and x[:5] == y[:5] for x in a for y in b)
+
+
 def _said(claims: list[Statement], analysis: Analysis) -> set[str]:
-    """The content words of everything a claimant said."""
-    return set().union(*(_content_lemmas(_statement_tokens(c, analysis)) for c in claims))
+    """The content words of everything a claimant asserts: not what they negate nor what they
+    only suppose ("if you don't accept this proposal ..."), nor a noun that only modifies another
+    ("the procedure room" is about a room)."""
+    return set().union(*(_content_lemmas([t for t in _statement_tokens(c, analysis)
+                                          if t.dep_ != "compound" and not _supposed(t)])
+                         for c in claims))
+
+
+def _supposed(token: Any) -> bool:
+    """Is the word negated, or inside a condition ("if ...", "unless ...")?"""
+    for a in [token, *token.ancestors]:
+        if any(c.dep_ == "neg" for c in a.children):
+            return True
+        if a.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in ("if", "unless")
+                                     for c in a.children):
+            return True
+    return False
 
 
 def _against(denial: Statement, said: set[str], analysis: Analysis) -> bool:
@@ -171,7 +349,7 @@ def _against(denial: Statement, said: set[str], analysis: Analysis) -> bool:
     words do; a plain negation does only when what it negates is something the claimant says
     ("no decision" against "your decision to order our departure"), so "he is not interested in
     leaving" is no answer to "I am happy here"."""
-    return _disowns(denial, analysis, said) or bool(_negated_lemmas(denial, analysis) & said)
+    return _disowns(denial, analysis, said) or _overlaps(_negated_lemmas(denial, analysis), said)
 
 
 def _words(text: str) -> int:
@@ -241,9 +419,12 @@ def _vectors(analysis: Analysis, statements: list[Statement]) -> np.ndarray:
 
 def find_contradiction(analysis: Analysis) -> Contradiction | None:
     """The article's key contradiction, or None when no one denies what someone else claims."""
-    statements = [s for s in analysis.statements if s.content]
-    # A claim says something: "boyish" quoted on its own is colour, not a claim.
-    claims = [s for s in statements if s.polarity == "assert" and _words(s.content) >= 3]
+    # What a speaker declined to say ("would not confirm or deny") is neither claim nor denial.
+    statements = [s for s in analysis.statements if s.content and not _unsaid(s, analysis)]
+    # A claim says something: "boyish" quoted on its own is colour, not a claim; a request
+    # ("asked that the press respect ...") asserts nothing.
+    claims = [s for s in statements if s.polarity == "assert" and _words(s.content) >= 3
+              and s.verb not in _REQUEST_VERBS]
     denials = [s for s in statements if s.polarity == "deny"]
     if not claims or not denials:
         return None
@@ -251,9 +432,11 @@ def find_contradiction(analysis: Analysis) -> Contradiction | None:
     for c in claims:
         by_claimant.setdefault(c.speaker_key, []).append(c)
     # Who goes against whom is read from the parse, so only those statements need vectors.
-    said = {key: _said(claimed, analysis) for key, claimed in by_claimant.items()}
+    # A claim that only relays the denier's own words is not theirs to be denied.
     against = {(id(d), key) for d in denials for key in by_claimant
-               if key != d.speaker_key and _against(d, said[key], analysis)}
+               if key != d.speaker_key and _against(d, _said(
+                   [c for c in by_claimant[key] if not _relays(c, d, analysis)], analysis),
+                   analysis)}
     if not against:
         return None
     needed = [s for s in statements
@@ -275,13 +458,16 @@ def find_contradiction(analysis: Analysis) -> Contradiction | None:
     best: tuple[float, Statement, Statement] | None = None
     for claim in claims:
         for denial in denials:
-            if (id(denial), claim.speaker_key) not in against:
+            if (id(denial), claim.speaker_key) not in against or _relays(claim, denial, analysis):
                 continue
             topical = group_sim(denial, claim)
             refers = _refers_to(denial, claim, analysis)
             if topical < MIN_TOPICAL and not refers:
                 continue
-            score = (topical + 0.25 * refers + 0.1 * bool(claim.quote) + 0.1 * bool(denial.quote)
+            # The claim the denial itself goes against anchors its side before its neighbours.
+            itself = _against(denial, _said([claim], analysis), analysis)
+            score = (topical + 0.25 * refers + 0.3 * itself + 0.1 * bool(claim.quote)
+                     + 0.1 * bool(denial.quote)
                      + 0.2 * (salience(claim) + salience(denial)))
             if best is None or score > best[0]:
                 best = (score, claim, denial)

@@ -1,0 +1,89 @@
+"""The key contradiction's rules against false pairs: each article below gave one before the rule
+(a shared word, a denial of something else, a non-answer, the same party); the real ones after
+them must still be found."""
+
+from __future__ import annotations
+
+import pytest
+
+from summarizers.analysis import analyze_text
+from summarizers.contradiction import find_contradiction
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A deny verb denies what it names: taking part in infidelity is not the search claimed.
+        "The newspaper claimed that doctors searched for the husband's missing finger after his "
+        "wife attacked him over an affair.\n\nThe husband denied taking part in any infidelity.",
+        # What someone would not confirm or deny, they did not deny.
+        "The reports said that warplanes dropped bombs on the convoy of the group's leader, Abu "
+        "Bakr al-Baghdadi. \"The jets hit the convoy at night,\" the reports said.\n\n"
+        "U.S. officials would not confirm or deny whether Baghdadi, the group's leader, had been "
+        "targeted.",
+        # A negated verb of intending denies what it governs: showing a video, not pouring acid.
+        "The 17-year-old said she intended to pour the acid on her boyfriend after he filmed them "
+        "having sex and shared the video.\n\n\"She was not aware that I was filming. I did not "
+        "intend to show anyone the video,\" her boyfriend Humphrey Khoza said.",
+        # A hedge is a doubt, not a denial.
+        "The victim said the song scared the bear off once it began playing.\n\n"
+        "Scientists explained that it wasn't necessarily the song that scared the bear off.",
+        # The speaker corrects the word with itself: the war is not denied, its target is.
+        "\"You should protect yourselves from this war by standing against your rulers,\" "
+        "Golani said.\n\n"
+        "\"It's not a war against the Front, it's a war against Islam,\" spokesman Abu Firas "
+        "said.",
+        # A claim that reports the denier's own denial is not a claim against them.
+        "TVA Sports reported that deputy commissioner Bill Daly denied the league is looking to "
+        "expand.",
+        # What the claimant only supposes ("if you don't accept ...") is not claimed.
+        "Sisi said to Abbas in the meeting: \"You are now 80 years old, if you don't accept this "
+        "proposal, your successor will.\"\n\n"
+        "\"We won't accept the continuation of the situation with Hamas,\" Abbas said.",
+        # A request asserts nothing.
+        "Her lawyers asked that the press respect the doctor's privacy and the privacy of her "
+        "patients.\n\nSources close to the doctor said reports that she took a photo of her "
+        "patients were lies.",
+        # "No other pupils": something besides what was claimed.
+        "The teen claimed a sexual relationship with her teacher took place in her car.\n\n"
+        "Detectives said the teacher had not been in a relationship with any other pupils.",
+    ],
+)
+def test_false_contradictions_are_no_longer_found(text: str) -> None:
+    assert find_contradiction(analyze_text(text)) is None
+
+
+def test_a_negated_reason_denies_what_it_is_a_reason_for():
+    c = find_contradiction(analyze_text(
+        "Police said that the officer fired at the car because it was being driven towards "
+        "him.\n\nDornella Conner, the driver, was shot in the arm. He added: \"There was no "
+        "reason to fire upon an innocent person who was sitting in a vehicle.\""
+    ))
+    assert c is not None and "Police" in c.claim.who and "Conner" in c.counter.who
+
+
+def test_a_deny_verb_on_what_was_claimed_is_still_found():
+    c = find_contradiction(analyze_text(
+        "The newspaper claimed that the clinic performed a biopsy on the singer that morning.\n\n"
+        "The clinic's owner, Dr. Paul Reed, denied that any biopsy had ever taken place there."
+    ))
+    assert c is not None and "newspaper" in c.claim.who and "Reed" in c.counter.who
+
+
+def test_quoted_words_in_the_speakers_own_name_are_not_what_they_said():
+    analysis = analyze_text(
+        "Khalaf wrote about the law on Monday. The \"religious police\" has denied that it "
+        "issued such a law."
+    )
+    denial = next(s for s in analysis.statements if s.verb == "deny")
+    assert denial.content.startswith("that it issued such a law") and not denial.quote
+
+
+def test_who_speaks_in_a_relative_clause_is_its_antecedent():
+    analysis = analyze_text(
+        "Secretary of State John Kerry, who has disputed the use of the term \"war,\" spoke on "
+        "Sunday."
+    )
+    disputed = next(s for s in analysis.statements if s.verb == "dispute")
+    assert disputed.speaker_id == analysis.entity_for("John Kerry").id
+    assert "who" not in disputed.speaker.lower()
