@@ -135,6 +135,20 @@ FEATURES = (
 )
 
 
+# Words that, just before a refuting word, turn it round ("no hoax", "not fake").
+_NEGATING = frozenset(
+    "not no never nothing without isn't aren't wasn't weren't don't doesn't didn't".split()
+)
+
+
+def _calls_false(text: str) -> bool:
+    """Does the text call something false in so many words ("X is a hoax", "falls for a
+    prank", "debunking the myth"), the refuting word not negated just before it?"""
+    words = _words(text)
+    return any(w in REFUTE_WORDS and not _NEGATING & set(words[max(0, i - 3):i])
+               for i, w in enumerate(words))
+
+
 def _words(text: str) -> list[str]:
     return _WORD.findall(text.lower().replace("’", "'"))
 
@@ -690,6 +704,11 @@ class StanceEngine:
         # Who says no, claim or text: a sentence whose main clause has the other polarity than
         # the claim's ("X denies Y" over "Y happened", or the reverse), weighted by relevance.
         c_pol = min(p.polarity for p in c_parsed)
+        # A claim that calls something false where the parse does not put it in the main clause
+        # ("Fox affiliate falls for prank", "Debunking the eggs myth") denies too: it decides
+        # which side of the split each refuting cue below falls on.
+        if c_pol > 0 and _calls_false(claim.text):
+            c_pol = -1
         flips = [float(p.polarity != c_pol) for p in PC]
         feats["claim_deny"] = float(c_pol < 0)
         feats["rel_pol_flip"] = wsum(float(p.polarity != c_pol) for p in P)

@@ -273,6 +273,21 @@ def test_claim_that_denies_reads_a_body_denial_as_agreement(engine):
     assert res.label != "contradiction"
 
 
+@pytest.mark.parametrize(
+    ("claim", "denies"),
+    [
+        ("Local TV station falls for prank about the mayor of Springfield resigning", True),
+        ("Debunking the myth that the mayor of Springfield resigned", True),
+        ("The mayor of Springfield resigned on Monday", False),
+        ("Not a hoax: the mayor of Springfield resigned on Monday", False),  # the cue negated
+    ],
+)
+def test_a_claim_that_calls_something_false_is_a_denying_claim(engine, claim, denies):
+    # The parse does not put "prank" or "myth" in the main clause; the words still deny.
+    res = _stance(engine, claim, ARTICLE_PREDICATE.format("resigned"))
+    assert res.features["claim_deny"] == float(denies)
+
+
 def test_claim_predicates_are_its_content_verbs(engine):
     from summarizers.stance import _parse_info
 
