@@ -656,8 +656,9 @@ def _assemble(article: Article, texts: list[str], docs: list[Any],
     return Analysis(article, sentences, docs, vectors, entities, statements, mentions)
 
 
-# What dump_analysis stores and how sentences are split: a change to either is a new format.
-_STORED_FORMAT = 1
+# What dump_analysis stores, how sentences are split and how they are parsed: a change to any is
+# a new format (2: parsed with apostrophes inside words made straight).
+_STORED_FORMAT = 2
 
 
 def models_key(nlp: NLP | None = None) -> str:

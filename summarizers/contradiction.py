@@ -38,7 +38,10 @@ def _head_noun(statement: Statement) -> str:
 
 
 def _refers_to(denial: Statement, claim: Statement, analysis: Analysis) -> bool:
-    """Does the denial's sentence name the claim's source ("the letter", "Seely")?"""
+    """Does the denial's sentence name the claim's source ("the letter", "Seely"), or answer the
+    claim right after it ("That isn't true," he said)?"""
+    if _answers(denial, claim, analysis):
+        return True
     sentence = analysis.sentences[denial.sentence_id].text.lower() + " " + denial.content.lower()
     noun = _head_noun(claim)
     if noun and re.search(rf"\b{re.escape(noun)}\b", sentence):
@@ -47,6 +50,16 @@ def _refers_to(denial: Statement, claim: Statement, analysis: Analysis) -> bool:
         surname = analysis.entity(claim.speaker_id).name.split()[-1].lower()
         return bool(re.search(rf"\b{re.escape(surname)}\b", sentence))
     return False
+
+
+def _answers(denial: Statement, claim: Statement, analysis: Analysis) -> bool:
+    """Is the denial a bare verdict or denial ("That isn't true", "It's false", "denied it"),
+    given in the claim's sentence or the one after it, so that what it disowns is the claim?"""
+    if not 0 <= denial.sentence_id - claim.sentence_id <= 1:
+        return False
+    if denial.verb in DENIAL_VERBS:
+        return _denied_by_verb(denial, analysis) == set()
+    return any(_verdict(t) and not verdict_target(t) for t in _statement_tokens(denial, analysis))
 
 
 # Verbs too light to carry a topic ("go", "get"), and negations that answer nothing ("could not
@@ -100,11 +113,22 @@ def _disowns(denial: Statement, analysis: Analysis, said: set[str]) -> bool:
     # The call as a whole: "called the letter 'a draft' and 'a mistake'" disowns with both.
     same_call = [s for s in analysis.statements if s.sentence_id == denial.sentence_id
                  and s.speaker_key == denial.speaker_key and s.verb == denial.verb]
-    return any((t.lower_ in DISOWNING_WORDS or t.lemma_.lower() in DISOWNING_WORDS)
-               and passes_verdict(t) and not under_negation(t)
-               and not _in_nested_speech(t, s, analysis)
+    return any(_verdict(t) and not _in_nested_speech(t, s, analysis)
                and (not (target := verdict_target(t)) or 2 * len(target & said) >= len(target))
                for s in same_call for t in _statement_tokens(s, analysis))
+
+
+# Words that confirm what they are said of; negated ("the report is not true", "Not accurate")
+# they disown it. Not "right": "it was not right to fire him" judges the firing, not a claim.
+_CONFIRMING_WORDS = frozenset("true accurate correct".split())
+
+
+def _verdict(token: Any) -> bool:
+    """Does the word disown what it is said of: "false", "a mistake", or a negated "true"?"""
+    if token.lower_ in DISOWNING_WORDS or token.lemma_.lower() in DISOWNING_WORDS:
+        return passes_verdict(token) and not under_negation(token)
+    return (token.lemma_.lower() in _CONFIRMING_WORDS and token.dep_ in ("acomp", "attr", "ROOT")
+            and any(c.dep_ == "neg" for c in (*token.children, *token.head.children)))
 
 
 def verdict_target(token: Any) -> set[str]:
@@ -501,7 +525,7 @@ def find_contradiction(analysis: Analysis) -> Contradiction | None:
         quotes=[_quote(s, analysis) for s in counter_statements],
     )
     first = claim_quotes[0]
-    why = (f"{claim_side.who} {_verb_phrase(first)} {_what(first)}, but {counter_who} "
+    why = (f"{claim_side.who} {_verb_phrase(first)}{_what(first)}, but {counter_who} "
            f"{'deny' if len(speakers) > 1 else 'denies'} it ("
            + "; ".join(f"{group[0].speaker.split()[-1]}: {_group_what(group)}"
                        for _, group in speakers) + ").")
@@ -529,8 +553,11 @@ def _group_what(group: list[Statement]) -> str:
 
 
 def _verb_phrase(statement: Statement) -> str:
-    return {"read": "reads", "write": "writes"}.get(statement.verb, "says") if statement.quote \
-        else "reports"
+    """How the why-line introduces a claim: a quote needs a verb ("says"); a reported clause
+    comes with its own ("reported that ...", from `_what`)."""
+    if not statement.quote:
+        return ""
+    return {"read": "reads", "write": "writes"}.get(statement.verb, "says") + " "
 
 
 def _capitalise(text: str) -> str:

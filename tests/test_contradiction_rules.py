@@ -87,3 +87,24 @@ def test_who_speaks_in_a_relative_clause_is_its_antecedent():
     disputed = next(s for s in analysis.statements if s.verb == "dispute")
     assert disputed.speaker_id == analysis.entity_for("John Kerry").id
     assert "who" not in disputed.speaker.lower()
+
+
+COURIER = "The Daily Courier reported that the mayor of Springfield had quit her job on Monday."
+
+
+@pytest.mark.parametrize("answer", [
+    "“That isn’t true,” her spokesman, Tom Reyes, said.",
+    "“It’s not true,” said Tom Reyes, her spokesman.",
+    "Her spokesman, Tom Reyes, said the report was not accurate.",
+])
+def test_a_bare_verdict_right_after_a_claim_answers_it(answer: str) -> None:
+    c = find_contradiction(analyze_text(f"{COURIER}\n\n{answer}"))
+    assert c is not None and "Courier" in c.claim.who and "Reyes" in c.counter.who
+    # An unquoted claim is introduced by its own verb, once.
+    assert c.why.startswith("Daily Courier reported that the mayor")
+
+
+def test_a_bare_verdict_further_on_answers_nothing_named() -> None:
+    text = (f"{COURIER} The council met on Tuesday to discuss the budget for the new library."
+            "\n\n“It’s not true,” said Tom Reyes, her spokesman.")
+    assert find_contradiction(analyze_text(text)) is None

@@ -1,0 +1,45 @@
+"""What the parser is given: typographic apostrophes inside words are read as straight ones (the
+small English model learned from those), and every Doc keeps the text as written."""
+
+from __future__ import annotations
+
+import pytest
+
+from summarizers.analysis import analyze_text
+from summarizers.contradiction import find_contradiction
+from summarizers.nlp import get_nlp
+
+CURLY = "She isn’t leaving, it wasn’t true and we won’t go. Iran’s O’Neill said so."
+
+
+def _annotations(doc) -> list[tuple]:  # noqa: ANN001
+    return [(t.tag_, t.pos_, t.dep_, t.head.i, t.lemma_, t.ent_iob_, t.ent_type_) for t in doc]
+
+
+def test_curly_apostrophes_parse_as_straight_ones_and_keep_their_text() -> None:
+    curly, straight = get_nlp().parse([CURLY, CURLY.replace("’", "'")])
+    assert curly.text == CURLY
+    assert _annotations(curly) == _annotations(straight)
+    negations = [t for t in curly if t.text == "n’t"]
+    assert len(negations) == 3 and all(t.dep_ == "neg" and t.lemma_ == "not" for t in negations)
+    assert [(s.start, s.end) for s in curly.sents] == [(s.start, s.end) for s in straight.sents]
+
+
+@pytest.mark.parametrize("text", [
+    "He called the letter ‘a draft’ and ‘a mistake’ on Monday.",  # quote marks, not apostrophes
+    "The players’ union met on Monday.",  # a plural possessive: the mark ends the word
+    "Nothing to read through differently here.",
+])
+def test_other_marks_are_parsed_as_they_are(text: str) -> None:
+    doc = get_nlp().parse([text])[0]
+    assert doc.text == text
+    assert _annotations(doc) == _annotations(get_nlp().spacy(text))
+
+
+def test_a_denial_with_a_curly_apostrophe_is_found_like_a_straight_one() -> None:
+    # Read as written, "wasn’t" lost its negation and the denial went unseen.
+    article = ("The Daily Courier reported that the mayor of Springfield had quit her job on "
+               "Monday.\n\nHer spokesman, Tom Reyes, said the report wasn’t true.")
+    for text in (article, article.replace("’", "'")):
+        c = find_contradiction(analyze_text(text))
+        assert c is not None and "Reyes" in c.counter.who
