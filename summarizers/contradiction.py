@@ -9,6 +9,7 @@ contradiction: it is never invented.
 
 from __future__ import annotations
 
+import os
 import re
 from collections import OrderedDict
 from typing import Any
@@ -59,7 +60,9 @@ def _answers(denial: Statement, claim: Statement, analysis: Analysis) -> bool:
         return False
     if denial.verb in DENIAL_VERBS:
         return _denied_by_verb(denial, analysis) == set()
-    return any(_verdict(t) and not verdict_target(t) for t in _statement_tokens(denial, analysis))
+    verb = _verb_token(denial, analysis)
+    return any(_verdict(t, verb) and not verdict_target(t)
+               for t in _statement_tokens(denial, analysis))
 
 
 # Verbs too light to carry a topic ("go", "get"), and negations that answer nothing ("could not
@@ -113,7 +116,7 @@ def _disowns(denial: Statement, analysis: Analysis, said: set[str]) -> bool:
     # The call as a whole: "called the letter 'a draft' and 'a mistake'" disowns with both.
     same_call = [s for s in analysis.statements if s.sentence_id == denial.sentence_id
                  and s.speaker_key == denial.speaker_key and s.verb == denial.verb]
-    return any(_verdict(t) and not _in_nested_speech(t, s, analysis)
+    return any(_verdict(t, _verb_token(s, analysis)) and not _in_nested_speech(t, s, analysis)
                and (not (target := verdict_target(t)) or 2 * len(target & said) >= len(target))
                for s in same_call for t in _statement_tokens(s, analysis))
 
@@ -123,11 +126,21 @@ def _disowns(denial: Statement, analysis: Analysis, said: set[str]) -> bool:
 _CONFIRMING_WORDS = frozenset("true accurate correct".split())
 
 
-def _verdict(token: Any) -> bool:
-    """Does the word disown what it is said of: "false", "a mistake", or a negated "true"?"""
+def _verdict(token: Any, said_by: Any = None) -> bool:
+    """Does the word disown what it is said of: "false", "a mistake", or a negated "true"?
+    `said_by`: the reporting verb; a negation above it ("did not comment but said it was
+    false") is not in what was said."""
     if token.lower_ in DISOWNING_WORDS or token.lemma_.lower() in DISOWNING_WORDS:
-        return passes_verdict(token) and not under_negation(token)
-    return (token.lemma_.lower() in _CONFIRMING_WORDS and token.dep_ in ("acomp", "attr", "ROOT")
+        if not passes_verdict(token):
+            return False
+        for above in token.ancestors:
+            if said_by is not None and above.i == said_by.i:
+                return True
+            if any(c.dep_ == "neg" for c in above.children):
+                return False  # "she didn't know it was wrong"
+        return True
+    return (token.lemma_.lower() in _CONFIRMING_WORDS and token.pos_ == "ADJ"  # not "correct it"
+            and token.dep_ in ("acomp", "attr", "ROOT")
             and any(c.dep_ == "neg" for c in (*token.children, *token.head.children)))
 
 
@@ -314,8 +327,12 @@ def _unsaid(statement: Statement, analysis: Analysis) -> bool:
     verb = _verb_token(statement, analysis)
     if verb is None:
         return False
-    verbs = [verb] + ([verb.head] if verb.dep_ == "conj" and verb.head.pos_ in ("VERB", "AUX")
-                      else [])
+    # "would not confirm or deny": the negation covers both; "did not comment but said" only
+    # the first.
+    head = verb.head
+    alternative = verb.dep_ == "conj" and head.pos_ in ("VERB", "AUX") and any(
+        c.dep_ == "cc" and c.lower_ in ("or", "nor") for c in head.children)
+    verbs = [verb, head] if alternative else [verb]
     if any(c.dep_ == "neg" for v in verbs for c in v.children):
         return True
     return any(c.dep_ in ("ccomp", "xcomp") and any(
@@ -342,10 +359,22 @@ def _relays(claim: Statement, denial: Statement, analysis: Analysis) -> bool:
 
 
 def _overlaps(a: set[str], b: set[str]) -> bool:
-    """Do two sets of lemmas share a word, or a word's derivation ("expand", "expansion")?"""
-    if a & b:
-        return True
-    return any(len(x) >= 5 and len(y) >= 5 and x[:5] == y[:5] for x in a for y in b)
+    """Do two sets of lemmas share a word, or a word and its derivation ("expand", "expansion";
+    not "police" and "policy", "protest" and "protect")?"""
+    return bool(a & b) or any(_derived(x, y) for x in a for y in b)
+
+
+# Endings that make a noun or an agent of a verb: "expansion", "payment", "arrival", "voter".
+_DERIVING = ("ion", "sion", "tion", "ation", "ment", "al", "ial", "er", "or", "ing", "ive", "ure",
+             "ance", "ence")
+
+
+def _derived(x: str, y: str) -> bool:
+    """Is one word the other with a deriving ending, the stem's last letter allowed to change
+    ("expand", "expansion"; "state", "statement")?"""
+    short, long = sorted((x, y), key=len)
+    n = len(os.path.commonprefix([short, long]))
+    return n >= 5 and short[n:] in ("", "e", "d", "t") and long[n:] in ("", *_DERIVING)
 
 
 def _said(claims: list[Statement], analysis: Analysis) -> set[str]:

@@ -96,7 +96,10 @@ _QUOTE_MARK = re.compile(r"“|”|’’")
 def _balance_quotes(sentence: str) -> str:
     """A sentence cut from a quote that spans several keeps its quote marks whole: one that ends
     a quote begun before it gets the opening mark, one that begins a quote running on gets the
-    closing mark. Only typographic quotes: a straight " cannot tell opening from closing."""
+    closing mark. Only English typographic quotes: a straight " cannot tell opening from
+    closing, and German („...“) and Swedish (”...”) quotes use the same marks otherwise."""
+    if re.search("[„‚«»]", sentence) or ("“" not in sentence and sentence.count("”") > 1):
+        return sentence
     depth, opened_before = 0, False
     for mark in _QUOTE_MARK.findall(sentence):
         if mark == "“":

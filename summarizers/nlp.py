@@ -73,7 +73,7 @@ _PARSE_BATCH = 64  # spaCy's pipe batch, here and in the entity process
 # A typographic apostrophe inside a word ("didn’t", "There’s", "O’Neill"). The small English
 # model learned from straight ones: given "isn’t" it tags "n’t" as punctuation or a noun about
 # half the time, and the negation is lost.
-_CURLY_APOSTROPHE = re.compile(r"(?<=[A-Za-z])’(?=[A-Za-z])")
+_CURLY_APOSTROPHE = re.compile(r"(?<=[^\W\d_])’(?=[^\W\d_])")  # between letters ("Zoë’s" too)
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n(?=\s*[\"“‘'A-Z0-9(])")
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from summarizers.analysis import analyze_text
-from summarizers.contradiction import find_contradiction
+from summarizers.contradiction import _derived, _verdict, find_contradiction
+from summarizers.nlp import get_nlp
 
 
 @pytest.mark.parametrize(
@@ -108,3 +109,32 @@ def test_a_bare_verdict_further_on_answers_nothing_named() -> None:
     text = (f"{COURIER} The council met on Tuesday to discuss the budget for the new library."
             "\n\n“It’s not true,” said Tom Reyes, her spokesman.")
     assert find_contradiction(analyze_text(text)) is None
+
+
+def test_a_negation_before_but_does_not_make_what_follows_unsaid() -> None:
+    # "would not confirm or deny" says nothing; "did not comment but said ..." says the second.
+    c = find_contradiction(analyze_text(
+        f"{COURIER}\n\nHer spokesman, Tom Reyes, did not comment but said the report was false."))
+    assert c is not None and "Reyes" in c.counter.who
+
+
+@pytest.mark.parametrize(("a", "b", "related"), [
+    ("expand", "expansion", True), ("state", "statement", True),
+    ("police", "policy", False), ("protest", "protect", False), ("control", "contract", False),
+    ("international", "interview", False), ("company", "compare", False),
+])
+def test_words_count_as_one_only_through_a_deriving_ending(a: str, b: str, related: bool) -> None:
+    assert _derived(a, b) is related and _derived(b, a) is related
+
+
+@pytest.mark.parametrize(("sentence", "word", "verdict"), [
+    ("The report is not correct.", "correct", True),
+    ("That is not accurate.", "accurate", True),
+    ("We have not corrected the story.", "corrected", False),  # the verb: nothing is disowned
+    ("The company did not correct the error.", "correct", False),
+])
+def test_a_negated_confirming_adjective_is_a_verdict_and_the_verb_is_not(
+    sentence: str, word: str, verdict: bool
+) -> None:
+    doc = get_nlp().parse([sentence])[0]
+    assert _verdict(next(t for t in doc if t.text == word)) is verdict

@@ -81,6 +81,8 @@ def test_report_lists_baselines_and_the_interval(tmp_path: Path) -> None:
     assert "| CNN/DM (SummEval refs) | 3 | 3 | Lead-3 |" in out
     assert "(missing newsroom_humaneval.dev.jsonl)" in out
     assert "- CNN/DM (SummEval refs): ours - Lead-3 R1 " in out
+    (tmp_path / "xsum_test.dev.jsonl").write_text("", encoding="utf-8")
+    assert "| XSum | 0 | 1 | (no items in xsum_test.dev.jsonl) |" in report(tmp_path)
 
 
 def test_lsum_splits_sentences() -> None:

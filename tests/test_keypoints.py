@@ -140,6 +140,8 @@ def test_cleaning_leaves_prose_alone(sentence: str) -> None:
         ("He called it “a draft’’ and “a mistake.’’", "He called it “a draft’’ and “a mistake.’’"),
         ("He said “yes” and left.", "He said “yes” and left."),
         ('It was a mistake," he said.', 'It was a mistake," he said.'),  # straight: ambiguous
+        ("Er sagte: „Das ist falsch.“", "Er sagte: „Das ist falsch.“"),  # German marks
+        ("Han sa: ”Det är fel.” Sedan gick han.", "Han sa: ”Det är fel.” Sedan gick han."),
     ],
 )
 def test_a_sentence_cut_from_a_longer_quote_shows_whole_quote_marks(cut: str, shown: str) -> None:

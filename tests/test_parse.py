@@ -9,7 +9,7 @@ from summarizers.analysis import analyze_text
 from summarizers.contradiction import find_contradiction
 from summarizers.nlp import get_nlp
 
-CURLY = "She isn’t leaving, it wasn’t true and we won’t go. Iran’s O’Neill said so."
+CURLY = "She isn’t leaving, it wasn’t true and we won’t go. Zoë’s friend O’Neill said so."
 
 
 def _annotations(doc) -> list[tuple]:  # noqa: ANN001

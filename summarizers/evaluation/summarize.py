@@ -194,6 +194,9 @@ def report(eval_dir: Path) -> str:
             lines.append(f"| {label} | - | {k} | (missing {filename}) | | | | |")
             continue
         gold = read_jsonl(path)
+        if not gold:
+            lines.append(f"| {label} | 0 | {k} | (no items in {filename}) | | | | |")
+            continue
         per_item = {}
         for method in METHODS:
             start = time.perf_counter()

@@ -467,6 +467,19 @@ def _sql(store: SQLStore, statement: str) -> list[tuple]:
     return store._run(work)
 
 
+def _raw(url: str, query: str) -> list[tuple]:
+    """A query on the database itself, past SQLStore (which may refuse to open it)."""
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        with sqlite3.connect(sqlite_path(url)) as db:
+            return db.execute(query).fetchall()
+    import psycopg
+
+    with psycopg.connect(url) as db:
+        return db.execute(query).fetchall()
+
+
 def test_a_store_keeps_its_schema_version(lasting_url: str) -> None:
     store = open_store(lasting_url)
     assert isinstance(store, SQLStore)
@@ -496,6 +509,8 @@ def test_a_store_changed_by_a_newer_newsbrief_is_refused_and_left_alone(lasting_
     with pytest.raises(StoreError, match=f"newer newsbrief \\(schema version {newer}") as err:
         open_store(lasting_url)
     assert "Upgrade newsbrief" in str(err.value)
+    assert _raw(lasting_url, "SELECT version FROM schema_version") == [(newer,)]
+    assert _raw(lasting_url, "SELECT title FROM articles") == [("Title 1",)]
 
 
 def test_an_older_store_is_upgraded_once_in_order(
