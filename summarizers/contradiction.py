@@ -377,13 +377,18 @@ def _derived(x: str, y: str) -> bool:
     return n >= 5 and short[n:] in ("", "e", "d", "t") and long[n:] in ("", *_DERIVING)
 
 
-def _said(claims: list[Statement], analysis: Analysis) -> set[str]:
+def _said(claims: list[Statement], analysis: Analysis,
+          known: dict[int, set[str]] | None = None) -> set[str]:
     """The content words of everything a claimant asserts: not what they negate nor what they
     only suppose ("if you don't accept this proposal ..."), nor a noun that only modifies another
-    ("the procedure room" is about a room)."""
-    return set().union(*(_content_lemmas([t for t in _statement_tokens(c, analysis)
-                                          if t.dep_ != "compound" and not _supposed(t)])
-                         for c in claims))
+    ("the procedure room" is about a room). `known`: each claim's words, kept between calls
+    (they walk the parse, and a long article asks for them once per denial)."""
+    known = {} if known is None else known
+    for c in claims:
+        if id(c) not in known:
+            known[id(c)] = _content_lemmas([t for t in _statement_tokens(c, analysis)
+                                            if t.dep_ != "compound" and not _supposed(t)])
+    return set().union(*(known[id(c)] for c in claims))
 
 
 def _supposed(token: Any) -> bool:
@@ -485,10 +490,12 @@ def find_contradiction(analysis: Analysis) -> Contradiction | None:
     for c in claims:
         by_claimant.setdefault(c.speaker_key, []).append(c)
     # Who goes against whom is read from the parse, so only those statements need vectors.
-    # A claim that only relays the denier's own words is not theirs to be denied.
+    # A claim that only relays the denier's own words is not theirs to be denied. Each claim's
+    # words are read from the parse once (`known`), however many denials they are held against.
+    known: dict[int, set[str]] = {}
     against = {(id(d), key) for d in denials for key in by_claimant
                if key != d.speaker_key and _against(d, _said(
-                   [c for c in by_claimant[key] if not _relays(c, d, analysis)], analysis),
+                   [c for c in by_claimant[key] if not _relays(c, d, analysis)], analysis, known),
                    analysis)}
     if not against:
         return None
@@ -518,7 +525,7 @@ def find_contradiction(analysis: Analysis) -> Contradiction | None:
             if topical < MIN_TOPICAL and not refers:
                 continue
             # The claim the denial itself goes against anchors its side before its neighbours.
-            itself = _against(denial, _said([claim], analysis), analysis)
+            itself = _against(denial, _said([claim], analysis, known), analysis)
             score = (topical + 0.25 * refers + 0.3 * itself + 0.1 * bool(claim.quote)
                      + 0.1 * bool(denial.quote)
                      + 0.2 * (salience(claim) + salience(denial)))
