@@ -103,8 +103,11 @@ def _timeline(analysis: Any, limit: int = 6) -> list[TimelineEntry]:
 
 
 def _trim(text: str, words: int) -> str:
+    """The text's first `words` words and "…"; a quote the cut leaves open is closed after it."""
+    from summarizers.keypoints import balance_quotes
+
     parts = text.split()
-    return text if len(parts) <= words else " ".join(parts[:words]) + " …"
+    return text if len(parts) <= words else balance_quotes(" ".join(parts[:words]) + " …")
 
 
 def _attributed(analysis: Any, sentence_id: int) -> str:

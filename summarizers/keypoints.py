@@ -93,7 +93,7 @@ _LINK_WORD = re.compile(
 _QUOTE_MARK = re.compile(r"“|”|’’")
 
 
-def _balance_quotes(sentence: str) -> str:
+def balance_quotes(sentence: str) -> str:
     """A sentence cut from a quote that spans several keeps its quote marks whole: one that ends
     a quote begun before it gets the opening mark, one that begins a quote running on gets the
     closing mark. Only English typographic quotes: a straight " cannot tell opening from
@@ -129,7 +129,7 @@ def clean_sentence(sentence: str, keep_link_word: bool = False) -> str:
         s = s[linked.end():]
         if not re.match(r"[a-z]+[A-Z]", s):  # "eBay", "iPhone" keep their case
             s = s[:1].upper() + s[1:]
-    return _balance_quotes(s.strip())
+    return balance_quotes(s.strip())
 
 
 def is_junk(sentence: str, min_words: int = MIN_WORDS) -> bool:
