@@ -71,7 +71,11 @@ _PREFIX = re.compile(
 _DATELINE = re.compile(
     r"^\s*(\(\s*{agency}\s*\)\s*(--|—|–|-)?"  # "(CNN) A fiery sunset ..."
     r"|(?!(The\s+)?(Associated\s+Press|Agence|United\s+Press)\b)"
-    r"[A-Z][A-Za-z.'-]*(\s*,?\s+[A-Z][A-Za-z.'-]*){{0,3}}\s*\(\s*{agency}\s*\)\s*(--|—|–|-))\s*"
+    r"[A-Z][A-Za-z.'-]*(\s*,?\s+[A-Z][A-Za-z.'-]*){{0,3}}\s*\(\s*{agency}\s*\)\s*(--|—|–|-)"
+    # "SAN FRANCISCO -- Apple plans ...", "WASHINGTON — The Senate ...": a place in capitals
+    # and a long dash, with a state or country after it ("PORTLAND, Ore. —").
+    r"|[A-Z][A-Z.'-]+(\s+[A-Z][A-Z.'-]+){{0,3}}(\s*,\s*[A-Z][A-Za-z.]+(\s+[A-Z][A-Za-z.]+)?)?"
+    r"\s*(--|—|–)(?=\s+[A-Z0-9\"“‘'(]))\s*"  # the sentence starts after it, not an aside
     .format(agency="(CNN|AP|Reuters|AFP|UPI|Bloomberg)")
 )
 # Picture directions point at photos the key point does not carry: "Henry ( centre ) said ...".

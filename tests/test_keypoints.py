@@ -110,6 +110,12 @@ def test_prompt_glued_to_a_sentence_is_cleaned_not_dropped() -> None:
          "The court issued a warrant on Friday."),
         ("But for now the most important asset of the club is its academy.",
          "For now the most important asset of the club is its academy."),
+        ("SAN FRANCISCO -- Apple plans to shut down its streaming service.",
+         "Apple plans to shut down its streaming service."),
+        ("PORTLAND, Ore. — A man was arrested after the fire on Tuesday.",
+         "A man was arrested after the fire on Tuesday."),
+        ("KABUL — “We will fight on,” the commander said.",
+         "“We will fight on,” the commander said."),
     ],
 )
 def test_key_points_lose_datelines_furniture_and_link_words(shown: str, cleaned: str) -> None:
@@ -125,6 +131,8 @@ def test_key_points_lose_datelines_furniture_and_link_words(shown: str, cleaned:
         "But for the rain, the final would have been finished by noon on Sunday.",  # = without
         "Marine Le Pen's National Rally (far right) came first in the regional vote.",  # politics
         "The Associated Press (AP) - which first reported the story - stood by it.",
+        "NASA — the space agency — said it would launch the rocket in May.",  # an aside
+        "The UN -- which met on Monday -- agreed to send more aid to the region.",
     ],
 )
 def test_cleaning_leaves_prose_alone(sentence: str) -> None:
