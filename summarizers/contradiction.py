@@ -131,14 +131,7 @@ def _verdict(token: Any, said_by: Any = None) -> bool:
     `said_by`: the reporting verb; a negation above it ("did not comment but said it was
     false") is not in what was said."""
     if token.lower_ in DISOWNING_WORDS or token.lemma_.lower() in DISOWNING_WORDS:
-        if not passes_verdict(token):
-            return False
-        for above in token.ancestors:
-            if said_by is not None and above.i == said_by.i:
-                return True
-            if any(c.dep_ == "neg" for c in above.children):
-                return False  # "she didn't know it was wrong"
-        return True
+        return passes_verdict(token) and not under_negation(token, below=said_by)
     return (token.lemma_.lower() in _CONFIRMING_WORDS and token.pos_ == "ADJ"  # not "correct it"
             and token.dep_ in ("acomp", "attr", "ROOT")
             and any(c.dep_ == "neg" for c in (*token.children, *token.head.children)))
@@ -169,9 +162,16 @@ def passes_verdict(token: Any) -> bool:
         token = token.head
 
 
-def under_negation(token: Any) -> bool:
-    """Is the word inside a negated clause ("she didn't know it was wrong")?"""
-    return any(c.dep_ == "neg" for a in token.ancestors for c in a.children)
+def under_negation(token: Any, below: Any = None) -> bool:
+    """Is the word inside a negated clause ("she didn't know it was wrong")? With `below` (a
+    reporting verb), only clauses under that verb count: "did not comment but said it was
+    false" does not negate what was said."""
+    for above in token.ancestors:
+        if below is not None and above.i == below.i:
+            return False
+        if any(c.dep_ == "neg" for c in above.children):
+            return True
+    return False
 
 
 def _negated_lemmas(denial: Statement, analysis: Analysis) -> set[str]:
@@ -493,10 +493,12 @@ def find_contradiction(analysis: Analysis) -> Contradiction | None:
     # A claim that only relays the denier's own words is not theirs to be denied. Each claim's
     # words are read from the parse once (`known`), however many denials they are held against.
     known: dict[int, set[str]] = {}
+    relayed = {(id(c), id(d)) for d in denials for c in claims
+               if c.speaker_key != d.speaker_key and _relays(c, d, analysis)}
     against = {(id(d), key) for d in denials for key in by_claimant
                if key != d.speaker_key and _against(d, _said(
-                   [c for c in by_claimant[key] if not _relays(c, d, analysis)], analysis, known),
-                   analysis)}
+                   [c for c in by_claimant[key] if (id(c), id(d)) not in relayed], analysis,
+                   known), analysis)}
     if not against:
         return None
     needed = [s for s in statements
@@ -518,7 +520,7 @@ def find_contradiction(analysis: Analysis) -> Contradiction | None:
     best: tuple[float, Statement, Statement] | None = None
     for claim in claims:
         for denial in denials:
-            if (id(denial), claim.speaker_key) not in against or _relays(claim, denial, analysis):
+            if (id(denial), claim.speaker_key) not in against or (id(claim), id(denial)) in relayed:
                 continue
             topical = group_sim(denial, claim)
             refers = _refers_to(denial, claim, analysis)
