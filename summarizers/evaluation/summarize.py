@@ -147,11 +147,15 @@ def item_scores(gold: Sequence[dict], pred: Sequence[dict]) -> list[dict[str, fl
 def score(gold: Sequence[dict], pred: Sequence[dict]) -> dict:
     """The mean of `item_scores` per measure, rounded to 0.01, with the item and missing counts."""
     items = item_scores(gold, pred)
-    n = max(len(items), 1)
-    out: dict[str, Any] = {t: round(sum(i[t] for i in items) / n, 2) for t in ROUGE_TYPES}
+    out: dict[str, Any] = {t: round(m, 2) for t, m in _means(items).items()}
     out["items"] = len(items)
     out["missing"] = int(sum(i["missing"] for i in items))
     return out
+
+
+def _means(items: Sequence[dict[str, float]]) -> dict[str, float]:
+    """Each ROUGE measure averaged over the items (0 when there are none)."""
+    return {t: sum(i[t] for i in items) / max(len(items), 1) for t in ROUGE_TYPES}
 
 
 def paired_bootstrap(
@@ -202,7 +206,7 @@ def report(eval_dir: Path) -> str:
             start = time.perf_counter()
             per_item[method] = item_scores(gold, predict(gold, sentences=k, method=method))
             took = time.perf_counter() - start
-            scores = {t: sum(i[t] for i in per_item[method]) / len(gold) for t in ROUGE_TYPES}
+            scores = _means(per_item[method])
             shown = {"keypoints": "ours (keypoints)", "lead": f"Lead-{k}"}.get(method, method)
             lines.append(
                 f"| {label} | {len(gold)} | {k} | {shown} | {scores['rouge1']:.2f} | "
