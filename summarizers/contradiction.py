@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -105,20 +106,51 @@ def _statement_tokens(statement: Statement, analysis: Analysis) -> list[Any]:
     return [t for t in doc if start <= t.idx < end]
 
 
-def _disowns(denial: Statement, analysis: Analysis, said: set[str]) -> bool:
-    """A deny verb, or a verdict like "false" or "a mistake" on the claim: on something
-    unnamed ("it is false", "the report is untrue", "denied it") or named in the claim's words,
-    not on something else ("rumours that police used rubber bullets are untrue", "denied taking
-    part in any infidelity" against a claim about a search)."""
+@dataclass
+class _Denial:
+    """What one denial goes against, read from the parse once: a long article holds each denial
+    against every claimant, and against its best claim again.
+
+    `by_verb`: for a deny verb, the content words of what it denies (`_denied_by_verb`; empty or
+    None: something unnamed, which goes against any claim); None without a deny verb.
+    `verdicts`: what each disowning word of the same call is said of (an empty set: something
+    unnamed). `negated`: what its plain negations deny (`_negated_lemmas`)."""
+
+    deny_verb: bool
+    by_verb: set[str] | None
+    verdicts: list[set[str]]
+    negated: set[str]
+
+    def against(self, said: set[str]) -> bool:
+        """Does the denial go against what a claimant said (`said`: its content words)?
+        Disowning words do when they name nothing or the claim's words, not something else
+        ("rumours that police used rubber bullets are untrue", "denied taking part in any
+        infidelity" against a claim about a search); a plain negation does only when what it
+        negates is something the claimant says ("no decision" against "your decision to order
+        our departure"), so "he is not interested in leaving" is no answer to "I am happy
+        here"."""
+        if self.deny_verb:
+            disowns = not self.by_verb or _overlaps(self.by_verb, said)
+        else:
+            disowns = any(not t or 2 * len(t & said) >= len(t) for t in self.verdicts)
+        return disowns or _overlaps(self.negated, said)
+
+
+def _read_denial(denial: Statement, analysis: Analysis) -> _Denial:
+    """A deny verb's object, or the verdicts ("false", "a mistake") of the call as a whole
+    ("called the letter 'a draft' and 'a mistake'" disowns with both), and the negations."""
+    negated = _negated_lemmas(denial, analysis)
     if denial.verb in DENIAL_VERBS:
-        denied = _denied_by_verb(denial, analysis)
-        return denied is None or not denied or _overlaps(denied, said)
-    # The call as a whole: "called the letter 'a draft' and 'a mistake'" disowns with both.
-    same_call = [s for s in analysis.statements if s.sentence_id == denial.sentence_id
-                 and s.speaker_key == denial.speaker_key and s.verb == denial.verb]
-    return any(_verdict(t, _verb_token(s, analysis)) and not _in_nested_speech(t, s, analysis)
-               and (not (target := verdict_target(t)) or 2 * len(target & said) >= len(target))
-               for s in same_call for t in _statement_tokens(s, analysis))
+        return _Denial(True, _denied_by_verb(denial, analysis), [], negated)
+    verdicts = []
+    for s in analysis.statements:
+        if (s.sentence_id, s.speaker_key, s.verb) != \
+                (denial.sentence_id, denial.speaker_key, denial.verb):
+            continue
+        verb = _verb_token(s, analysis)
+        verdicts += [verdict_target(t) for t in _statement_tokens(s, analysis)
+                     if _verdict(t, verb) and not _in_nested_speech(t, s, analysis)]
+    return _Denial(False, None, verdicts, negated)
 
 
 # Words that confirm what they are said of; negated ("the report is not true", "Not accurate")
@@ -402,14 +434,6 @@ def _supposed(token: Any) -> bool:
     return False
 
 
-def _against(denial: Statement, said: set[str], analysis: Analysis) -> bool:
-    """Does the denial go against what a claimant said (`said`: its content words)? Disowning
-    words do; a plain negation does only when what it negates is something the claimant says
-    ("no decision" against "your decision to order our departure"), so "he is not interested in
-    leaving" is no answer to "I am happy here"."""
-    return _disowns(denial, analysis, said) or _overlaps(_negated_lemmas(denial, analysis), said)
-
-
 def _words(text: str) -> int:
     return len(re.findall(r"[^\W\d_]+", text))
 
@@ -495,10 +519,11 @@ def find_contradiction(analysis: Analysis) -> Contradiction | None:
     known: dict[int, set[str]] = {}
     relayed = {(id(c), id(d)) for d in denials for c in claims
                if c.speaker_key != d.speaker_key and _relays(c, d, analysis)}
+    reading = {id(d): _read_denial(d, analysis) for d in denials}
     against = {(id(d), key) for d in denials for key in by_claimant
-               if key != d.speaker_key and _against(d, _said(
+               if key != d.speaker_key and reading[id(d)].against(_said(
                    [c for c in by_claimant[key] if (id(c), id(d)) not in relayed], analysis,
-                   known), analysis)}
+                   known))}
     if not against:
         return None
     needed = [s for s in statements
@@ -527,7 +552,7 @@ def find_contradiction(analysis: Analysis) -> Contradiction | None:
             if topical < MIN_TOPICAL and not refers:
                 continue
             # The claim the denial itself goes against anchors its side before its neighbours.
-            itself = _against(denial, _said([claim], analysis, known), analysis)
+            itself = reading[id(denial)].against(_said([claim], analysis, known))
             score = (topical + 0.25 * refers + 0.3 * itself + 0.1 * bool(claim.quote)
                      + 0.1 * bool(denial.quote)
                      + 0.2 * (salience(claim) + salience(denial)))
