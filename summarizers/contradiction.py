@@ -372,22 +372,38 @@ def _unsaid(statement: Statement, analysis: Analysis) -> bool:
         for c in verb.children)
 
 
-def _relays(claim: Statement, denial: Statement, analysis: Analysis) -> bool:
-    """Does the claim only report the denier's own words ("TVA reported that Daly denied ...",
-    "FOX 2 reports: 'Simone says ...'")? Then it is no claim against them."""
+@dataclass
+class _Relaying:
+    """Whose words a claim reports, read from the parse once (a long article holds every claim
+    against every denial): the token positions of what it holds, and the speakers its own
+    reporting verbs name (entity ids, and "noun:..." keys for unnamed ones)."""
+
+    sentence_id: int
+    inside: set[int]
+    speaker_ids: set[int]
+    speaker_keys: set[str]
+
+    def relays(self, denial: Statement) -> bool:
+        """Does the claim only report the denier's own words ("TVA reported that Daly denied
+        ...", "FOX 2 reports: 'Simone says ...'")? Then it is no claim against them."""
+        if self.sentence_id == denial.sentence_id and denial.verb_i in self.inside:
+            return True
+        if denial.speaker_id is not None:
+            return denial.speaker_id in self.speaker_ids
+        return denial.speaker_key in self.speaker_keys
+
+
+def _read_relaying(claim: Statement, analysis: Analysis) -> _Relaying:
     tokens = _statement_tokens(claim, analysis)
-    if claim.sentence_id == denial.sentence_id and any(t.i == denial.verb_i for t in tokens):
-        return True
-    for t in tokens:
-        if t.pos_ == "VERB" and t.lemma_.lower() in REPORTING_VERBS:
-            for subj in (c for c in t.children if c.dep_ == "nsubj"):
-                if denial.speaker_id is not None:
-                    ent = analysis.entity_for(subj.text)
-                    if ent is not None and ent.id == denial.speaker_id:
-                        return True
-                elif f"noun:{subj.lemma_.lower()}" == denial.speaker_key:
-                    return True
-    return False
+    subjects = [c for t in tokens if t.pos_ == "VERB" and t.lemma_.lower() in REPORTING_VERBS
+                for c in t.children if c.dep_ == "nsubj"]
+    return _Relaying(
+        sentence_id=claim.sentence_id,
+        inside={t.i for t in tokens},
+        speaker_ids={e.id for e in map(analysis.entity_for, (c.text for c in subjects))
+                     if e is not None},
+        speaker_keys={f"noun:{c.lemma_.lower()}" for c in subjects},
+    )
 
 
 def _overlaps(a: set[str], b: set[str]) -> bool:
@@ -517,8 +533,9 @@ def find_contradiction(analysis: Analysis) -> Contradiction | None:
     # A claim that only relays the denier's own words is not theirs to be denied. Each claim's
     # words are read from the parse once (`known`), however many denials they are held against.
     known: dict[int, set[str]] = {}
+    relaying = {id(c): _read_relaying(c, analysis) for c in claims}
     relayed = {(id(c), id(d)) for d in denials for c in claims
-               if c.speaker_key != d.speaker_key and _relays(c, d, analysis)}
+               if c.speaker_key != d.speaker_key and relaying[id(c)].relays(d)}
     reading = {id(d): _read_denial(d, analysis) for d in denials}
     against = {(id(d), key) for d in denials for key in by_claimant
                if key != d.speaker_key and reading[id(d)].against(_said(
@@ -538,9 +555,14 @@ def find_contradiction(analysis: Analysis) -> Contradiction | None:
     def salience(s: Statement) -> float:
         return float(vecs[index[id(s)]] @ title_vec) if title_vec is not None else 0.0
 
+    closest: dict[tuple[int, str], float] = {}
+
     def group_sim(denial: Statement, claim: Statement) -> float:
-        """How close a denial is to anything the claimant said."""
-        return max(sim(denial, c) for c in by_claimant[claim.speaker_key])
+        """How close a denial is to anything the claimant said (once per denial and claimant)."""
+        key = (id(denial), claim.speaker_key)
+        if key not in closest:
+            closest[key] = max(sim(denial, c) for c in by_claimant[claim.speaker_key])
+        return closest[key]
 
     best: tuple[float, Statement, Statement] | None = None
     for claim in claims:
