@@ -322,10 +322,12 @@ def _build_entities(docs: list[Any]) -> tuple[list[Entity], dict[int, list[int]]
         if label != "PERSON" and len(key) == 1 and key[0] in person_surnames:
             ent_id = person_surnames[key[0]]
         elif label == "PERSON":
+            # The same person: the name is the end of a fuller one ("Esper", "Van Ryn" of
+            # "Maurice Van Ryn"), or the two share first and last names ("Mark T. Esper").
             ent_id = next(
                 (i for k, i in by_key.items() if entities[i].kind == "PERSON"
-                 and (k == key or (k[-1] == key[-1] and (len(key) == 1 or len(k) == 1
-                                                         or k[0] == key[0])))),
+                 and (k[-len(key):] == key
+                      or (k[-1] == key[-1] and (len(k) == 1 or k[0] == key[0])))),
                 -1,
             )
             if ent_id < 0:

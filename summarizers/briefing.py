@@ -83,6 +83,29 @@ def _key_point_count(n_sentences: int) -> int:
     return max(3, min(5, n_sentences // 6))
 
 
+# What makes a date a point in time: a day, month or year, or a time said relative to the story
+# ("earlier Sunday", "two days ago", "last week", "the coming days"). The small spaCy model also
+# tags lengths of time ("eight years", "centuries"), ages ("29-year-old") and digit runs such as
+# phone numbers ("13 11") as DATE: none of them says when anything happened.
+_POINT_IN_TIME = re.compile(
+    r"\b(mon|tues|wednes|thurs|fri|satur|sun)days?\b"
+    r"|\b(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sept?(ember)?"
+    r"|oct(ober)?|nov(ember)?|dec(ember)?)\b\.?"
+    r"|\b(1[6-9]|20)\d\d(s|'s)?\b|\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|'?\b\d0s\b"
+    r"|\b\d{1,2}(st|nd|rd|th)[\s-]+cen"  # "the early 20th century"
+    r"|\b(today|tonight|yesterday|tomorrow|ago|earlier|later|last|next|this|coming|past"
+    r"|previous|recent(ly)?|weekend|overnight|christmas|easter|thanksgiving|new year"
+    r"|spring|summer|autumn|fall|winter)\b",
+    re.I,
+)
+_AGE = re.compile(r"\byears?[ -]old\b", re.I)  # "a 29-year-old", "40 years old"
+
+
+def is_point_in_time(when: str) -> bool:
+    """Does a DATE the parser found say when something happened (see `_POINT_IN_TIME`)?"""
+    return bool(_POINT_IN_TIME.search(when)) and not _AGE.search(when)
+
+
 def _timeline(analysis: Any, limit: int = 6) -> list[TimelineEntry]:
     """Dates the article gives, each with the sentence that says what happened then."""
     from summarizers.keypoints import clean_sentence
@@ -92,7 +115,7 @@ def _timeline(analysis: Any, limit: int = 6) -> list[TimelineEntry]:
     for sent, doc in zip(analysis.sentences, analysis.docs, strict=True):
         for ent in doc.ents:
             when = ent.text.strip()
-            if ent.label_ != "DATE" or when.lower() in seen or len(when) < 3:
+            if ent.label_ != "DATE" or when.lower() in seen or not is_point_in_time(when):
                 continue
             seen.add(when.lower())
             entries.append(TimelineEntry(when=when, what=_trim(clean_sentence(sent.text), 30)))

@@ -85,6 +85,31 @@ def test_timeline_has_the_days(seed_briefing):
     assert "Monday" in whens and "Sunday" in whens
 
 
+def test_timeline_keeps_points_in_time_not_ages_lengths_or_numbers():
+    analysis = analyze_text(
+        "Striker Radamel Falcao spent eight years with River Plate before leaving for Porto in "
+        "2009. The 29-year-old has scored four goals this season for the club. River Plate vice "
+        "president Matias Patanian said on Monday that the doors were open. Falcao joined the "
+        "club at the age of 15 and stayed for centuries, fans joked. Readers can call the club "
+        "on 13 11 14 for tickets. The club first asked about him two weeks ago."
+    )
+    whens = [t.when.lower() for t in build_briefing(analysis).timeline]
+    assert "2009" in whens and "monday" in whens and any("two weeks ago" in w for w in whens)
+    assert not any(w in ("eight years", "29-year-old", "centuries", "13 11") for w in whens), whens
+    assert not any("year-old" in w or "age of" in w for w in whens), whens
+
+
+def test_a_name_that_ends_a_fuller_one_is_the_same_person():
+    analysis = analyze_text(
+        "Bega Cheese boss Maurice Van Ryn pleaded guilty to 12 offences, a court heard on "
+        "Monday. Van Ryn sat in the dock as a young woman read her statement. Prosecutors said "
+        "Van Ryn had abused his position. The judge, Sarah Huggett, will sentence him in May."
+    )
+    people = [p.name for p in build_briefing(analysis).people]
+    assert "Maurice Van Ryn" in people and "Van Ryn" not in people, people
+    assert analysis.entity_for("Van Ryn") is analysis.entity_for("Maurice Van Ryn")
+
+
 def test_shown_sentences_have_whole_quote_marks(seed_briefing):
     # Milley's "It was a mistake, ...,” said later Monday is the second sentence of his quote.
     shown = [*seed_briefing.key_points, *(t.what for t in seed_briefing.timeline)]
