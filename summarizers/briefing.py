@@ -101,7 +101,7 @@ _POINT_IN_TIME = re.compile(
 _AGE = re.compile(r"\byears?[ -]old\b", re.I)  # "a 29-year-old", "40 years old"
 
 
-def is_point_in_time(when: str) -> bool:
+def _is_point_in_time(when: str) -> bool:
     """Does a DATE the parser found say when something happened (see `_POINT_IN_TIME`)?"""
     return bool(_POINT_IN_TIME.search(when)) and not _AGE.search(when)
 
@@ -115,7 +115,7 @@ def _timeline(analysis: Any, limit: int = 6) -> list[TimelineEntry]:
     for sent, doc in zip(analysis.sentences, analysis.docs, strict=True):
         for ent in doc.ents:
             when = ent.text.strip()
-            if ent.label_ != "DATE" or when.lower() in seen or not is_point_in_time(when):
+            if ent.label_ != "DATE" or when.lower() in seen or not _is_point_in_time(when):
                 continue
             seen.add(when.lower())
             entries.append(TimelineEntry(when=when, what=_trim(clean_sentence(sent.text), 30)))
