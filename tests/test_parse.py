@@ -43,3 +43,35 @@ def test_a_denial_with_a_curly_apostrophe_is_found_like_a_straight_one() -> None
     for text in (article, article.replace("’", "'")):
         c = find_contradiction(analyze_text(text))
         assert c is not None and "Reyes" in c.counter.who
+
+
+# Sentences that reach the attribute ruler's special rules: "ai n't" and "gon na" (two-token
+# rules), quote and bracket tags, whitespace tokens, "'s" and "'d", possessive pronouns.
+RULE_TEXTS = [
+    "I ain't gonna say it's a draft, he'd said, `` no way '' (really).",
+    "Ain't nobody got time  for that;  they're  gonna   wait -- or won't they?",
+    "The players' union, its members and hers said: 'We're going to win.'",
+    "In 2019, Mr. O'Neill's firm paid $3.5m -- 40% -- to U.S. and E.U. regulators...",
+]
+
+
+def test_attribute_rules_by_lookup_annotate_as_spacys_own_ruler() -> None:
+    nlp = get_nlp()
+    assert nlp._attribute_rules is not None  # the packaged pipeline's rules are all readable
+    ours = nlp._pipe_without(None, RULE_TEXTS)
+    stock = list(nlp.spacy.pipe(RULE_TEXTS))
+    for mine, theirs in zip(ours, stock, strict=True):
+        assert [(t.pos_, str(t.morph)) for t in mine] == [(t.pos_, str(t.morph)) for t in theirs]
+        assert _annotations(mine) == _annotations(theirs)
+    # the two-token rules did apply: "ai n't" is "be not", "gon na" is "go to"
+    assert [t.lemma_ for t in ours[0][1:5]] == ["be", "not", "go", "to"]
+
+
+def test_a_rule_the_lookup_cannot_read_leaves_spacys_own_ruler() -> None:
+    import spacy
+
+    from summarizers.nlp import _AttributeRules
+
+    ruler = spacy.blank("en").add_pipe("attribute_ruler")
+    ruler.add([[{"LOWER": "new"}, {"IS_TITLE": True, "OP": "+"}]], {"TAG": "NNP"})
+    assert _AttributeRules.compile(ruler) is None
