@@ -83,38 +83,37 @@ def paragraphs(text: str) -> list[str]:
     return [p.strip() for p in _PARAGRAPH_BREAK.split(text) if p and p.strip()]
 
 
-# What a rule of spaCy's attribute ruler may test on a token, as `_AttributeRules` reads it.
-_TOKEN_ATTRIBUTES: dict[str, Any] = {
-    "LOWER": lambda t: t.lower_, "TAG": lambda t: t.tag_, "DEP": lambda t: t.dep_,
-    "IS_SPACE": lambda t: t.is_space,
-}
+# What a rule of spaCy's attribute ruler may test on a token, as `_AttributeRules` reads it: the
+# place of each attribute in the row it makes of a token.
+_TOKEN_ATTRIBUTES = {"LOWER": 0, "TAG": 1, "DEP": 2, "IS_SPACE": 3}
+_EQUALS, _IN, _NOT_IN, _REGEX = range(4)
 
 
 class _AttributeRules:
     """spaCy's attribute ruler with its rules matched by dictionary lookups instead of spaCy's
     Matcher. The packaged English pipeline's 179 rules (a tag's part of speech and morphology,
-    and word exceptions) took the Matcher about 40 µs a token, a third of the parse without the
-    entity recogniser (63 of 205 ms for 1,000 words). The same matches, in the ruler's order,
-    are set by the ruler's own `set_annotations`; built only when every rule tests what this
-    class reads (`_TOKEN_ATTRIBUTES` by value, IN, NOT_IN or REGEX, no operators), else spaCy's
-    own component runs."""
+    and word exceptions) took the Matcher about 40 µs a token, a quarter of the parse without
+    the entity recogniser. The same matches, in the ruler's order, are set by the ruler's own
+    `set_annotations`; built only when every rule tests what this class reads
+    (`_TOKEN_ATTRIBUTES` by value, IN, NOT_IN or REGEX, no operators), else spaCy's own
+    component runs."""
 
-    def __init__(self, ruler: Any, index: dict[tuple[str, Any], list], anywhere: list) -> None:
+    def __init__(self, ruler: Any, index: dict[tuple[int, Any], list], anywhere: list) -> None:
         self.ruler = ruler
-        self.index = index  # (attribute, value) of a rule's first token -> its rules
-        self.anywhere = anywhere  # rules whose first token has no exact value to look up
+        self.index = index  # (attribute, value) a rule's first token must have -> its rules
+        self.anywhere = anywhere  # rules whose first token has no one value to look up
 
     @classmethod
     def compile(cls, ruler: Any) -> _AttributeRules | None:
-        index: dict[tuple[str, Any], list] = {}
+        index: dict[tuple[int, Any], list] = {}
         anywhere: list = []
         strings = ruler.vocab.strings
         for attr_id, rule in enumerate(ruler.patterns):
             for pattern in rule["patterns"]:
-                tests = [_token_test(spec) for spec in pattern]
-                if not pattern or None in tests:
+                checks = [_token_checks(spec) for spec in pattern]
+                if not pattern or None in checks:
                     return None
-                entry = (attr_id, strings[str(attr_id)], tests)
+                entry = (attr_id, strings[str(attr_id)], checks)
                 keys = _lookup_keys(pattern[0])
                 for key in keys:
                     index.setdefault(key, []).append(entry)
@@ -123,57 +122,71 @@ class _AttributeRules:
         return cls(ruler, index, anywhere)
 
     def __call__(self, doc: Any) -> Any:
+        rows = [(t.lower_, t.tag_, t.dep_, t.is_space) for t in doc]
         matches = set()
-        n = len(doc)
-        for start, tok in enumerate(doc):
-            found = (self.index.get(("TAG", tok.tag_), [])
-                     + self.index.get(("LOWER", tok.lower_), [])
-                     + self.index.get(("DEP", tok.dep_), []) + self.anywhere)
-            for attr_id, match_id, tests in found:
-                end = start + len(tests)
-                if end <= n and all(test(doc[start + k]) for k, test in enumerate(tests)):
+        for start, row in enumerate(rows):
+            found = [*self.index.get((0, row[0]), ()), *self.index.get((1, row[1]), ()),
+                     *self.index.get((2, row[2]), ()), *self.anywhere]
+            for attr_id, match_id, checks in found:
+                end = start + len(checks)
+                if end <= len(rows) and all(
+                        _passes(rows[start + k], c) for k, c in enumerate(checks)):
                     matches.add((attr_id, match_id, start, end))
         self.ruler.set_annotations(doc, sorted(matches))  # later rules win, as in the ruler
         return doc
 
 
-def _token_test(spec: dict) -> Any | None:
-    """A token predicate for one token of a rule, or None for what `_AttributeRules` cannot
-    read."""
-    tests = []
+def _token_checks(spec: dict) -> list[tuple[int, int, Any]] | None:
+    """(attribute, kind of test, value) for each test of one token of a rule, or None for what
+    `_AttributeRules` cannot read."""
+    out = []
     for key, value in spec.items():
-        get = _TOKEN_ATTRIBUTES.get(key.upper())
-        if get is None:
+        attr = _TOKEN_ATTRIBUTES.get(key.upper())
+        if attr is None:
             return None
         if isinstance(value, dict):
             if len(value) != 1:
                 return None
             ((op, arg),) = value.items()
-            if op == "IN":
-                tests.append(lambda t, get=get, arg=frozenset(arg): get(t) in arg)
-            elif op == "NOT_IN":
-                tests.append(lambda t, get=get, arg=frozenset(arg): get(t) not in arg)
+            if op in ("IN", "NOT_IN"):
+                out.append((attr, _IN if op == "IN" else _NOT_IN, frozenset(arg)))
             elif op == "REGEX":
-                tests.append(lambda t, get=get, arg=re.compile(arg): bool(arg.search(get(t))))
+                out.append((attr, _REGEX, re.compile(arg)))
             else:
                 return None
         elif isinstance(value, str | bool):
-            tests.append(lambda t, get=get, arg=value: get(t) == arg)
+            out.append((attr, _EQUALS, value))
         else:
             return None
-    return lambda t: all(test(t) for test in tests)
+    return out
 
 
-def _lookup_keys(spec: dict) -> list[tuple[str, Any]]:
-    """Where a rule is filed by its first token: under each exact tag, else word, else
-    dependency it asks for (one attribute, so each rule is found once); none when it asks for
-    no exact value."""
-    for attr in ("TAG", "LOWER", "DEP"):
-        value = next((v for k, v in spec.items() if k.upper() == attr), None)
+def _passes(row: tuple, checks: list[tuple[int, int, Any]]) -> bool:
+    for attr, kind, arg in checks:
+        value = row[attr]
+        if kind == _EQUALS:
+            ok = value == arg
+        elif kind == _IN:
+            ok = value in arg
+        elif kind == _NOT_IN:
+            ok = value not in arg
+        else:
+            ok = arg.search(value) is not None
+        if not ok:
+            return False
+    return True
+
+
+def _lookup_keys(spec: dict) -> list[tuple[int, Any]]:
+    """Where a rule is filed by its first token: under the exact word, else tag, else dependency
+    it asks for, the first of these that it names (so each rule is found once for a token);
+    none when it asks for no exact value."""
+    for name in ("LOWER", "TAG", "DEP"):
+        value = next((v for k, v in spec.items() if k.upper() == name), None)
         if isinstance(value, str):
-            return [(attr, value)]
+            return [(_TOKEN_ATTRIBUTES[name], value)]
         if isinstance(value, dict) and list(value) == ["IN"]:
-            return [(attr, v) for v in dict.fromkeys(value["IN"])]
+            return [(_TOKEN_ATTRIBUTES[name], v) for v in dict.fromkeys(value["IN"])]
     return []
 
 
