@@ -37,12 +37,18 @@ def article_of(words: int) -> str:
     return "Headline of a long story\n\n" + "\n\n".join(out)
 
 
-def timed(fn, runs: int) -> list[float]:
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
+def timed(variants: list, runs: int) -> list[list[float]]:
+    """Milliseconds of each variant's runs, taken in turn (one run of each, then the next round),
+    so a slower moment of the machine falls on all of them alike; each is run once untimed first
+    (the first briefing of a text adds its new words to spaCy's vocabulary)."""
+    for fn in variants:
         fn()
-        times.append((time.perf_counter() - t) * 1000)
+    times: list[list[float]] = [[] for _ in variants]
+    for _ in range(runs):
+        for fn, out in zip(variants, times, strict=True):
+            t = time.perf_counter()
+            fn()
+            out.append((time.perf_counter() - t) * 1000)
     return times
 
 
@@ -101,12 +107,9 @@ def main() -> None:
     rows = []
     for label, text in ((f"seed ({len(SEED.read_text().split())} words)", SEED.read_text()),
                         ("1,000 words", article_of(1000)), ("5,000 words", article_of(5000))):
-        a = timed(ours(text), args.runs)
-        here = timed(ours(text, ner_here), args.runs)
-        one = timed(ours(text, one_thread), args.runs)
-        stock = timed(ours(text, stock_ruler), args.runs)
-        b = timed(baseline(text), args.runs)
-        c = timed(ours_embedding_all(text), args.runs)
+        a, here, one, stock, b, c = timed(
+            [ours(text), ours(text, ner_here), ours(text, one_thread), ours(text, stock_ruler),
+             baseline(text), ours_embedding_all(text)], args.runs)
         rows.append((label, statistics.median(a), max(a), statistics.median(here),
                      statistics.median(one), statistics.median(stock), statistics.median(b),
                      statistics.median(c)))
