@@ -142,8 +142,8 @@ def _token_checks(spec: dict) -> list[tuple[int, int, Any]] | None:
     out = []
     for key, value in spec.items():
         attr = _TOKEN_ATTRIBUTES.get(key.upper())
-        if attr is None:
-            return None
+        if attr is None or (key.upper() == "IS_SPACE") != isinstance(value, bool):
+            return None  # a flag is tested by value only, a string attribute never by a bool
         if isinstance(value, dict):
             if len(value) != 1:
                 return None
@@ -154,7 +154,7 @@ def _token_checks(spec: dict) -> list[tuple[int, int, Any]] | None:
                 out.append((attr, _REGEX, re.compile(arg)))
             else:
                 return None
-        elif isinstance(value, str | bool):
+        elif isinstance(value, str | bool):  # a bool only for IS_SPACE (above)
             out.append((attr, _EQUALS, value))
         else:
             return None
