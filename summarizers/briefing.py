@@ -168,6 +168,7 @@ def build_briefing(analysis: Any) -> Briefing:
     from summarizers.contradiction import find_contradiction
     from summarizers.keypoints import (
         clean_sentence,
+        is_clause,
         lexical_vectors,
         rank_sentences,
         select_key_points,
@@ -176,7 +177,8 @@ def build_briefing(analysis: Any) -> Briefing:
     article = analysis.article
     texts = [s.text for s in analysis.sentences]
     vectors = lexical_vectors(texts)  # ranks as well as embeddings here, for a fraction of the cost
-    ranked = rank_sentences(texts, vectors)
+    clauses = [is_clause(doc) for doc in analysis.docs]
+    ranked = rank_sentences(texts, vectors, clauses=clauses)
     contradiction = find_contradiction(analysis)
     tldr_ids = ranked[:1]
     # Contradiction first: the TL;DR adds the sentence where the claim is denied.
@@ -187,7 +189,8 @@ def build_briefing(analysis: Any) -> Briefing:
         tldr_ids = sorted(ranked[:2])
     rest = [i for i in range(len(texts)) if i not in tldr_ids]
     picks = select_key_points(
-        [texts[i] for i in rest], vectors[rest], _key_point_count(len(texts))
+        [texts[i] for i in rest], vectors[rest], _key_point_count(len(texts)),
+        clauses=[clauses[i] for i in rest],
     )
     people = sorted((e for e in analysis.people if _in_the_story(e, analysis)),
                     key=lambda e: min(e.sentence_ids or [0]))

@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -40,7 +41,8 @@ LAMBDA_EARLIER = -1.0  # weight of similarity to earlier sentences (PacSum's lam
 LAMBDA_LATER = 1.0  # weight of similarity to later sentences (PacSum's lambda2)
 POSITION_WEIGHT = 20.0  # news is inverted-pyramid: centrality reorders, rarely overrides
 REDUNDANCY = 0.9  # cosine above which two sentences say the same thing
-MIN_WORDS = 8  # shorter 'sentences' are quote fragments, labels, credits
+MIN_WORDS = 8  # shorter 'sentences' are quote fragments, labels, credits ...
+CLAUSE_MIN_WORDS = 3  # ... unless the parse shows a whole clause ("Police are investigating.")
 
 # Page furniture that sentence splitters hand us as sentences.
 _JUNK = re.compile(
@@ -136,11 +138,13 @@ def clean_sentence(sentence: str, keep_link_word: bool = False) -> str:
     return balance_quotes(s.strip())
 
 
-def is_junk(sentence: str, min_words: int = MIN_WORDS) -> bool:
-    """Sentences that are not news prose: too short, questions, captions, bylines, site chrome."""
+def is_junk(sentence: str, min_words: int = MIN_WORDS, *, clause: bool = False) -> bool:
+    """Sentences that are not news prose: too short, questions, captions, bylines, site chrome.
+    `clause`: the parse found a subject and a finite verb in it (`is_clause`), so a short one
+    is a sentence of the story, not a fragment or label, down to `CLAUSE_MIN_WORDS`."""
     s = strip_page_marks(sentence)
     words = [w for w in s.split() if _WORD.search(w)]
-    if len(words) < min_words:
+    if len(words) < (min(min_words, CLAUSE_MIN_WORDS) if clause else min_words):
         return True
     if s.rstrip("\"'”’ )").endswith("?"):
         return True
@@ -153,6 +157,22 @@ def is_junk(sentence: str, min_words: int = MIN_WORDS) -> bool:
     if sum(c.isupper() for c in letters) > 0.6 * len(letters):
         return True
     return bool(_JUNK.search(s))
+
+
+# Verb tags that make a clause finite: past, present, modal.
+_FINITE_TAGS = frozenset({"VBD", "VBP", "VBZ", "MD"})
+
+
+def is_clause(doc: Any) -> bool:
+    """Does a parsed sentence (a spaCy Doc) have a subject and a finite verb at its root ("He was
+    42.", "Police are investigating.")? Fragments, labels and credits do not ("Pictured: the
+    scene", "'WANTED!!!!!")."""
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None or root.pos_ not in ("VERB", "AUX"):
+        return False
+    finite = root.tag_ in _FINITE_TAGS or any(
+        c.dep_ in ("aux", "auxpass") and c.tag_ in _FINITE_TAGS for c in root.children)
+    return finite and any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in root.children)
 
 
 _TOKEN = re.compile(r"[a-z0-9]+")
@@ -225,12 +245,14 @@ def rank_sentences(
     lambda_later: float = LAMBDA_LATER,
     position_weight: float = POSITION_WEIGHT,
     skip_junk: bool = True,
+    clauses: Sequence[bool] | None = None,
 ) -> list[int]:
     """Indices of `sentences`, best first. Junk sentences (see `is_junk`) are left out, unless
     every sentence is junk, in which case all are ranked.
 
     `vectors` are the sentences' L2-normalised vectors, one row per sentence (`lexical_vectors`
-    or embeddings).
+    or embeddings). `clauses`, when the sentences were parsed: which are whole clauses
+    (`is_clause`), so not junk for being short.
     """
     n = len(sentences)
     if n == 0:
@@ -238,7 +260,11 @@ def rank_sentences(
     vectors = np.asarray(vectors, dtype=np.float64)
     if vectors.shape[0] != n:
         raise ValueError(f"{n} sentences but {vectors.shape[0]} vectors")
-    keep = [i for i, s in enumerate(sentences) if not (skip_junk and is_junk(s))] or list(range(n))
+    if clauses is not None and len(clauses) != n:
+        raise ValueError(f"{n} sentences but {len(clauses)} clause flags")
+    keep = [i for i, s in enumerate(sentences)
+            if not (skip_junk and is_junk(s, clause=bool(clauses and clauses[i])))]
+    keep = keep or list(range(n))
     if len(keep) == 1:
         return keep
     sim = vectors[keep] @ vectors[keep].T
@@ -261,6 +287,7 @@ def select_key_points(
     *,
     redundancy: float = REDUNDANCY,
     order: str = "article",
+    clauses: Sequence[bool] | None = None,
     **rank_options: float,
 ) -> list[int]:
     """Up to `k` sentence indices for the key points, skipping near-duplicates of better-ranked
@@ -268,6 +295,7 @@ def select_key_points(
 
     The result is in article order by default (`order="article"`), which reads best as a list of
     key points; `order="rank"` returns it best first, so its first element is the TL;DR.
+    `clauses`: as for `rank_sentences`.
     """
     if order not in ("article", "rank"):
         raise ValueError("order must be 'article' or 'rank'")
@@ -275,7 +303,8 @@ def select_key_points(
         return []
     vecs = np.asarray(vectors, dtype=np.float64)
     chosen: list[int] = []
-    for i in rank_sentences(sentences, vecs, **rank_options):  # type: ignore[arg-type]
+    for i in rank_sentences(sentences, vecs, clauses=clauses,
+                            **rank_options):  # type: ignore[arg-type]
         if any(float(vecs[i] @ vecs[j]) > redundancy for j in chosen):
             continue
         chosen.append(i)

@@ -99,6 +99,15 @@ def test_timeline_keeps_points_in_time_not_ages_lengths_or_numbers():
     assert not any("year-old" in w or "age of" in w for w in whens), whens
 
 
+def test_a_short_pasted_snippet_is_briefed_from_its_first_sentence():
+    # Short sentences of a snippet are sentences, not fragments: the TL;DR does not open on "It".
+    briefing = build_briefing(analyze_text(
+        "The city council met on Tuesday. It approved a new budget for the parks. The mayor "
+        "attended the meeting. Funding for libraries was increased by ten percent."))
+    assert briefing.tldr.startswith("The city council met on Tuesday.")
+    assert "The mayor attended the meeting." in briefing.key_points
+
+
 def test_a_name_that_ends_a_fuller_one_is_the_same_person():
     analysis = analyze_text(
         "Bega Cheese boss Maurice Van Ryn pleaded guilty to 12 offences, a court heard on "

@@ -7,6 +7,7 @@ import pytest
 
 from summarizers.keypoints import (
     clean_sentence,
+    is_clause,
     is_junk,
     rank_sentences,
     select_key_points,
@@ -169,6 +170,28 @@ def test_a_link_word_does_not_make_a_sentence_junk() -> None:
     # Judged with its link word: "And by Tuesday" is no byline, "But ..." keeps its 8 words.
     assert not is_junk("And by Tuesday, the river had risen two metres above its usual level.")
     assert not is_junk("But the council said it would not resign today.")
+
+
+@pytest.mark.parametrize(("text", "whole"), [
+    ("He was 42.", True),
+    ("Police are investigating.", True),
+    ("The mayor attended the meeting.", True),
+    ("'WANTED!!!!!", False),
+    ("Pictured: the scene at the harbour", False),
+    ("Sky Sports' punditry team", False),
+    ("Investigating the crash scene on Monday.", False),
+])
+def test_a_clause_has_a_subject_and_a_finite_verb(text: str, whole: bool) -> None:
+    from summarizers.nlp import get_nlp
+
+    assert is_clause(get_nlp().parse([text])[0]) is whole
+
+
+def test_a_short_whole_clause_is_no_junk_but_stays_junk_for_other_reasons() -> None:
+    assert is_junk("Police are investigating.")  # short, and nothing says it is a clause
+    assert not is_junk("Police are investigating.", clause=True)
+    assert is_junk("Is it over?", clause=True)  # still a question
+    assert is_junk("He left.", clause=True)  # below CLAUSE_MIN_WORDS
 
 
 def test_ranking_skips_junk_and_puts_the_lead_event_first(story_embeddings: np.ndarray) -> None:
