@@ -243,11 +243,11 @@ class NLP:
     def _parse(self, texts: list[str]) -> list[Any]:
         worker = self._free_entity_process()
         if worker is None:
-            return self._pipe_without(None, texts)
+            return self._pipe(texts)
         docs = found = None
         try:
             if worker.send(texts):
-                docs = self._pipe_without("ner", texts)
+                docs = self._pipe(texts, without="ner")
                 found = worker.receive()
         finally:
             if found is None:  # it failed (and said why in the log), or this parse did
@@ -255,7 +255,7 @@ class NLP:
                 self._lose_entity_process(worker)
             worker.release()
         if docs is None:  # the process could not take them
-            return self._pipe_without(None, texts)
+            return self._pipe(texts)
         ner = self.spacy.get_pipe("ner")
         if found is None:
             return list(ner.pipe(docs, batch_size=_PARSE_BATCH))
@@ -267,13 +267,14 @@ class NLP:
                 doc.ents = ents
         return docs
 
-    def _pipe_without(self, skipped: str | None, texts: list[str]) -> list[Any]:
-        """The pipeline but one component (or none), without touching the shared pipeline's
-        settings (which `select_pipes` would, for every thread); the attribute ruler's rules are
-        matched by `_AttributeRules` where it can read them all."""
+    def _pipe(self, texts: list[str], without: str | None = None) -> list[Any]:
+        """The pipeline, or all of it but the component `without`, run component by component
+        without touching the shared pipeline's settings (which `select_pipes` would, for every
+        thread); the attribute ruler's rules are matched by `_AttributeRules` where it can read
+        them all."""
         docs: Any = (self.spacy.make_doc(t) for t in texts)
         for name, component in self.spacy.pipeline:
-            if name == skipped:
+            if name == without:
                 continue
             if name == "attribute_ruler" and self._attribute_rules is not None:
                 docs = map(self._attribute_rules, docs)

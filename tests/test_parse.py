@@ -58,7 +58,7 @@ RULE_TEXTS = [
 def test_attribute_rules_by_lookup_annotate_as_spacys_own_ruler() -> None:
     nlp = get_nlp()
     assert nlp._attribute_rules is not None  # the packaged pipeline's rules are all readable
-    ours = nlp._pipe_without(None, RULE_TEXTS)
+    ours = nlp._pipe(RULE_TEXTS)
     stock = list(nlp.spacy.pipe(RULE_TEXTS))
     for mine, theirs in zip(ours, stock, strict=True):
         assert [(t.pos_, str(t.morph)) for t in mine] == [(t.pos_, str(t.morph)) for t in theirs]
