@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
+import torch
 
 from summarizers.analysis import SentenceVectors, analyze_text
 from summarizers.briefing import build_briefing
@@ -145,3 +148,64 @@ def test_vectors_of_another_embedding_model_are_not_read_back(seed_path) -> None
     np.savez(narrow, docs=docs, vectors=np.zeros((len(analysis.sentences), 128), np.float32))
     with pytest.raises(ValueError, match="wide"):
         load_analysis(analysis.article, narrow.getvalue())
+
+
+def test_the_traced_encoder_gives_the_models_own_vectors() -> None:
+    from summarizers.nlp import _traced_forward
+
+    tokenizer, forward = get_nlp()._embedder
+    assert forward.traced
+    model = _untraced_encoder()
+    # Shapes the trace never saw: one sentence, and a batch padded to a long one (truncated
+    # at 256 tokens, as `embed` does).
+    for texts in (["Esper denied it."],
+                  [TEXTS[0], "word " * 300, TEXTS[2], "Yes."]):
+        batch = tokenizer(texts, padding=True, truncation=True, max_length=256,
+                          return_tensors="pt")
+        with torch.inference_mode():
+            mine, theirs = forward(batch), model(**batch).last_hidden_state
+        mask = batch["attention_mask"].bool()
+        assert torch.allclose(mine[mask], theirs[mask], atol=1e-5)
+    # And a fresh trace of the same model is the same graph.
+    assert _traced_forward(model, tokenizer).traced
+
+
+def _untraced_encoder():
+    """The packaged encoder as transformers loads it, untraced."""
+    from transformers import AutoModel
+
+    from summarizers.nlp import default_embedding_model
+
+    return AutoModel.from_pretrained(default_embedding_model()).eval()
+
+
+class _ShapeBound(torch.nn.Module):
+    """A stand-in for a user's model whose Python reads the batch's shape: a trace keeps the
+    shape it saw, so on other shapes the graph answers wrongly; or one that cannot be traced."""
+
+    def __init__(self, refuse_trace: bool) -> None:
+        super().__init__()
+        self.config = SimpleNamespace(hidden_size=4)
+        self.scale = torch.nn.Parameter(torch.ones(4))
+        self.refuse_trace = refuse_trace
+
+    def forward(self, input_ids, attention_mask=None, **_):
+        if self.refuse_trace and torch.jit.is_tracing():
+            raise RuntimeError("no tracing here")
+        width = int(input_ids.shape[1])  # a Python number: the trace keeps its value
+        hidden = input_ids.unsqueeze(-1).float() * self.scale * width
+        return SimpleNamespace(last_hidden_state=hidden)
+
+
+@pytest.mark.parametrize("refuse_trace", [False, True])
+def test_an_encoder_whose_trace_is_wrong_or_impossible_runs_as_it_is(refuse_trace, caplog) -> None:
+    from summarizers.nlp import _traced_forward
+
+    tokenizer, _ = get_nlp()._embedder
+    model = _ShapeBound(refuse_trace)
+    forward = _traced_forward(model, tokenizer)
+    assert not forward.traced and forward.hidden_size == 4
+    assert "running it as is" in caplog.text
+    batch = tokenizer(["One.", "A longer one than that."], padding=True, return_tensors="pt")
+    with torch.inference_mode():
+        assert torch.equal(forward(batch), model(**batch).last_hidden_state)
