@@ -118,7 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input")
     p.add_argument("--output", "-o", default=None, help="JSONL to write (default: stdout)")
     p.add_argument("--sentences", type=int, default=None, help="summarize: sentences per summary")
-    p.add_argument("--bodies", default=None, help="stance: JSONL of FNC-1 bodies (body_id)")
+    p.add_argument("--bodies", default=None,
+                   help="stance: JSONL of FNC-1 bodies (body_id); rows with bodies may be "
+                        "labelled unrelated, rows with a premise get one of the three other labels")
     p.add_argument("--method", default=None, help="the method or baseline to run")
     p.set_defaults(func=_cmd_predict)
 

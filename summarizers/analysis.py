@@ -148,14 +148,21 @@ class SentenceVectors:
 
     def rows(self, ids: Sequence[int]) -> np.ndarray:
         """The vectors of sentences `ids`, in that order, shape (len(ids), dim)."""
-        if not ids:
-            return self._nlp.embed([])  # (0, dim)
+        return self.rows_and(ids, [])[0]
+
+    def rows_and(self, ids: Sequence[int], others: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """`rows(ids)`, and the vectors of `others` (texts that are not sentences, such as the
+        title; not kept), embedded in the same batches: a text embedded on its own costs a pass
+        of the encoder that the sentences' last batch has room for."""
+        if not ids and not others:
+            empty = self._nlp.embed([])  # (0, dim)
+            return empty, empty
         with self._lock:
             missing = [i for i in dict.fromkeys(ids) if i not in self._rows]
-            if missing:
-                vectors = self._nlp.embed([self._texts[i] for i in missing])
-                self._rows.update(zip(missing, vectors, strict=True))
-            return np.stack([self._rows[i] for i in ids])
+            vectors = self._nlp.embed([self._texts[i] for i in missing] + list(others))
+            self._rows.update(zip(missing, vectors, strict=False))
+            rows = np.stack([self._rows[i] for i in ids]) if ids else vectors[:0]
+            return rows, vectors[len(missing):]
 
     def all(self) -> np.ndarray:
         """Every sentence's vector, one row per sentence."""

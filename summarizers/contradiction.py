@@ -27,7 +27,6 @@ from summarizers.analysis import (
     Statement,
 )
 from summarizers.briefing import Contradiction, Quote, Side
-from summarizers.nlp import get_nlp
 
 MIN_TOPICAL = 0.30  # cosine between the two statements' sentences below which they are unrelated
 MAX_QUOTES_PER_SPEAKER = 2
@@ -497,9 +496,12 @@ def _quote(statement: Statement, analysis: Analysis) -> Quote:
                  text=f"{past_tense(statement.verb)} {statement.content}")
 
 
-def _vectors(analysis: Analysis, statements: list[Statement]) -> np.ndarray:
+def _vectors(
+    analysis: Analysis, statements: list[Statement]
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Each statement's meaning from the analysis' sentence vectors: its own sentence and every
-    sentence its quote runs through. Only these sentences get embedded (each once)."""
+    sentence its quote runs through. Only these sentences get embedded (each once), and the
+    article's title with them (None without a title)."""
     spans = []
     for st in statements:
         spans.append(sorted({st.sentence_id} | {
@@ -507,12 +509,14 @@ def _vectors(analysis: Analysis, statements: list[Statement]) -> np.ndarray:
             if st.quote and s.text.strip("“”\" ,.") and s.text.strip("“”\" ,.") in st.quote
         }))
     needed = sorted({i for ids in spans for i in ids})
-    table = dict(zip(needed, analysis.vectors.rows(needed), strict=True))
+    title = [analysis.article.title] if analysis.article.title else []
+    found, title_vectors = analysis.vectors.rows_and(needed, title)
+    table = dict(zip(needed, found, strict=True))
     rows = []
     for ids in spans:
         v = np.mean([table[i] for i in ids], axis=0)
         rows.append(v / (np.linalg.norm(v) or 1.0))
-    return np.array(rows, dtype=np.float32)
+    return np.array(rows, dtype=np.float32), (title_vectors[0] if title else None)
 
 
 def find_contradiction(analysis: Analysis) -> Contradiction | None:
@@ -545,9 +549,8 @@ def find_contradiction(analysis: Analysis) -> Contradiction | None:
         return None
     needed = [s for s in statements
               if any(id(s) == d or s.speaker_key == key for d, key in against)]
-    vecs = _vectors(analysis, needed)
+    vecs, title_vec = _vectors(analysis, needed)
     index = {id(s): i for i, s in enumerate(needed)}
-    title_vec = get_nlp().embed([analysis.article.title])[0] if analysis.article.title else None
 
     def sim(a: Statement, b: Statement) -> float:
         return float(vecs[index[id(a)]] @ vecs[index[id(b)]])

@@ -41,6 +41,7 @@ from summarizers.contradiction import passes_verdict, under_negation, verdict_ta
 from summarizers.nlp import NLP, get_nlp
 
 LABELS = ("entailment", "neutral", "contradiction", "unrelated")
+RELATED_LABELS = LABELS[:3]
 WEIGHTS_PATH = Path(__file__).with_name("stance_weights.json")
 
 # A text of at most this many sentences is read as a statement/headline, not an article.
@@ -231,6 +232,13 @@ class StanceResult:
     evidence: tuple[Evidence, ...]
     relatedness: float
     features: dict[str, float] = field(default_factory=dict, repr=False)
+
+    @property
+    def related_label(self) -> str:
+        """The label among entailment | neutral | contradiction, never unrelated: for a task
+        whose texts are all about their claim (Emergent's headlines, SNLI's pairs), where a
+        text below the relatedness bar is still read for what it says of the claim."""
+        return max(RELATED_LABELS, key=lambda k: self.probabilities.get(k, 0.0))
 
     @property
     def speaker(self) -> str | None:
@@ -816,9 +824,6 @@ def short_rule(f: dict[str, float]) -> dict[str, float]:
     anything else asserts. Learned weights did no better than these rules on 119 Emergent pairs.
     """
     relatedness = 0.6 * f["max_sim"] + 0.4 * f["max_cov"]
-    if relatedness < SHORT_UNRELATED_BELOW:
-        return {"unrelated": round(1.0 - relatedness, 4), "entailment": 0.0, "neutral": 0.0,
-                "contradiction": 0.0}
     # Only a negation the text adds counts: a claim's own side negation ("... and will not
     # announce it") is too often left out of a headline that still supports it.
     denial = f["rel_refute"] + f["rel_deny_attr"] + max(f["rel_neg"], 0.0) + f["rel_neg_match"]
@@ -834,9 +839,15 @@ def short_rule(f: dict[str, float]) -> dict[str, float]:
         scores = {"neutral": 0.55 + 0.1 * min(hedge, 3), "contradiction": 0.05}
     else:
         scores = {"entailment": 0.5 + 0.4 * min(max(relatedness, 0.0), 1.0), "contradiction": 0.05}
-    for k in ("entailment", "neutral", "contradiction"):
+    for k in RELATED_LABELS:
         scores.setdefault(k, 0.05)
     total = sum(scores.values())
+    if relatedness < SHORT_UNRELATED_BELOW:
+        # About something else. What its cues say is kept below that, for a task that knows
+        # every text is about its claim (`StanceResult.related_label`).
+        unrelated = 1.0 - relatedness
+        return {"unrelated": round(unrelated, 4)} | {
+            k: round((1.0 - unrelated) * v / total, 4) for k, v in scores.items()}
     return {k: round(v / total, 4) for k, v in scores.items()} | {"unrelated": 0.0}
 
 

@@ -76,6 +76,24 @@ def test_unrelated_text(engine):
     assert res.evidence == ()
 
 
+def test_an_unrelated_headline_still_says_how_it_reads_for_a_three_way_task(engine):
+    # Few shared words, so unrelated; but it hedges ("could"), and it denies ("denied").
+    hedging = _stance(engine, CLAIM, "Town hall officials could face questions over the budget.")
+    denying = _stance(engine, CLAIM, "The council denied every report about the budget row.")
+    assert hedging.label == denying.label == "unrelated"
+    assert hedging.related_label == "neutral"
+    assert denying.related_label == "contradiction"
+    related = _stance(engine, CLAIM, "The mayor of Springfield has resigned.")
+    assert related.related_label == related.label == "entailment"
+
+
+def test_predict_gives_headline_pairs_three_labels_and_bodies_four(engine):
+    headline = "Heavy rain may have flooded the football stadium in Leeds, fans claim."
+    rows = [{"id": "h", "premise": headline, "hypothesis": CLAIM, "label": "neutral"}]
+    assert _stance(engine, CLAIM, headline).label == "unrelated"
+    assert predict(rows)[0]["label"] == "neutral"
+
+
 def test_two_statements_contradict_and_agree(engine):
     from summarizers.stance import contradicts
 

@@ -209,3 +209,18 @@ def test_an_encoder_whose_trace_is_wrong_or_impossible_runs_as_it_is(refuse_trac
     batch = tokenizer(["One.", "A longer one than that."], padding=True, return_tensors="pt")
     with torch.inference_mode():
         assert torch.equal(forward(batch), model(**batch).last_hidden_state)
+
+
+def test_other_texts_are_embedded_with_the_sentences_and_not_kept() -> None:
+    nlp = get_nlp()
+    vectors = SentenceVectors(TEXTS, nlp)
+    title = "Council passes a budget the mayor says spares schools"
+    rows, others = vectors.rows_and([2, 0], [title])
+    assert rows.shape == (2, 384) and others.shape == (1, 384)
+    np.testing.assert_allclose(rows, nlp.embed(TEXTS)[[2, 0]], atol=1e-5)
+    np.testing.assert_allclose(others[0], nlp.embed([title])[0], atol=1e-5)
+    assert vectors.missing() == 1  # sentence 1 only: the title is not one of them
+    rows, others = vectors.rows_and([0], [])
+    assert rows.shape == (1, 384) and others.shape == (0, 384)
+    rows, others = vectors.rows_and([], [title])
+    assert rows.shape == (0, 384) and others.shape == (1, 384)

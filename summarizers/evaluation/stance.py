@@ -98,18 +98,26 @@ def naive_overlap(claim: str, text: str) -> str:
 def predict(
     rows: Sequence[dict], bodies: str | Path | dict | None = None, method: str | None = None
 ) -> list[dict]:
-    """[{id, label}] for each row. method: None/'engine' (ours) or 'naive' (cue baseline)."""
+    """[{id, label}] for each row. method: None/'engine' (ours) or 'naive' (cue baseline).
+
+    Rows with a body (FNC-1) get one of four labels, unrelated among them; rows with a premise
+    (Emergent headlines, SNLI) one of three: those tasks pair every text with its own claim."""
     method = method or "engine"
     if method not in METHODS:
         raise ValueError(f"unknown stance method {method!r}; choose from {', '.join(METHODS)}")
     pairs = _pairs(rows, bodies)
+    doc_like = any("body_id" in r for r in rows)
     if method == "naive":
-        doc_like = any("body_id" in r for r in rows)
         fn = naive_overlap if doc_like else naive_headline
         labels = [fn(c, t) for c, t in pairs]
     else:
-        labels = [r.label for r in get_engine().stance_many(pairs)]
+        labels = [_task_label(r, doc_like) for r in get_engine().stance_many(pairs)]
     return [{"id": r["id"], "label": lab} for r, lab in zip(rows, labels, strict=True)]
+
+
+def _task_label(result: Any, with_bodies: bool) -> str:
+    """FNC-1 (bodies) knows unrelated; Emergent and SNLI pair each text with its own claim."""
+    return result.label if with_bodies else result.related_label
 
 
 def score(gold_rows: Sequence[dict], pred_rows: Sequence[dict]) -> dict:
@@ -372,7 +380,7 @@ def _engine_preds(rows: Sequence[dict], bodies: dict | None) -> tuple[list[dict]
     rels, secs = _relations_timed(rows, bodies)
     t0 = time.perf_counter()
     engine = get_engine()
-    labels = [engine._decide(*r).label for r in rels]
+    labels = [_task_label(engine._decide(*r), bodies is not None) for r in rels]
     secs += time.perf_counter() - t0
     return [{"id": r["id"], "label": lab} for r, lab in zip(rows, labels, strict=True)], secs
 
