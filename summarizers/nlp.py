@@ -425,8 +425,9 @@ def _traced_forward(model: Any, tokenizer: Any) -> _Forward:
     Why: transformers' Python around each layer holds the GIL, so two threads embedding two
     batches mostly took turns; the graph runs in C++ and they share both cores better (18
     sentences in 146 ms against 156, 96 in 693 against 759; 1e-7 from the model's vectors; it
-    shares the model's weights, 40 MB more). The trace is taken on a padded batch and checked on batches of other shapes, padded
-    and not, since a trace keeps the branches its input took."""
+    shares the model's weights, 40 MB more). The trace is taken on a padded batch and checked
+    on batches of other shapes, padded and not, since a trace keeps the branches its input
+    took."""
     import warnings
 
     import torch
