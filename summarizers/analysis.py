@@ -159,8 +159,12 @@ class SentenceVectors:
             return empty, empty
         with self._lock:
             missing = [i for i in dict.fromkeys(ids) if i not in self._rows]
-            vectors = self._nlp.embed([self._texts[i] for i in missing] + list(others))
-            self._rows.update(zip(missing, vectors, strict=False))
+            texts = [self._texts[i] for i in missing] + list(others)
+            if not texts:  # every row known (read back from a store): the encoder is not needed
+                rows = np.stack([self._rows[i] for i in ids])
+                return rows, rows[:0]
+            vectors = self._nlp.embed(texts)
+            self._rows.update(zip(missing, vectors[:len(missing)], strict=True))
             rows = np.stack([self._rows[i] for i in ids]) if ids else vectors[:0]
             return rows, vectors[len(missing):]
 

@@ -155,7 +155,7 @@ def test_the_traced_encoder_gives_the_models_own_vectors() -> None:
 
     tokenizer, forward = get_nlp()._embedder
     assert forward.traced
-    model = _untraced_encoder()
+    model = forward.model  # the encoder as transformers loaded it
     # Shapes the trace never saw: one sentence, and a batch padded to a long one (truncated
     # at 256 tokens, as `embed` does).
     for texts in (["Esper denied it."],
@@ -166,17 +166,8 @@ def test_the_traced_encoder_gives_the_models_own_vectors() -> None:
             mine, theirs = forward(batch), model(**batch).last_hidden_state
         mask = batch["attention_mask"].bool()
         assert torch.allclose(mine[mask], theirs[mask], atol=1e-5)
-    # And a fresh trace of the same model is the same graph.
+    # Tracing the same model again passes the check at load again.
     assert _traced_forward(model, tokenizer).traced
-
-
-def _untraced_encoder():
-    """The packaged encoder as transformers loads it, untraced."""
-    from transformers import AutoModel
-
-    from summarizers.nlp import default_embedding_model
-
-    return AutoModel.from_pretrained(default_embedding_model()).eval()
 
 
 class _ShapeBound(torch.nn.Module):
@@ -209,6 +200,18 @@ def test_an_encoder_whose_trace_is_wrong_or_impossible_runs_as_it_is(refuse_trac
     batch = tokenizer(["One.", "A longer one than that."], padding=True, return_tensors="pt")
     with torch.inference_mode():
         assert torch.equal(forward(batch), model(**batch).last_hidden_state)
+
+
+def test_known_rows_are_read_without_loading_the_encoder() -> None:
+    from summarizers.nlp import NLP, ModelConfig
+
+    # An encoder that cannot load: reading known rows must not try.
+    vectors = SentenceVectors(TEXTS, NLP(ModelConfig(embedding_model="/nonexistent/encoder")),
+                              known=np.eye(3, 384, dtype=np.float32))
+    rows, others = vectors.rows_and([2, 0], [])
+    np.testing.assert_array_equal(rows, np.eye(3, 384, dtype=np.float32)[[2, 0]])
+    assert others.shape == (0, 384)
+    np.testing.assert_array_equal(vectors.rows([1]), np.eye(3, 384, dtype=np.float32)[[1]])
 
 
 def test_other_texts_are_embedded_with_the_sentences_and_not_kept() -> None:
