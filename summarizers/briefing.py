@@ -133,11 +133,11 @@ def _trim(text: str, words: int) -> str:
     return text if len(parts) <= words else balance_quotes(" ".join(parts[:words]) + " …")
 
 
-def _attributed(analysis: Any, sentence_id: int) -> str:
-    """A sentence from inside a longer quote gets its speaker, so no key point is anonymous."""
+def _attributed(analysis: Any, sentence_id: int, text: str) -> str:
+    """A sentence from inside a longer quote gets its speaker, so no key point is anonymous.
+    `text`: the sentence as a key point reads it (`keypoints.key_point_texts`)."""
     from summarizers.keypoints import clean_sentence
 
-    text = analysis.sentences[sentence_id].text
     core = text.strip("“”\"’ ,.")
     for st in analysis.statements:
         if st.quote and core and core in st.quote and st.sentence_id != sentence_id:
@@ -168,22 +168,22 @@ def build_briefing(analysis: Any) -> Briefing:
     from summarizers.contradiction import find_contradiction
     from summarizers.keypoints import (
         clean_sentence,
-        is_clause,
+        key_point_texts,
         lexical_vectors,
         rank_sentences,
         select_key_points,
     )
 
     article = analysis.article
-    texts = [s.text for s in analysis.sentences]
+    sentences = [s.text for s in analysis.sentences]
+    texts, clauses = key_point_texts(sentences, analysis.docs)
     vectors = lexical_vectors(texts)  # ranks as well as embeddings here, for a fraction of the cost
-    clauses = [is_clause(doc) for doc in analysis.docs]
     ranked = rank_sentences(texts, vectors, clauses=clauses)
     contradiction = find_contradiction(analysis)
     tldr_ids = ranked[:1]
     # Contradiction first: the TL;DR adds the sentence where the claim is denied.
     if contradiction and tldr_ids:
-        denied_in = texts.index(contradiction.counter.quotes[0].sentence)
+        denied_in = sentences.index(contradiction.counter.quotes[0].sentence)
         tldr_ids = sorted({tldr_ids[0], denied_in})
     elif len(ranked) > 1 and len((texts[ranked[0]] + " " + texts[ranked[1]]).split()) <= 60:
         tldr_ids = sorted(ranked[:2])
@@ -199,7 +199,7 @@ def build_briefing(analysis: Any) -> Briefing:
         # A second sentence keeps its link word: it links to the first ("But Esper said ...").
         tldr=" ".join(clean_sentence(texts[i], keep_link_word=k > 0)
                       for k, i in enumerate(tldr_ids)),
-        key_points=[_attributed(analysis, rest[j]) for j in picks],
+        key_points=[_attributed(analysis, rest[j], texts[rest[j]]) for j in picks],
         contradiction=contradiction,
         people=[Person(name=e.name, role=", ".join(filter(None, (e.title, e.role))))
                 for e in people],

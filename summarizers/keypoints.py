@@ -29,6 +29,7 @@ This module needs only numpy.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -164,15 +165,70 @@ _FINITE_TAGS = frozenset({"VBD", "VBP", "VBZ", "MD"})
 
 
 def is_clause(doc: Any) -> bool:
-    """Does a parsed sentence (a spaCy Doc) have a subject and a finite verb at its root ("He was
-    42.", "Police are investigating.")? Fragments, labels and credits do not ("Pictured: the
-    scene", "'WANTED!!!!!")."""
-    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    """Does a parsed sentence (a spaCy Doc, or a Span of one) have a subject and a finite verb at
+    its root ("He was 42.", "Police are investigating.")? Fragments, labels and credits do not
+    ("Pictured: the scene", "'WANTED!!!!!")."""
+    root = getattr(doc, "root", None) or next((t for t in doc if t.dep_ == "ROOT"), None)
     if root is None or root.pos_ not in ("VERB", "AUX"):
         return False
     finite = root.tag_ in _FINITE_TAGS or any(
         c.dep_ in ("aux", "auxpass") and c.tag_ in _FINITE_TAGS for c in root.children)
     return finite and any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in root.children)
+
+
+_ARTICLES = frozenset({"A", "An", "The"})
+_SUBJECTS = frozenset({"nsubj", "nsubjpass"})
+
+
+def glued_caption_end(doc: Any) -> int:
+    """Token index where the sentence proper starts in a parsed sentence that has a picture
+    caption glued before it; 0 when there is none. Some pages (the Daily Mail's) end captions
+    with no full stop, so the splitter cannot part a caption from the sentence after it: "... was
+    arrested amid claims she had sex with a pupil in January A Texas math teacher has been
+    accused ...". The tell: a capitalised article, with no punctuation before it, opening the
+    subject of a verb after it. Not an article inside a name ("of The X Factor", "Brooklyn
+    Nine-Nine and The Big Bang Theory are ...") or after an opening quote ('said "The ...')."""
+    start = 0
+    for t in doc[3:]:
+        if t.text not in _ARTICLES or not t.whitespace_ or _punctuated_before(doc, t.i):
+            continue
+        node = t  # up to the phrase the article opens: "The [unidentified guard]'s [legs]"
+        while (node.dep_ not in _SUBJECTS and node.head.i != node.i
+               and node.head.left_edge.i == t.i):
+            node = node.head
+        if node.dep_ in _SUBJECTS and node.left_edge.i == t.i and node.head.i > t.i:
+            start = t.i
+    return start
+
+
+def _punctuated_before(doc: Any, i: int) -> bool:
+    """Is token `i` preceded by punctuation, other than a quote mark closing a quote ("... 'the
+    doors are open' The 29-year-old ...": a caption ending in a quote)?"""
+    before = doc[i - 1]
+    if not _is_mark(before):
+        return False
+    opened = sum(t.is_quote for t in doc[: i - 1]) % 2 == 1
+    return not (before.is_quote and opened and not _is_mark(doc[i - 2]))
+
+
+def _is_mark(token: Any) -> bool:
+    """Punctuation or a quote mark, or a word that ends in one ("soon." with an invisible
+    formatting character after the full stop, which the tokenizer leaves attached)."""
+    visible = [c for c in token.text if unicodedata.category(c) != "Cf"]
+    return (token.is_punct or token.is_quote
+            or bool(visible) and unicodedata.category(visible[-1]).startswith("P"))
+
+
+def key_point_texts(sentences: Sequence[str], docs: Sequence[Any]) -> tuple[list[str], list[bool]]:
+    """Each sentence as a key point reads it, without a caption glued before it
+    (`glued_caption_end`), and whether that is a whole clause (`is_clause`), from its parse."""
+    texts, clauses = [], []
+    for text, doc in zip(sentences, docs, strict=True):
+        start = glued_caption_end(doc)
+        proper = doc[start:] if start else doc
+        texts.append(proper.text if start else text)
+        clauses.append(is_clause(proper))
+    return texts, clauses
 
 
 _TOKEN = re.compile(r"[a-z0-9]+")

@@ -178,7 +178,7 @@ def test_a_key_point_from_inside_a_quote_keeps_its_speaker_when_its_link_word_go
     from summarizers.briefing import _attributed
 
     inside = next(i for i, s in enumerate(analysis.sentences) if s.text.startswith("But the"))
-    shown = _attributed(analysis, inside)
+    shown = _attributed(analysis, inside, analysis.sentences[inside].text)
     assert shown.startswith("The defences held") and "Ortiz" in shown
 
 
@@ -395,3 +395,21 @@ def test_quote_line_curls_verbatim_words_and_leads_reported_speech_with_its_spea
 ])
 def test_quoted_drops_the_pages_own_marks_but_not_an_apostrophe(raw: str, shown: str) -> None:
     assert quoted(raw) == shown
+
+
+def test_a_caption_glued_to_the_lead_stays_out_of_the_tldr_and_key_points():
+    caption = ("Emma Hart, 31, was stopped at the border on Friday with two suitcases of cash in "
+               "her car")
+    text = (
+        f"{caption} A British nurse has been charged with smuggling £2million out of the country "
+        "after border guards searched her car.\n\n"
+        "Hart, who works at a hospital in Leeds, was held at Dover as she tried to board a ferry "
+        "to Calais.\n\n"
+        "Officers found the cash hidden under blankets in two large suitcases in the boot.\n\n"
+        "She will appear before magistrates in Folkestone on Monday, police said.\n\n"
+        "Her lawyer said she would plead not guilty to the charge when she appears in court."
+    )
+    briefing = build_briefing(analyze_text(text))
+    assert briefing.tldr.startswith("A British nurse has been charged")
+    assert not any("suitcases of cash in her car" in p for p in [briefing.tldr,
+                                                                    *briefing.key_points])

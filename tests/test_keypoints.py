@@ -7,8 +7,10 @@ import pytest
 
 from summarizers.keypoints import (
     clean_sentence,
+    glued_caption_end,
     is_clause,
     is_junk,
+    key_point_texts,
     rank_sentences,
     select_key_points,
     tldr,
@@ -253,3 +255,48 @@ def test_all_junk_input_is_still_ranked() -> None:
 def test_mismatched_embeddings_raise() -> None:
     with pytest.raises(ValueError):
         rank_sentences(["One sentence that is long enough to count here."], np.zeros((2, 3)))
+
+
+GLUED = [
+    # A caption with no full stop, then the sentence it illustrates.
+    ("Emma Hart , 31 , was stopped at the border on Friday with two suitcases of cash in her car "
+     "A British nurse has been charged with smuggling money out of the country .",
+     "A British nurse has been charged with smuggling money out of the country ."),
+    # The caption repeats the sentence; the article opens a possessive subject.
+    ("The mayor 's car was stolen outside the town hall on Monday The mayor 's car was stolen "
+     "from outside the town hall hours before the council met .",
+     "The mayor 's car was stolen from outside the town hall hours before the council met ."),
+    # A caption ending in a quote.
+    ("Officials said the bridge was 'perfectly safe ' The bridge collapsed two days later .",
+     "The bridge collapsed two days later ."),
+]
+NOT_GLUED = [
+    "She won the final of The X Factor in 2012 and has sold a million records since .",
+    "Fans say Brooklyn Nine-Nine and The Big Bang Theory are the same as they ever were .",
+    'The minister said : " The evidence shows the plan will work . "',
+    'He said "The plan will work" and left the room without another word .',
+    "He was attacked outside a bar called The Cellar on Saturday night .",
+    "A spokeswoman said : `` The engagement will allow the princes to pay tribute . ''",
+    "It is a situation that might not change any time soon.\u202c The drama stars Ruth Wilson .",
+    "The Texas teacher was arrested again on Monday after a second pupil came forward .",
+]
+
+
+@pytest.mark.parametrize(("text", "proper"), GLUED)
+def test_a_caption_glued_before_a_sentence_is_left_out_of_its_key_point(
+        text: str, proper: str) -> None:
+    from summarizers.nlp import get_nlp
+
+    doc = get_nlp().parse([text])[0]
+    assert doc[glued_caption_end(doc):].text == proper
+    texts, clauses = key_point_texts([text], [doc])
+    assert texts == [proper] and clauses == [True]
+
+
+@pytest.mark.parametrize("text", NOT_GLUED)
+def test_an_article_inside_a_name_or_a_quote_is_no_caption_boundary(text: str) -> None:
+    from summarizers.nlp import get_nlp
+
+    doc = get_nlp().parse([text])[0]
+    assert glued_caption_end(doc) == 0
+    assert key_point_texts([text], [doc])[0] == [text]

@@ -42,15 +42,19 @@ def _lead(sentences: list[str], k: int) -> list[str]:
 
 
 def _keypoints(sentences: list[str], k: int) -> list[str]:
-    """The briefing's key points, with the parse's whole clauses as the briefing has them."""
-    from summarizers.keypoints import clean_sentence, is_clause, lexical_vectors, select_key_points
+    """The briefing's key points, read from the parse as the briefing reads them."""
+    from summarizers.keypoints import (
+        clean_sentence,
+        key_point_texts,
+        lexical_vectors,
+        select_key_points,
+    )
 
     if not sentences:
         return []
-    clauses = [is_clause(doc) for doc in _nlp().parse(sentences)]
-    picks = select_key_points(sentences, lexical_vectors(sentences), k, order="article",
-                              clauses=clauses)
-    return [clean_sentence(sentences[i]) for i in picks]
+    texts, clauses = key_point_texts(sentences, _nlp().parse(sentences))
+    picks = select_key_points(texts, lexical_vectors(texts), k, order="article", clauses=clauses)
+    return [clean_sentence(texts[i]) for i in picks]
 
 
 class _WordTokenizer:
