@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,20 +64,6 @@ def _time_store(url: str, articles: list, calls: int) -> tuple[str, str]:
     assert len(got) == len(articles)
     store.close()
     return _ms(remember), _ms(recall)
-
-
-def _postgres_schema(url: str) -> tuple[str, object] | str:
-    """A URL on a fresh schema and the admin connection that drops it, or why there is none."""
-    try:
-        import psycopg
-
-        admin = psycopg.connect(url, autocommit=True, connect_timeout=5)
-    except Exception as err:  # report it, measure the rest
-        return f"left out: {err}".strip()
-    schema = f"newsbrief_bench_{uuid.uuid4().hex[:12]}"
-    admin.execute(f"CREATE SCHEMA {schema}")
-    sep = "&" if "?" in url else "?"
-    return f"{url}{sep}options=-csearch_path%3D{schema}", (admin, schema)
 
 
 async def _restart(n: int, tmp: Path) -> dict[str, float]:
@@ -160,20 +146,21 @@ def main() -> None:
     print(f"\n{args.articles} articles of {len(articles[0].body.split())} words in one channel\n")
     print("| store | remember, median ms | recall of all, median ms |")
     print("|---|---|---|")
-    with tempfile.TemporaryDirectory() as tmp:
+    from bot.store import scratch_schema
+
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         rows = [("memory (baseline)", "memory"), ("SQLite file", f"sqlite:///{tmp}/articles.db")]
-        pg = _postgres_schema(args.postgres)
-        if isinstance(pg, tuple):
-            rows.append(("PostgreSQL (127.0.0.1)", pg[0]))
+        try:
+            pg_url = stack.enter_context(scratch_schema(args.postgres, "newsbrief_bench"))
+            rows.append(("PostgreSQL (127.0.0.1)", pg_url))
+        except Exception as err:  # report it, measure the rest
+            rows.append(("PostgreSQL", "left out: " + " ".join(str(err).split())))
         for label, url in rows:
+            if url.startswith("left out"):
+                print(f"| {label} | {url} | |")
+                continue
             remember, recall = _time_store(url, articles, args.calls)
             print(f"| {label} | {remember} | {recall} |")
-        if isinstance(pg, tuple):
-            admin, schema = pg[1]  # type: ignore[misc]
-            admin.execute(f"DROP SCHEMA {schema} CASCADE")
-            admin.close()
-        else:
-            print(f"| PostgreSQL | {pg} | |")
 
         restart = asyncio.run(_restart(args.restart, Path(tmp)))
     print(f"\nfirst question after a restart, {args.restart} stored articles: "

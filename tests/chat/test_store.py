@@ -11,7 +11,6 @@ import asyncio
 import logging
 import os
 import threading
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from bot.store import (
     describe,
     open_store,
     password_of,
+    scratch_schema,
     scrub,
     sqlite_path,
 )
@@ -56,19 +56,12 @@ def postgres_url() -> Iterator[str]:
     """A schema of its own on the test server, as a URL that puts it first on the search path."""
     psycopg = pytest.importorskip("psycopg")
     try:
-        admin = psycopg.connect(PG_URL, autocommit=True, connect_timeout=5)
+        with scratch_schema(PG_URL, "newsbrief_test") as url:
+            yield url
     except psycopg.OperationalError as err:
         if os.environ.get("NEWSBRIEF_REQUIRE_POSTGRES"):
             pytest.fail(f"PostgreSQL at {describe(PG_URL)} is required here: {err}")
         pytest.skip(f"no PostgreSQL at {describe(PG_URL)} ({err}); set NEWSBRIEF_TEST_POSTGRES_URL")
-    schema = f"newsbrief_test_{uuid.uuid4().hex[:12]}"
-    admin.execute(f"CREATE SCHEMA {schema}")
-    try:
-        sep = "&" if "?" in PG_URL else "?"
-        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        admin.execute(f"DROP SCHEMA {schema} CASCADE")
-        admin.close()
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgresql"])
