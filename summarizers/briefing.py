@@ -107,8 +107,9 @@ def _is_point_in_time(when: str) -> bool:
 
 
 def _timeline(analysis: Any, limit: int = 6) -> list[TimelineEntry]:
-    """Dates the article gives, each with the sentence that says what happened then."""
-    from summarizers.keypoints import clean_sentence
+    """Dates the article gives, each with the sentence that says what happened then (of a caption
+    glued to a sentence, the part the date is in: `keypoints.glued_caption_end`)."""
+    from summarizers.keypoints import clean_sentence, glued_caption_end
 
     entries: list[TimelineEntry] = []
     seen: set[str] = set()
@@ -118,7 +119,10 @@ def _timeline(analysis: Any, limit: int = 6) -> list[TimelineEntry]:
             if ent.label_ != "DATE" or when.lower() in seen or not _is_point_in_time(when):
                 continue
             seen.add(when.lower())
-            entries.append(TimelineEntry(when=when, what=_trim(clean_sentence(sent.text), 30)))
+            glued = glued_caption_end(doc)
+            what = sent.text if not glued else (
+                doc[:glued] if ent.start < glued else doc[glued:]).text
+            entries.append(TimelineEntry(when=when, what=_trim(clean_sentence(what), 30)))
             break  # one entry per sentence
         if len(entries) == limit:
             break

@@ -413,3 +413,6 @@ def test_a_caption_glued_to_the_lead_stays_out_of_the_tldr_and_key_points():
     assert briefing.tldr.startswith("A British nurse has been charged")
     assert not any("suitcases of cash in her car" in p for p in [briefing.tldr,
                                                                     *briefing.key_points])
+    # The timeline keeps the caption's date with the caption's own words, not the glued whole.
+    friday = next(e for e in briefing.timeline if e.when == "Friday")
+    assert friday.what == caption
