@@ -129,6 +129,16 @@ def _timeline(analysis: Any, limit: int = 6) -> list[TimelineEntry]:
     return entries
 
 
+# What a sentence may end with: its full stop, and quote marks or a bracket closing after it.
+_ENDED = re.compile(r"[.!?…:;][\"'”’)\]]*\s*$")
+
+
+def _ended(sentence: str) -> str:
+    """The sentence with a full stop when it has none (a standfirst or a caption), so the next
+    sentence of a TL;DR does not read as its continuation."""
+    return sentence if not sentence or _ENDED.search(sentence) else sentence.rstrip() + "."
+
+
 def _trim(text: str, words: int) -> str:
     """The text's first `words` words and "…"; a quote the cut leaves open is closed after it."""
     from summarizers.keypoints import balance_quotes
@@ -201,7 +211,7 @@ def build_briefing(analysis: Any) -> Briefing:
     return Briefing(
         title=article.title or _trim(clean_sentence(texts[0]), 14) if texts else article.title,
         # A second sentence keeps its link word: it links to the first ("But Esper said ...").
-        tldr=" ".join(clean_sentence(texts[i], keep_link_word=k > 0)
+        tldr=" ".join(_ended(clean_sentence(texts[i], keep_link_word=k > 0))
                       for k, i in enumerate(tldr_ids)),
         key_points=[_attributed(analysis, rest[j], texts[rest[j]]) for j in picks],
         contradiction=contradiction,

@@ -36,7 +36,8 @@ def render_briefing(briefing: Briefing, fmt: str = "text") -> str:
             for q in side.quotes:
                 lines.append(f"    {q.line()}")
         lines.append(f"{b}Why they conflict: {c.why}")
-    lines += ["", h("Key points")] + [f"{b}{p}" for p in briefing.key_points]
+    if briefing.key_points:  # a text of a sentence or two has its TL;DR only
+        lines += ["", h("Key points")] + [f"{b}{p}" for p in briefing.key_points]
     if briefing.people:
         lines += ["", h("People")]
         lines += [f"{b}{p.name}" + (f" ({p.role})" if p.role else "") for p in briefing.people]

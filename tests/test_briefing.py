@@ -416,3 +416,23 @@ def test_a_caption_glued_to_the_lead_stays_out_of_the_tldr_and_key_points():
     # The timeline keeps the caption's date with the caption's own words, not the glued whole.
     friday = next(e for e in briefing.timeline if e.when == "Friday")
     assert friday.what == caption
+
+
+def test_a_standfirst_without_a_full_stop_ends_before_the_next_tldr_sentence():
+    text = (
+        "The tradition to stop a curse on seventh sons has continued for a century\n\n"
+        "The President of Argentina has adopted a young man as her godson to keep the custom.\n\n"
+        "The ceremony took place at her office last week with the young man's family.\n\n"
+        "The custom dates back to 1907 and was made law by a decree in 1973."
+    )
+    briefing = build_briefing(analyze_text(text))
+    assert briefing.tldr.startswith("The tradition to stop a curse on seventh sons has continued "
+                                    "for a century. The President")
+
+
+def test_a_one_sentence_text_shows_no_empty_key_points_heading():
+    briefing = build_briefing(analyze_text(
+        "The US threatened to prosecute the family of a kidnapped journalist over ransom."))
+    assert briefing.key_points == []
+    shown = render_briefing(briefing, "text")
+    assert "TL;DR" in shown and "KEY POINTS" not in shown
