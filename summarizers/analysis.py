@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from summarizers.article import Article, article_from_text
+from summarizers.article import Article, article_from_text, looks_foreign
 from summarizers.nlp import NLP, get_nlp
 
 # Verbs that introduce what someone said or wrote (lemmas).
@@ -63,6 +64,7 @@ _TITLE_WORDS = frozenset(
 )
 _HONORIFICS = frozenset("mr. mrs. ms. dr. mr mrs ms dr".split())
 _NAME_SUFFIXES = frozenset("jr. jr sr. sr ii iii iv".split())
+_NAME_PARTICLES = frozenset("de del della di da van von der den la le du dos das bin al el".split())
 _PRONOUNS = frozenset("he she him her his hers".split())
 _QUOTE_SPAN = re.compile(r"[“\"]([^“”\"]{2,}?)(?:”|’’|\"|$)", re.M)
 _ENTITY_KINDS = ("PERSON", "ORG", "GPE", "NORP", "FAC", "LOC")
@@ -209,6 +211,9 @@ class Analysis:
 
 
 def _name_tokens(text: str) -> tuple[str, ...]:
+    """A name's words for matching: lower case, without accents ("Fernández" is "Fernandez"),
+    honorifics, titles and suffixes."""
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     toks = [t.strip(".,’'").lower() for t in re.sub(r"[’']s\b", "", text).split()]
     toks = [t for t in toks if t and t not in _HONORIFICS and t not in _TITLE_WORDS]
     while toks and toks[-1] in _NAME_SUFFIXES:
@@ -235,8 +240,22 @@ def _locate_sentences(body: str, texts: list[str]) -> list[Sentence]:
 # -- entities ------------------------------------------------------------------------------------
 
 
+_DOUBLE_QUOTES = "“”\""
+
+
 def _clean_span_text(tokens: list[Any]) -> str:
-    text = "".join(t.text_with_ws for t in tokens).strip(" ,;—–-")
+    # Without a quote mark the span cut from its pair ("his mother “", "” Saudi Airlines’
+    # assistant manager"), not one of a pair ('cousin "Mary"'); an opening single quote cannot
+    # end it, nor a closing one (an apostrophe too) start it.
+    text = "".join(t.text_with_ws for t in tokens).strip(" ,;—–-").rstrip("‘").lstrip("’")
+    while text and sum(text.count(q) for q in _DOUBLE_QUOTES) % 2:
+        if text[-1] in _DOUBLE_QUOTES:
+            text = text[:-1].rstrip(" ,;—–-‘")
+        elif text[0] in _DOUBLE_QUOTES:
+            text = text[1:].lstrip(" ,;—–-’")
+        else:
+            break
+    text = text.strip(" ,;—–-")
     return re.sub(r"^(the|a|an)\s+", "", text, flags=re.I).strip()
 
 
@@ -282,8 +301,17 @@ def _is_title_word(tok: Any) -> bool:
     return low in _TITLE_WORDS or low + "." in _TITLE_WORDS
 
 
+# A link is no role: "las velas… pic.twitter.com/DVWewmZera" (an embedded tweet).
+_LINK = re.compile(r"https?://|www\.|\b[\w-]+\.(com|org|net|co|uk|ly)/", re.I)
+
+
 def _appositive_role(span: Any) -> str:
     """Role given by apposition: "X, the commanding general of Y" or "the chairman of Y, X"."""
+    role = _apposition(span)
+    return "" if _LINK.search(role) else role
+
+
+def _apposition(span: Any) -> str:
     root = span.root
     # "Qassem Soleimani, leader of the Quds Force"
     for child in root.children:
@@ -321,8 +349,12 @@ def _build_entities(docs: list[Any]) -> tuple[list[Entity], dict[int, list[int]]
         for tok in span:
             token_entity[(sid, tok.i)] = ent_id
 
-    # Persons first, longest names first, so "Esper" joins "Mark Esper".
-    spans = [(sid, s) for sid, d in enumerate(docs) for s in d.ents if s.label_ in _ENTITY_KINDS]
+    # Persons first, longest names first, so "Esper" joins "Mark Esper". Not from a sentence in
+    # another language (a quoted tweet), where the English model takes words for names.
+    spans = [(sid, s if s.label_ != "PERSON" else _person_span(s))
+             for sid, d in enumerate(docs) if not looks_foreign(d.text)
+             for s in d.ents if s.label_ in _ENTITY_KINDS]
+    spans = [(sid, s) for sid, s in spans if s is not None]
     spans.sort(key=lambda p: (p[1].label_ != "PERSON", -len(_name_tokens(p[1].text))))
     for sid, span in spans:
         key = _name_tokens(span.text)
@@ -341,6 +373,12 @@ def _build_entities(docs: list[Any]) -> tuple[list[Entity], dict[int, list[int]]
                       or (k[-1] == key[-1] and (len(k) == 1 or k[0] == key[0])))),
                 -1,
             )
+            if ent_id < 0 and len(key) == 1 and key[0] not in _NAME_PARTICLES:
+                # The first of two surnames ("Ms Fernandez" of "Cristina Fernández de
+                # Kirchner"), when it is inside one person's name only.
+                inside = {i for k, i in by_key.items()
+                          if entities[i].kind == "PERSON" and key[0] in k[1:-1]}
+                ent_id = inside.pop() if len(inside) == 1 else -1
             if ent_id < 0:
                 ent_id = len(entities)
                 entities.append(Entity(ent_id, _clean_name(span), "PERSON"))
@@ -362,11 +400,23 @@ def _build_entities(docs: list[Any]) -> tuple[list[Entity], dict[int, list[int]]
     # A person named in full once is often mentioned later by surname alone, untagged.
     surnames = _person_surnames(entities)
     for sid, doc in enumerate(docs):
+        if looks_foreign(doc.text):
+            continue
         for tok in doc:
             ent_id = surnames.get(tok.text.lower())
             if ent_id is not None and tok.pos_ == "PROPN" and (sid, tok.i) not in token_entity:
                 add_mention(sid, ent_id, doc[tok.i : tok.i + 1])
     return entities, mentions, token_entity
+
+
+def _person_span(span: Any) -> Any | None:
+    """A person's name as the recogniser found it, from its first capital or particle on, not a
+    word it took in with it ("lover Zhang Hung"); None without a capital ("las velas")."""
+    start = next((t.i for t in span if t.text[:1].isupper() or t.text in _NAME_PARTICLES), None)
+    if start is None or not any(t.text[:1].isupper() for t in span.doc[start:span.end]):
+        return None
+    return span if start == span.start else span.doc.char_span(
+        span.doc[start].idx, span.end_char, label=span.label_)
 
 
 def _person_surnames(entities: list[Entity]) -> dict[str, int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import sys
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,16 +71,42 @@ def _check_text(text: str, what: str) -> str:
     return text
 
 
+def english_share(text: str) -> float:
+    """The share of the text's words that are common English function words (`_ENGLISH_WORDS`):
+    about 0.3-0.5 for English prose, near 0 for other languages."""
+    words = re.findall(r"[^\W\d_]+", text.lower())  # "sabía" is one word, not "sab" and "a"
+    return sum(1 for w in words if w in _ENGLISH_WORDS) / max(len(text.split()), 1)
+
+
+# Function words of other languages written in Latin letters (Spanish, French, Portuguese,
+# Italian, German), none of them an English word.
+_OTHER_FUNCTION_WORDS = frozenset(
+    "el los las del que y en una por con para es se su lo les des du et est pour dans une "
+    "der die das und ist nicht mit sich ein eine zu den von il che di per non della sono".split()
+)
+
+
+def looks_foreign(sentence: str, min_words: int = 6) -> bool:
+    """Is a sentence of at least `min_words` words in another language, such as a quoted tweet in
+    Spanish inside an English article? Not one common English word in it, and either mostly
+    letters of another script or two function words of another language: a headline with no
+    function word at all ("Dumb Racists Photoshop Ferguson Protester Into Awful Viral Meme") is
+    still English. Shorter sentences cannot be told."""
+    words = re.findall(r"[^\W\d_]+", sentence.lower())
+    if len(words) < min_words or any(w in _ENGLISH_WORDS for w in words):
+        return False
+    letters = "".join(words)
+    latin = sum(c.isascii() or unicodedata.name(c, "").startswith("LATIN") for c in letters)
+    return latin < len(letters) / 2 or sum(w in _OTHER_FUNCTION_WORDS for w in words) >= 2
+
+
 def _check_article(article: Article, what: str) -> Article:
-    words = re.findall(r"[A-Za-z']+", article.body.lower())
     if len(article.body.split()) < MIN_WORDS:
         raise InputError(
             f"The {what} has too little text to brief ({len(article.body.split())} words). "
             "Send the whole article."
         )
-    english = sum(1 for w in words if w in _ENGLISH_WORDS)
-    total = max(len(article.body.split()), 1)
-    if english / total < 0.08:
+    if english_share(article.body) < 0.08:
         raise InputError(
             f"The {what} does not look like English; newsbrief briefs English articles only so far."
         )

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from summarizers.article import article_from_html, article_from_text, load_source
+from summarizers.article import article_from_html, article_from_text, load_source, looks_foreign
 from summarizers.errors import InputError
 
 STORY = (
@@ -90,3 +90,13 @@ def test_cli_reads_stdin(seed_path):
     out = _cli("brief", "-", stdin=seed_path.read_bytes())
     assert out.returncode == 0, out.stderr
     assert b"KEY CONTRADICTION" in out.stdout
+
+
+@pytest.mark.parametrize(("sentence", "foreign"), [
+    ("Yo no lo sabía, pero su visita coincidía con la celebración de Hanukkah.", True),
+    ("Die Regierung hat am Montag einen neuen Haushalt für das kommende Jahr beschlossen.", True),
+    ("Pictures showed them lighting candles on a menorah brought by the family.", False),
+    ("Tenía razón.", False),  # too short to tell
+])
+def test_a_sentence_in_another_language_is_told_apart(sentence: str, foreign: bool) -> None:
+    assert looks_foreign(sentence) is foreign

@@ -119,6 +119,57 @@ def test_a_name_that_ends_a_fuller_one_is_the_same_person():
     assert analysis.entity_for("Van Ryn") is analysis.entity_for("Maurice Van Ryn")
 
 
+def test_the_first_of_two_surnames_written_without_its_accent_is_the_same_person():
+    analysis = analyze_text(
+        "President Cristina Fernández de Kirchner met Yair Tawil and his family at her office "
+        "last week to mark the ceremony. Ms Fernandez said Yair Tawil was the first Jewish boy "
+        "to be adopted under the custom. The ceremony dates back more than a hundred years."
+    )
+    people = [p.name for p in build_briefing(analysis).people]
+    assert "Cristina Fernández de Kirchner" in people and "Fernandez" not in people, people
+    assert analysis.entity_for("Fernandez") is analysis.entity_for("Cristina Fernández de Kirchner")
+
+
+def test_names_come_from_english_sentences_and_roles_have_no_links_or_stray_quotes():
+    briefing = build_briefing(analyze_text(
+        "The president adopted Yair Tawil as her godson in a ceremony at her office last week.\n\n"
+        "Yo no lo sabía, pero su visita coincidía con la celebración de Hanukkah. El papá decía "
+        "que no era una casualidad… pic.twitter.com/o3y5E17Gew\n\n"
+        "Pictures showed them lighting Hanukkah candles on a menorah brought by the family.\n\n"
+        "Calling the Tawils a “marvellous family”, she dubbed his mother “Queen Esther.”\n\n"
+        "The custom dates back more than a hundred years, officials said on Tuesday."
+    ))
+    people = {p.name: p.role for p in briefing.people}
+    assert not any("Hanukkah" in name for name in people), people
+    assert people.get("Queen Esther") == "his mother", people
+    assert not any("pic.twitter" in role for role in people.values()), people
+
+
+def test_a_name_starts_at_its_first_capital():
+    analysis = analyze_text(
+        "The court heard that the defendant sent a message to his younger lover Zhang Hung on "
+        "the night of the attack.\n\n"
+        "Zhang Hung told the court she had been at home all evening, police said on Friday.\n\n"
+        "The trial continues on Monday at the city's crown court."
+    )
+    people = [p.name for p in build_briefing(analysis).people]
+    assert "Zhang Hung" in people and not any(name.startswith("lover") for name in people), people
+
+
+@pytest.mark.parametrize(("span", "shown"), [
+    ("his mother “", "his mother"),
+    ("” Saudi Airlines’ assistant manager for marketing",
+     "Saudi Airlines’ assistant manager for marketing"),
+    ("UK-based reporter Morris108, interviews ‘", "UK-based reporter Morris108, interviews"),
+    ('cousin "Mary"', 'cousin "Mary"'),
+])
+def test_a_role_loses_a_quote_mark_cut_from_its_pair_not_a_pair(span: str, shown: str):
+    from summarizers.analysis import _clean_span_text
+    from summarizers.nlp import get_nlp
+
+    assert _clean_span_text(list(get_nlp().spacy.make_doc(span))) == shown
+
+
 def test_shown_sentences_have_whole_quote_marks(seed_briefing):
     # Milley's "It was a mistake, ...,” said later Monday is the second sentence of his quote.
     shown = [*seed_briefing.key_points, *(t.what for t in seed_briefing.timeline)]
