@@ -163,10 +163,39 @@ def _attributed(analysis: Any, sentence_id: int, text: str) -> str:
 _PERSON_ROLES = frozenset("nsubj nsubjpass dobj poss appos attr conj".split())
 
 
+# What an apposition calls a name that the small NER model took for a person: "Boca Juniors,
+# his former club".
+_THING_NOUNS = frozenset(
+    """club team company firm band brand newspaper magazine airline bank charity car film movie
+    album song book show series app website""".split()
+)
+# A courtesy title says nothing about who someone is: "Ms." is no role.
+_COURTESY_TITLES = frozenset("mr mrs ms miss".split())
+
+
+def _described_as_thing(person: Any) -> bool:
+    """Does the person's apposition name a thing ("his former club")? Its head is the last word
+    before a preposition or a relative clause ("senior adviser to the company" is an adviser),
+    written in lower case (a name such as "The Laura Ingraham Show" describes no one)."""
+    head = re.split(r"\s+(?:of|for|in|at|on|to|by|with|from|about|as|that|which|who|whose)\s+",
+                    person.role)[0]
+    words = re.findall(r"[A-Za-z]+", head)
+    return bool(words) and words[-1] in _THING_NOUNS
+
+
+def _person_role(person: Any) -> str:
+    """Title and role for the people list, without a courtesy title."""
+    title = "" if person.title.lower().rstrip(".") in _COURTESY_TITLES else person.title
+    return ", ".join(filter(None, (title, person.role)))
+
+
 def _in_the_story(person: Any, analysis: Any) -> bool:
     """Worth listing under People: titled or described, quoted, named twice, or acting (subject,
-    object, possessor) at least once. A name seen once after a preposition ("bases belonging to
-    Kataib Hezbollah", which the small NER model calls a person) is left out."""
+    object, possessor) at least once, and not described as a thing. A name seen once after a
+    preposition ("bases belonging to Kataib Hezbollah", which the small NER model calls a person)
+    is left out."""
+    if person.role and _described_as_thing(person):
+        return False
     if person.title or person.role or len(person.sentence_ids) > 1:
         return True
     if any(st.speaker_id == person.id for st in analysis.statements):
@@ -215,7 +244,7 @@ def build_briefing(analysis: Any) -> Briefing:
                       for k, i in enumerate(tldr_ids)),
         key_points=[_attributed(analysis, rest[j], texts[rest[j]]) for j in picks],
         contradiction=contradiction,
-        people=[Person(name=e.name, role=", ".join(filter(None, (e.title, e.role))))
+        people=[Person(name=e.name, role=_person_role(e))
                 for e in people],
         timeline=_timeline(analysis),
         source=article.source,

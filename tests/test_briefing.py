@@ -487,3 +487,32 @@ def test_a_one_sentence_text_shows_no_empty_key_points_heading():
     assert briefing.key_points == []
     shown = render_briefing(briefing, "text")
     assert "TL;DR" in shown and "KEY POINTS" not in shown
+
+
+@pytest.mark.parametrize(("role", "thing"), [
+    ("his former club", True),
+    ("Saudi Arabian newspaper", True),
+    ("company that would no doubt love more Canadian markets", True),
+    ("senior adviser to the company", False),
+    ("expert on the North Korean leadership and contributor to the 38 North website", False),
+    ("Laura Ingraham Show 1/12/14", False),
+    ("chairman of the Joint Chiefs of Staff", False),
+])
+def test_a_name_described_as_a_thing_is_no_person(role: str, thing: bool):
+    from summarizers.analysis import Entity
+    from summarizers.briefing import _described_as_thing
+
+    assert _described_as_thing(Entity(0, "Boca Juniors", "PERSON", role=role)) is thing
+
+
+def test_a_courtesy_title_is_no_role_in_the_people_list():
+    briefing = build_briefing(analyze_text(
+        "Ms. Stacie Temple, a spokeswoman for the secretary of state, said the deadline was "
+        "Tuesday.\n\n"
+        "Mr. Todd Akin said he would stay in the race despite calls from his party to quit.\n\n"
+        "Dr. Anthony Youn said the operation could not have been done as described."
+    ))
+    roles = {p.name: p.role for p in briefing.people}
+    assert roles.get("Todd Akin") == "", roles
+    assert not any(role.startswith(("Ms", "Mr")) for role in roles.values()), roles
+    assert roles.get("Anthony Youn") == "Dr.", roles
