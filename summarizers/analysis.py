@@ -115,7 +115,7 @@ class Statement:
     verb: str  # lemma of the reporting verb
     content: str  # the quote, or the reported clause
     quote: str = ""  # exact quoted words, "" when reported without quoting
-    polarity: str = "assert"  # "assert" or "deny"
+    polarity: str = "assert"  # "assert", "deny", or "advise" (advice or a command)
     speaker_key: str = ""  # groups statements by the same speaker (entity id or head noun)
     verb_i: int = -1  # the reporting verb's token index in its sentence's parse (-1: unknown)
 
@@ -516,9 +516,36 @@ def _is_denial(verb_lemma: str, tokens: list[Any]) -> bool:
     # A condition or a threat ("we're not leaving unless they pay") denies nothing said before.
     if not words or words[0] in ("if", "unless") or "unless" in words:
         return False
-    if any(t.lower_ in DENIAL_CUES or t.lemma_.lower() in DENIAL_CUES for t in tokens):
+    # The negation of advice ("Don't be afraid ...") denies nothing.
+    kept = [t for t in tokens if not (t.dep_ == "neg" and _imperative(t.head))]
+    if any(t.lower_ in DENIAL_CUES or t.lemma_.lower() in DENIAL_CUES for t in kept):
         return True
-    return any(t.dep_ == "neg" and t.head.dep_ in MAIN_CLAUSE_DEPS for t in tokens)
+    return any(t.dep_ == "neg" and t.head.dep_ in MAIN_CLAUSE_DEPS for t in kept)
+
+
+def _imperative(verb: Any) -> bool:
+    """Advice or a command: a bare verb heading its clause with no subject, no modal and no
+    tensed auxiliary ("Don't be afraid to be different"; not "... but did not receive an
+    answer", whose subject is its conjunct's)."""
+    children = list(verb.children)
+    # A quote after a colon may hang on the reporting verb as its xcomp: then its "Do" says it.
+    heads_clause = verb.dep_ in ("ROOT", "ccomp", "parataxis") or (
+        verb.dep_ == "xcomp" and any(c.dep_ == "aux" and c.lemma_.lower() == "do"
+                                     for c in children))
+    return (verb.tag_ == "VB" and heads_clause
+            and not any(c.dep_ in ("nsubj", "nsubjpass", "expl", "csubj")
+                        or (c.dep_ in ("aux", "auxpass") and c.tag_ != "VB")
+                        for c in children))
+
+
+def _polarity(verb_lemma: str, tokens: list[Any]) -> str:
+    """"deny" (`_is_denial`), "advise" when the words open with advice or a command, which
+    neither claims nor denies anything ("Don't be afraid ..."), else "assert"."""
+    if _is_denial(verb_lemma, tokens):
+        return "deny"
+    main = next((t for t in tokens if t.pos_ in ("VERB", "AUX") and t.dep_ in MAIN_CLAUSE_DEPS
+                 and t.dep_ != "conj"), None)
+    return "advise" if main is not None and _imperative(main) else "assert"
 
 
 def _can_speak(tok: Any) -> bool:
@@ -654,7 +681,7 @@ class _Attributor:
                 if quotes_here:
                     # "called the letter 'a draft' and 'a mistake'": the call as a whole denies.
                     tokens = [t for q0, q1, _ in quotes_here for t in self._tokens_between(q0, q1)]
-                    polarity = "deny" if _is_denial(lemma, tokens + reported) else "assert"
+                    polarity = _polarity(lemma, tokens + reported)
                     for _, _, text in quotes_here:
                         statements.append(Statement(
                             sent.id, speaker, speaker_id, lemma, text, text, polarity, key,
@@ -662,7 +689,7 @@ class _Attributor:
                 elif reported:
                     statements.append(Statement(
                         sent.id, speaker, speaker_id, lemma, _clean_span_text(reported), "",
-                        "deny" if _is_denial(lemma, reported) else "assert", key, verb_i=verb.i))
+                        _polarity(lemma, reported), key, verb_i=verb.i))
                 if speaker_id is not None and self.entities[speaker_id].kind == "PERSON":
                     self.last_speaker = speaker_id
             for eid in self.mentions.get(sent.id, []):

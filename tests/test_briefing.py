@@ -516,3 +516,25 @@ def test_a_courtesy_title_is_no_role_in_the_people_list():
     assert roles.get("Todd Akin") == "", roles
     assert not any(role.startswith(("Ms", "Mr")) for role in roles.values()), roles
     assert roles.get("Anthony Youn") == "Dr.", roles
+
+
+def test_advice_in_a_quote_is_neither_claim_nor_denial():
+    text = (
+        "The footbridge over the river reopened on Monday after repairs, the council said.\n\n"
+        "Just an hour earlier the mayor, Ann Price, wrote: “Don’t be afraid to cross it … it is "
+        "the safest bridge in the county” and posted a photo of the new railings.\n\n"
+        "\"Never give up on your town,\" Price told residents at the ceremony.\n\n"
+        "Engineer John Hall denied that the repairs were finished, saying the bridge was not "
+        "safe to cross.\n\n"
+        "The council did not reply to questions and did not give a date for an inspection."
+    )
+    analysis = analyze_text(text)
+    by_quote = {s.quote: s.polarity for s in analysis.statements if s.quote}
+    assert by_quote.get("Never give up on your town") == "advise", by_quote
+    assert any(q.startswith("Don’t be afraid") and p == "advise" for q, p in by_quote.items())
+    denials = [s.speaker for s in analysis.statements if s.polarity == "deny"]
+    assert denials == ["John Hall"], denials
+    from summarizers.qa import answer_question
+
+    answer = answer_question("Who denied the repairs were finished?", [analysis])
+    assert "Hall" in answer.answer, answer
