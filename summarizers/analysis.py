@@ -539,8 +539,8 @@ def _imperative(verb: Any) -> bool:
 
 
 def _polarity(verb_lemma: str, tokens: list[Any]) -> str:
-    """"deny" (`_is_denial`), "advise" when the words open with advice or a command, which
-    neither claims nor denies anything ("Don't be afraid ..."), else "assert"."""
+    """What a statement does: "deny" (`_is_denial`), "advise" when its words open with advice or
+    a command, which neither claims nor denies anything ("Don't be afraid ..."), else "assert"."""
     if _is_denial(verb_lemma, tokens):
         return "deny"
     main = next((t for t in tokens if t.pos_ in ("VERB", "AUX") and t.dep_ in MAIN_CLAUSE_DEPS
