@@ -374,11 +374,7 @@ def _build_entities(docs: list[Any]) -> tuple[list[Entity], dict[int, list[int]]
                 -1,
             )
             if ent_id < 0 and len(key) == 1 and key[0] not in _NAME_PARTICLES:
-                # The first of two surnames ("Ms Fernandez" of "Cristina Fernández de
-                # Kirchner"), when it is inside one person's name only.
-                inside = {i for k, i in by_key.items()
-                          if entities[i].kind == "PERSON" and key[0] in k[1:-1]}
-                ent_id = inside.pop() if len(inside) == 1 else -1
+                ent_id = _named_inside(key[0], span, by_key, entities)
             if ent_id < 0:
                 ent_id = len(entities)
                 entities.append(Entity(ent_id, _clean_name(span), "PERSON"))
@@ -407,6 +403,21 @@ def _build_entities(docs: list[Any]) -> tuple[list[Entity], dict[int, list[int]]
             if ent_id is not None and tok.pos_ == "PROPN" and (sid, tok.i) not in token_entity:
                 add_mention(sid, ent_id, doc[tok.i : tok.i + 1])
     return entities, mentions, token_entity
+
+
+def _named_inside(word: str, span: Any, by_key: dict[tuple[str, ...], int],
+                  entities: list[Entity]) -> int:
+    """The one person whose name has `word` (a one-word mention) inside it, or -1: the first of
+    two surnames ("Ms Fernandez" of "Cristina Fernández de Kirchner"), or a first name alone
+    ("Aaron" of "Aaron Siler"). A first name only for a two-word name (not "Obama" of an "Obama
+    White House" the recogniser took for a person) and with no title near it ("Prince William"
+    is not William Hague)."""
+    people = {(k, i) for k, i in by_key.items() if entities[i].kind == "PERSON"}
+    inside = {i for k, i in people if word in k[1:-1]}
+    if not inside and not any(_is_title_word(t) and t.lower_ not in _HONORIFICS
+                              for t in span.doc[max(span.start - 3, 0):span.end]):
+        inside = {i for k, i in people if len(k) == 2 and k[0] == word}
+    return inside.pop() if len(inside) == 1 else -1
 
 
 def _person_span(span: Any) -> Any | None:

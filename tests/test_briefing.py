@@ -538,3 +538,17 @@ def test_advice_in_a_quote_is_neither_claim_nor_denial():
 
     answer = answer_question("Who denied the repairs were finished?", [analysis])
     assert "Hall" in answer.answer, answer
+
+
+def test_a_first_name_alone_is_its_person_unless_a_title_makes_it_someone_else():
+    analysis = analyze_text(
+        "Aaron Siler, 26, was shot by a police officer in Kenosha on March 14, the police said.\n\n"
+        "\"I felt like they were saying thank you for killing Aaron,\" said family friend Kathy "
+        "Willie.\n\n"
+        "Foreign Secretary William Hague met officials in London on Monday to discuss it.\n\n"
+        "Prince William visited the hospital on Tuesday and spoke to the nurses there."
+    )
+    people = [p.name for p in build_briefing(analysis).people]
+    assert "Aaron Siler" in people and "Aaron" not in people, people
+    assert analysis.entity_for("Aaron") is analysis.entity_for("Aaron Siler")
+    assert "William Hague" in people and "Prince William" in people, people
