@@ -351,8 +351,9 @@ def _build_entities(docs: list[Any]) -> tuple[list[Entity], dict[int, list[int]]
 
     # Persons first, longest names first, so "Esper" joins "Mark Esper". Not from a sentence in
     # another language (a quoted tweet), where the English model takes words for names.
+    foreign = {sid for sid, d in enumerate(docs) if looks_foreign(d.text)}
     spans = [(sid, s if s.label_ != "PERSON" else _person_span(s))
-             for sid, d in enumerate(docs) if not looks_foreign(d.text)
+             for sid, d in enumerate(docs) if sid not in foreign
              for s in d.ents if s.label_ in _ENTITY_KINDS]
     spans = [(sid, s) for sid, s in spans if s is not None]
     spans.sort(key=lambda p: (p[1].label_ != "PERSON", -len(_name_tokens(p[1].text))))
@@ -396,7 +397,7 @@ def _build_entities(docs: list[Any]) -> tuple[list[Entity], dict[int, list[int]]
     # A person named in full once is often mentioned later by surname alone, untagged.
     surnames = _person_surnames(entities)
     for sid, doc in enumerate(docs):
-        if looks_foreign(doc.text):
+        if sid in foreign:
             continue
         for tok in doc:
             ent_id = surnames.get(tok.text.lower())

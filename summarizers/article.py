@@ -71,10 +71,13 @@ def _check_text(text: str, what: str) -> str:
     return text
 
 
+_LETTER_WORD = re.compile(r"[^\W\d_]+")  # "sabía" is one word, not "sab" and "a"
+
+
 def english_share(text: str) -> float:
     """The share of the text's words that are common English function words (`_ENGLISH_WORDS`):
     about 0.3-0.5 for English prose, near 0 for other languages."""
-    words = re.findall(r"[^\W\d_]+", text.lower())  # "sabía" is one word, not "sab" and "a"
+    words = _LETTER_WORD.findall(text.lower())
     return sum(1 for w in words if w in _ENGLISH_WORDS) / max(len(text.split()), 1)
 
 
@@ -92,7 +95,7 @@ def looks_foreign(sentence: str, min_words: int = 6) -> bool:
     letters of another script or two function words of another language: a headline with no
     function word at all ("Dumb Racists Photoshop Ferguson Protester Into Awful Viral Meme") is
     still English. Shorter sentences cannot be told."""
-    words = re.findall(r"[^\W\d_]+", sentence.lower())
+    words = _LETTER_WORD.findall(sentence.lower())
     if len(words) < min_words or any(w in _ENGLISH_WORDS for w in words):
         return False
     letters = "".join(words)

@@ -108,26 +108,40 @@ def test_a_short_pasted_snippet_is_briefed_from_its_first_sentence():
     assert "The mayor attended the meeting." in briefing.key_points
 
 
-def test_a_name_that_ends_a_fuller_one_is_the_same_person():
-    analysis = analyze_text(
-        "Bega Cheese boss Maurice Van Ryn pleaded guilty to 12 offences, a court heard on "
-        "Monday. Van Ryn sat in the dock as a young woman read her statement. Prosecutors said "
-        "Van Ryn had abused his position. The judge, Sarah Huggett, will sentence him in May."
-    )
-    people = [p.name for p in build_briefing(analysis).people]
-    assert "Maurice Van Ryn" in people and "Van Ryn" not in people, people
-    assert analysis.entity_for("Van Ryn") is analysis.entity_for("Maurice Van Ryn")
+VAN_RYN = (
+    "Bega Cheese boss Maurice Van Ryn pleaded guilty to 12 offences, a court heard on "
+    "Monday. Van Ryn sat in the dock as a young woman read her statement. Prosecutors said "
+    "Van Ryn had abused his position. The judge, Sarah Huggett, will sentence him in May."
+)
+FERNANDEZ = (
+    "President Cristina Fernández de Kirchner met Yair Tawil and his family at her office "
+    "last week to mark the ceremony. Ms Fernandez said Yair Tawil was the first Jewish boy "
+    "to be adopted under the custom. The ceremony dates back more than a hundred years."
+)
+SILER = (
+    "Aaron Siler, 26, was shot by a police officer in Kenosha on March 14, the police said.\n\n"
+    "\"I felt like they were saying thank you for killing Aaron,\" said family friend Kathy "
+    "Willie.\n\n"
+    "Foreign Secretary William Hague met officials in London on Monday to discuss it.\n\n"
+    "Prince William visited the hospital on Tuesday and spoke to the nurses there."
+)
 
 
-def test_the_first_of_two_surnames_written_without_its_accent_is_the_same_person():
-    analysis = analyze_text(
-        "President Cristina Fernández de Kirchner met Yair Tawil and his family at her office "
-        "last week to mark the ceremony. Ms Fernandez said Yair Tawil was the first Jewish boy "
-        "to be adopted under the custom. The ceremony dates back more than a hundred years."
-    )
+@pytest.mark.parametrize(("text", "full", "short"), [
+    (VAN_RYN, "Maurice Van Ryn", "Van Ryn"),  # the end of a fuller name
+    (FERNANDEZ, "Cristina Fernández de Kirchner", "Fernandez"),  # first of two, no accent
+    (SILER, "Aaron Siler", "Aaron"),  # a first name alone
+])
+def test_a_shorter_mention_is_the_same_person(text: str, full: str, short: str):
+    analysis = analyze_text(text)
     people = [p.name for p in build_briefing(analysis).people]
-    assert "Cristina Fernández de Kirchner" in people and "Fernandez" not in people, people
-    assert analysis.entity_for("Fernandez") is analysis.entity_for("Cristina Fernández de Kirchner")
+    assert full in people and short not in people, people
+    assert analysis.entity_for(short) is analysis.entity_for(full)
+
+
+def test_a_first_name_after_a_title_is_someone_else():
+    people = [p.name for p in build_briefing(analyze_text(SILER)).people]
+    assert "William Hague" in people and "Prince William" in people, people
 
 
 def test_names_come_from_english_sentences_and_roles_have_no_links_or_stray_quotes():
@@ -538,17 +552,3 @@ def test_advice_in_a_quote_is_neither_claim_nor_denial():
 
     answer = answer_question("Who denied the repairs were finished?", [analysis])
     assert "Hall" in answer.answer, answer
-
-
-def test_a_first_name_alone_is_its_person_unless_a_title_makes_it_someone_else():
-    analysis = analyze_text(
-        "Aaron Siler, 26, was shot by a police officer in Kenosha on March 14, the police said.\n\n"
-        "\"I felt like they were saying thank you for killing Aaron,\" said family friend Kathy "
-        "Willie.\n\n"
-        "Foreign Secretary William Hague met officials in London on Monday to discuss it.\n\n"
-        "Prince William visited the hospital on Tuesday and spoke to the nurses there."
-    )
-    people = [p.name for p in build_briefing(analysis).people]
-    assert "Aaron Siler" in people and "Aaron" not in people, people
-    assert analysis.entity_for("Aaron") is analysis.entity_for("Aaron Siler")
-    assert "William Hague" in people and "Prince William" in people, people
