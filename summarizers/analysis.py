@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from summarizers.article import Article, article_from_text, looks_foreign
+from summarizers.keypoints import PICTURE_DIRECTION
 from summarizers.nlp import NLP, get_nlp
 
 # Verbs that introduce what someone said or wrote (lemmas).
@@ -255,8 +256,23 @@ def _clean_span_text(tokens: list[Any]) -> str:
             text = text[1:].lstrip(" ,;—–-’")
         else:
             break
-    text = text.strip(" ,;—–-")
+    text = _without_open_brackets(text).strip(" ,;—–-")
     return re.sub(r"^(the|a|an)\s+", "", text, flags=re.I).strip()
+
+
+def _without_open_brackets(text: str) -> str:
+    """Without the piece of a bracket the span was cut from ("spokesman for the Ministry of
+    Interior (MoI", "not her real name)", "(KXAN"); a span wholly in brackets is their content."""
+    text = text.strip()
+    if text.startswith("(") and text.endswith(")") and text.count("(") == 1:
+        text = text[1:-1].strip()
+    closed = text.find(")")
+    if closed >= 0 and "(" not in text[:closed]:  # all of it was inside, or one mark is left over
+        text = "" if closed == len(text) - 1 else text[:closed] + text[closed + 1:]
+    opened = text.rfind("(")
+    if opened >= 0 and ")" not in text[opened:]:
+        text = text[:opened]
+    return text.strip()
 
 
 def _title_before(span: Any) -> str:
@@ -305,18 +321,42 @@ def _is_title_word(tok: Any) -> bool:
 _LINK = re.compile(r"https?://|www\.|\b[\w-]+\.(com|org|net|co|uk|ly)/", re.I)
 
 
-def _appositive_role(span: Any) -> str:
-    """Role given by apposition: "X, the commanding general of Y" or "the chairman of Y, X"."""
-    role = _apposition(span)
-    return "" if _LINK.search(role) else role
+# A name is not a role ("Tridevil, not her real name", "Abu Suja, his code name").
+_NAME_NOUNS = frozenset("name nickname alias moniker pseudonym codename".split())
+# Says nothing of who someone is once its relative clause is gone ("person to whom ...").
+_EMPTY_ROLES = frozenset("person one someone somebody".split())
+# Whose "his", "her" or "its" in a role is can be found among the names before it; "my", "our",
+# "your" and "their" point at a speaker or at several people, and are only left out.
+_RESOLVABLE_POSSESSIVES = frozenset("his her its".split())
 
 
-def _apposition(span: Any) -> str:
+def _appositive_role(span: Any) -> tuple[str, Any | None]:
+    """Role given by apposition: "X, the commanding general of Y" or "the chairman of Y, X",
+    without its relative clauses ("journalist whose death ..." is a journalist) and without a
+    possessive pronoun, returned apart (its owner is known once every name is: `_owner`)."""
+    head, toks = _apposition(span)
+    if head is None or head.lower_ in _NAME_NOUNS:
+        return "", None
+    told = {t.i for c in head.subtree if c.dep_ == "relcl" and c.i > head.i for t in c.subtree}
+    pronoun = next((t for t in head.children if t.dep_ == "poss" and t.tag_ == "PRP$"), None)
+    dropped = told | ({pronoun.i} if pronoun is not None else set())
+    role = _clean_span_text([t for t in toks if t.i not in dropped])
+    # Not a link, an empty word, an age ("Fan Lung, 32") or where someone stands in a photograph
+    # ("(pictured right)").
+    if (_LINK.search(role) or role.lower() in _EMPTY_ROLES or not re.search(r"[^\W\d_]", role)
+            or PICTURE_DIRECTION.fullmatch(f"({role})")):
+        return "", None
+    owned = pronoun is not None and pronoun.lower_ in _RESOLVABLE_POSSESSIVES
+    return role, pronoun if owned else None
+
+
+def _apposition(span: Any) -> tuple[Any | None, list[Any]]:
+    """The head word of a name's apposition and its words, or (None, [])."""
     root = span.root
     # "Qassem Soleimani, leader of the Quds Force"
     for child in root.children:
         if child.dep_ == "appos" and child.i >= span.end and child.ent_type_ != "PERSON":
-            return _clean_span_text(list(child.subtree))
+            return child, list(child.subtree)
     # "the chairman of the Joint Chiefs of Staff, Gen. Mark Milley"
     if root.dep_ == "appos" and root.head.i < span.start and root.head.ent_type_ != "PERSON":
         head = root.head
@@ -324,8 +364,36 @@ def _apposition(span: Any) -> str:
         # A common-noun head always describes; a proper-noun one only when it is a title word.
         if head.pos_ == "NOUN" or (toks and head.pos_ == "PROPN" and head.text.lower() in
                                    _TITLE_WORDS | {"official"}):
-            return _clean_span_text(toks)
-    return ""
+            return head, toks
+    return None, []
+
+
+def _owner(ent_id: int, sid: int, pronoun: Any, entities: list[Entity], docs: list[Any],
+           token_entity: dict[tuple[int, int], int]) -> int:
+    """Whose "his", "her" (a person) or "its" (anything else) a role's pronoun is: the one
+    such name before it in its sentence, else the one such name of the sentence before; -1 when
+    there is none or more than one ("James Foley's parents John and Diane Foley and his
+    brother": nothing here says which "his" is). Not a name inside a quote, nor one that only
+    modifies a word ("Hanukkah candles")."""
+    def named(s: int, stop: int) -> set[int]:
+        doc = docs[s]
+        quoted = {t.i for m in _QUOTE_SPAN.finditer(doc.text)
+                  for t in doc.char_span(m.start(), m.end(), alignment_mode="expand") or ()}
+        out = set()
+        for tok in doc[:stop]:
+            other = token_entity.get((s, tok.i), ent_id)
+            modifier = tok.dep_ == "compound" and token_entity.get((s, tok.head.i)) != other
+            if other != ent_id and tok.i not in quoted and not modifier and (
+                    entities[other].kind == "PERSON") == (pronoun.lower_ != "its"):
+                out.add(other)
+        return out
+
+    here = named(sid, pronoun.i) or (named(sid - 1, len(docs[sid - 1])) if sid else set())
+    return here.pop() if len(here) == 1 else -1
+
+
+def _possessive(name: str) -> str:
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
 
 
 def _build_entities(docs: list[Any]) -> tuple[list[Entity], dict[int, list[int]], dict]:
@@ -336,6 +404,7 @@ def _build_entities(docs: list[Any]) -> tuple[list[Entity], dict[int, list[int]]
     token_entity: dict[tuple[int, int], int] = {}
     person_surnames: dict[str, int] = {}
     mentions: dict[int, list[int]] = {}
+    owned_by: dict[int, tuple[int, Any]] = {}  # person -> (sentence, "his"/"her"/"its" in role)
 
     def add_mention(sid: int, ent_id: int, span: Any) -> None:
         ent = entities[ent_id]
@@ -393,7 +462,9 @@ def _build_entities(docs: list[Any]) -> tuple[list[Entity], dict[int, list[int]]
             if not ent.title:
                 ent.title = _title_before(span)
             if not ent.role:
-                ent.role = _appositive_role(span)
+                ent.role, pronoun = _appositive_role(span)
+                if pronoun is not None:
+                    owned_by[ent_id] = (sid, pronoun)
     # A person named in full once is often mentioned later by surname alone, untagged.
     surnames = _person_surnames(entities)
     for sid, doc in enumerate(docs):
@@ -403,6 +474,11 @@ def _build_entities(docs: list[Any]) -> tuple[list[Entity], dict[int, list[int]]
             ent_id = surnames.get(tok.text.lower())
             if ent_id is not None and tok.pos_ == "PROPN" and (sid, tok.i) not in token_entity:
                 add_mention(sid, ent_id, doc[tok.i : tok.i + 1])
+    # "Hamid Karzai, his predecessor": whose predecessor, now that every name is known.
+    for ent_id, (sid, pronoun) in owned_by.items():
+        owner = _owner(ent_id, sid, pronoun, entities, docs, token_entity)
+        if owner >= 0:
+            entities[ent_id].role = f"{_possessive(entities[owner].name)} {entities[ent_id].role}"
     return entities, mentions, token_entity
 
 
@@ -421,11 +497,34 @@ def _named_inside(word: str, span: Any, by_key: dict[tuple[str, ...], int],
     return inside.pop() if len(inside) == 1 else -1
 
 
+# Round brackets, colons, slashes and at-signs are in credits and handles, never in names:
+# "Bill Cosby(Credit: AP/Victoria Will)".
+_NOT_IN_NAMES = re.compile(r"[():/@|]")
+_TITLE_FUNCTION_WORDS = frozenset("of the and a an in on at to for with".split())
+
+
+def _in_quoted_title(span: Any) -> bool:
+    """Is the name a word of a title in quotes, with more title words after it: “Dawson’s Creek”,
+    “The Cosby Show” (a show, not a person); not a nickname such as “Jihadi John”."""
+    for m in _QUOTE_SPAN.finditer(span.doc.text):
+        inside = m.start(1) <= span.start_char and span.end_char <= m.end(1)
+        if not inside:
+            continue
+        after = m.group(1)[span.end_char - m.start(1):].split()
+        words = m.group(1).split()
+        return any(w[:1].isalpha() for w in after) and len(words) <= 8 and all(
+            w.lower() in _TITLE_FUNCTION_WORDS or not w[:1].isalpha() or w[:1].isupper()
+            for w in words)
+    return False
+
+
 def _person_span(span: Any) -> Any | None:
     """A person's name as the recogniser found it, from its first capital or particle on, not a
     word it took in with it ("lover Zhang Hung"); None without a capital ("las velas")."""
     start = next((t.i for t in span if t.text[:1].isupper() or t.text in _NAME_PARTICLES), None)
     if start is None or not any(t.text[:1].isupper() for t in span.doc[start:span.end]):
+        return None
+    if _NOT_IN_NAMES.search(span.text) or _in_quoted_title(span):
         return None
     return span if start == span.start else span.doc.char_span(
         span.doc[start].idx, span.end_char, label=span.label_)
@@ -443,8 +542,11 @@ def _person_surnames(entities: list[Entity]) -> dict[str, int]:
 
 def _clean_name(span: Any) -> str:
     toks = [t for t in span if t.text.lower() not in _HONORIFICS]
-    text = "".join(t.text_with_ws for t in toks).strip()
-    return re.sub(r"[’']s$", "", text).strip()
+    # Not a quote mark around it, nor a possessive: "'Jasmine Tridevil's'" is Jasmine Tridevil;
+    # not an editor's brackets: "[Barack] Obama".
+    text = "".join(t.text_with_ws for t in toks).replace("[", "").replace("]", "")
+    text = text.strip(" '‘’\"“”")
+    return re.sub(r"[’']s$", "", text).strip(" '‘’\"“”")
 
 
 # -- who is meant by "he", "the president", "the Joint Chiefs chairman" --------------------------
@@ -601,9 +703,13 @@ class _Attributor:
         if ent_id is None and tok.pos_ == "NOUN":
             ent_id = _resolve_nominal(tok, self.entities)
         if ent_id is None and tok.lemma_.lower() not in DOCUMENT_NOUNS:
-            # "the 31-year-old, identified as Rich": a person described, then named.
+            # "the 31-year-old, identified as Rich": a person described, then named. Not whose
+            # they are, when they can speak themselves: "Joan Rivers' personal throat doctor"
+            # is not Joan Rivers ("Winter's website" speaks for Winter).
+            owners = {t.i for c in tok.children if c.dep_ == "poss" for t in c.subtree} \
+                if _can_speak(tok) else set()
             named = {self.token_entity[(sid, t.i)] for t in phrase
-                     if (sid, t.i) in self.token_entity
+                     if (sid, t.i) in self.token_entity and t.i not in owners
                      and self.entities[self.token_entity[(sid, t.i)]].kind == "PERSON"}
             if len(named) == 1:
                 ent_id = named.pop()
@@ -615,7 +721,7 @@ class _Attributor:
         parts = []
         for t in phrase:
             eid = self.token_entity.get((sid, t.i))
-            if eid is not None and self.entities[eid].kind == "PERSON":
+            if eid is not None and self.entities[eid].kind == "PERSON" and t.dep_ != "case":
                 if not parts or parts[-1] != self.entities[eid].display:
                     parts.append(self.entities[eid].display)
             else:

@@ -83,7 +83,7 @@ _DATELINE = re.compile(
 )
 # Picture directions point at photos the key point does not carry: "Henry ( centre ) said ...".
 # Not "(far left)" or "(far right)": that is politics.
-_PICTURE_DIRECTION = re.compile(
+PICTURE_DIRECTION = re.compile(
     r"\s*\(\s*(pictured(\s+(left|right|above|below|centre|center))?|left|right|centre|center"
     r"|inset|(second|third)\s+(left|right)|(top|bottom)\s+(left|right)|above|below)\s*\)",
     re.I,
@@ -130,7 +130,7 @@ def clean_sentence(sentence: str, keep_link_word: bool = False) -> str:
     """What a key point should show, standing alone: `strip_page_marks`, then picture directions
     and (unless `keep_link_word`: a sentence read right after the one it links to) a leading
     link word to the sentence before it go too, and its typographic quotes are balanced."""
-    s = _PICTURE_DIRECTION.sub("", strip_page_marks(sentence))
+    s = PICTURE_DIRECTION.sub("", strip_page_marks(sentence))
     linked = None if keep_link_word else _LINK_WORD.match(s)
     if linked:
         s = s[linked.end():]
