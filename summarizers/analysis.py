@@ -718,8 +718,11 @@ class _Attributor:
             return self.entities[ent_id].display, ent_id, f"entity:{ent_id}"
         # A document or a body speaks ("the letter said"): name it by its noun phrase,
         # with any person in it written out in full.
+        # Who they are, not what a relative clause tells of them ("Police, who were responding
+        # to reports of gunshots, said ...").
+        told = {t.i for c in tok.children if c.dep_ == "relcl" for t in c.subtree}
         parts = []
-        for t in phrase:
+        for t in (t for t in phrase if t.i not in told):
             eid = self.token_entity.get((sid, t.i))
             if eid is not None and self.entities[eid].kind == "PERSON" and t.dep_ != "case":
                 if not parts or parts[-1] != self.entities[eid].display:
@@ -737,6 +740,7 @@ class _Attributor:
                         parts.append(name)
         text = " ".join(parts)
         text = re.sub(r"\s+([,.’'])", r"\1", text)
+        text = re.sub(r",(\s*,)+", ",", text).strip(" ,;—–-")
         return text, None, f"noun:{tok.lemma_.lower()}"
 
     def _note_mention(self, sid: int, ent_id: int) -> None:

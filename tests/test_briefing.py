@@ -517,6 +517,19 @@ def test_whose_a_speaker_is_is_not_who_speaks():
     assert claim.speaker_id == winter.id
 
 
+def test_a_speaker_is_named_without_a_relative_clause_that_may_still_name_them():
+    analysis = analyze_text(
+        "Police, who were responding to reports of gunshots in the area, said that the officer "
+        "fired because the car was being driven towards him.\n\n"
+        "Another fighter, who goes by the pseudonym of Afshin Kobani, said that the advance of "
+        "the militants had forced her to join the fight.\n\n"
+        "The town has been under siege for more than a month."
+    )
+    speakers = [s.speaker for s in analysis.statements]
+    assert speakers[0] == "Police", speakers
+    assert speakers[1] == "Afshin Kobani", speakers
+
+
 def test_an_answer_without_a_quote_shows_its_sentence(seed_analysis):
     from summarizers.qa import answer_question
     from summarizers.render import render_answer
