@@ -54,7 +54,14 @@ class Article:
         return len(self.body.split())
 
 
+def without_soft_hyphens(text: str) -> str:
+    """The text without soft hyphens: invisible hints where a word may break, which, left in,
+    cut the word in two for the splitter, the parser and every search ("Mont\u00adgomery")."""
+    return text.replace("\u00ad", "")
+
+
 def _check_text(text: str, what: str) -> str:
+    text = without_soft_hyphens(text)
     if "\x00" in text:
         raise InputError(f"The {what} looks like a binary file, not an article. Send text or HTML.")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -149,7 +156,7 @@ def article_from_html(html: str, source: str = "", url: str = "") -> Article:
 
     html = _check_text(html, "page")
     doc = trafilatura.bare_extraction(html, url=url or None, **EXTRACTION_OPTIONS)
-    body = (doc.text if doc is not None else "") or ""
+    body = without_soft_hyphens((doc.text if doc is not None else "") or "")  # "&shy;"
     if len(body.split()) < MIN_WORDS:
         raise InputError(
             "That page has no article text that newsbrief could find. "
@@ -157,7 +164,7 @@ def article_from_html(html: str, source: str = "", url: str = "") -> Article:
         )
     article = Article(
         body=body.strip(),
-        title=(doc.title or "").strip(),
+        title=without_soft_hyphens(doc.title or "").strip(),
         source=source or (doc.sitename or ""),
         url=url or (doc.url or ""),
         byline=(doc.author or "").strip(),

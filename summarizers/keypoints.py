@@ -58,13 +58,17 @@ _JUNK = re.compile(
     re.I | re.X,
 )
 _WORD = re.compile(r"[A-Za-z0-9]")
+_MONTH = r"(jan|feb|mar|apr|may|june?|july?|aug|sept?|oct|nov|dec)[a-z]*"
 # Pages glue these onto the next real sentence ("Scroll down for video A young woman who ...",
 # the BBC's "Media playback is not supported on this device The striker ...").
 _PREFIX = re.compile(
-    r"""^\s*(
+    rf"""^\s*(
         scroll\s+down\s+for\s+(the\s+)?videos? | watch\s+the\s+video
         | media\s+playback\s+is\s+(not\s+supported|unsupported)\s+on\s+(this|your)\s+device
-        | \d{1,2}\s+[a-z]+\s+\d{4}\s+last\s+updated\s+at\s+\d{1,2}:\d{2}(\s+(BST|GMT|UTC))?
+        | \d{{1,2}}\s+[a-z]+\s+\d{{4}}\s+last\s+updated\s+at\s+\d{{1,2}}:\d{{2}}(\s+(BST|GMT|UTC))?
+        # a page's time stamp: "Tuesday, August 25, 2015, 12:41 AM", "Friday, May 5th 2000, 2:12AM"
+        | ((mon|tues|wednes|thurs|fri|satur|sun)day\s*,?\s+)?{_MONTH}\.?\s+\d{{1,2}}(st|nd|rd|th)?
+          \s*,?\s+\d{{4}}\s*,?\s+\d{{1,2}}:\d{{2}}\s*[ap]\.?m\.?
     )\b[\s:|–—-]*""",
     re.I | re.X,
 )
@@ -76,10 +80,13 @@ _DATELINE = re.compile(
     r"|(?!(The\s+)?(Associated\s+Press|Agence|United\s+Press)\b)"
     r"[A-Z][A-Za-z.'-]*(\s*,?\s+[A-Z][A-Za-z.'-]*){{0,3}}\s*\(\s*{agency}\s*\)\s*(--|—|–|-)"
     # "SAN FRANCISCO -- Apple plans ...", "WASHINGTON — The Senate ...": a place in capitals
-    # and a long dash, with a state or country after it ("PORTLAND, Ore. —").
+    # and a long dash, with a state or country after it ("PORTLAND, Ore. —") or the day's date
+    # ("LONDON, Jan. 27—").
     r"|[A-Z][A-Z.'-]+(\s+[A-Z][A-Z.'-]+){{0,3}}(\s*,\s*[A-Z][A-Za-z.]+(\s+[A-Z][A-Za-z.]+)?)?"
+    r"(\s*,\s*{month}\.?\s+\d{{1,2}})?"
     r"\s*(--|—|–)(?=\s+[A-Z0-9\"“‘'(]))\s*"  # the sentence starts after it, not an aside
-    .format(agency="(CNN|AP|Reuters|AFP|UPI|Bloomberg)")
+    .format(agency="(CNN|AP|Reuters|AFP|UPI|Bloomberg)",
+            month=f"(?i:{_MONTH})")
 )
 # Picture directions point at photos the key point does not carry: "Henry ( centre ) said ...".
 # Not "(far left)" or "(far right)": that is politics.

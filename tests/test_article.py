@@ -60,6 +60,17 @@ def test_bad_text_is_refused_politely(text, message):
         article_from_text(text)
 
 
+def test_soft_hyphens_do_not_cut_words_in_two():
+    text = f"{STORY} H. Mont\u00adgomery Hyde said the book was his\u00adtory, not obscene."
+    assert "H. Montgomery Hyde said the book was history" in article_from_text(text).body
+    html = ("<html><head><title>Court hears the Fanny Hill case</title></head><body><article>"
+            + "".join(f"<p>{STORY} Mont&shy;gomery Hyde spoke for the de&shy;fence.</p>"
+                      for _ in range(4)) + "</article></body></html>")
+    article = article_from_html(html)
+    assert "Montgomery Hyde spoke for the defence" in article.body
+    assert "\u00ad" not in article.body
+
+
 def test_html_without_article_text():
     with pytest.raises(InputError, match="no article text"):
         article_from_html("<html><body><nav>Home</nav><div>Login</div></body></html>")

@@ -119,6 +119,14 @@ def test_prompt_glued_to_a_sentence_is_cleaned_not_dropped() -> None:
          "A man was arrested after the fire on Tuesday."),
         ("KABUL — “We will fight on,” the commander said.",
          "“We will fight on,” the commander said."),
+        ("LONDON, Jan. 27— “Fanny Hill” was defended against charges of obscenity today.",
+         "“Fanny Hill” was defended against charges of obscenity today."),
+        ("WASHINGTON, March 3 — The Senate voted on the bill on Tuesday.",
+         "The Senate voted on the bill on Tuesday."),
+        ("Tuesday, August 25, 2015, 12:41 AM A Kansas man used his dog to beat the heat.",
+         "A Kansas man used his dog to beat the heat."),
+        ("Friday , May 5th 2000 , 2:12AM The film opens in cinemas across the country today.",
+         "The film opens in cinemas across the country today."),
     ],
 )
 def test_key_points_lose_datelines_furniture_and_link_words(shown: str, cleaned: str) -> None:
@@ -136,6 +144,8 @@ def test_key_points_lose_datelines_furniture_and_link_words(shown: str, cleaned:
         "The Associated Press (AP) - which first reported the story - stood by it.",
         "NASA — the space agency — said it would launch the rocket in May.",  # an aside
         "The UN -- which met on Monday -- agreed to send more aid to the region.",
+        "On Tuesday, August 25, 2015, the council met at 12:41 to vote on the plan.",
+        "May 5, 2000, 10:30 was the time of the attack, police said on Monday.",  # no AM/PM
     ],
 )
 def test_cleaning_leaves_prose_alone(sentence: str) -> None:

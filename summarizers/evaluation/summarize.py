@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from summarizers.article import without_soft_hyphens
+
 DEFAULT_SENTENCES = 3
 METHODS = ("keypoints", "lead", "lexrank", "textrank")
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeLsum")
@@ -109,7 +111,7 @@ def predict(
     nlp = _nlp()
     out = []
     for row in rows:
-        sents = nlp.split_sentences(row.get("article") or "")
+        sents = nlp.split_sentences(without_soft_hyphens(row.get("article") or ""))
         out.append({"id": str(row["id"]), "summary": "\n".join(run(sents, sentences))})
     return out
 
