@@ -353,9 +353,12 @@ def _appositive_role(span: Any) -> tuple[str, Any | None]:
 def _apposition(span: Any) -> tuple[Any | None, list[Any]]:
     """The head word of a name's apposition and its words, or (None, [])."""
     root = span.root
-    # "Qassem Soleimani, leader of the Quds Force"
+    # "Qassem Soleimani, leader of the Quds Force"; not across another name: in "Peter Quennell
+    # and Karl Miller, literary editor of the New Statesman" the editor is Miller.
     for child in root.children:
-        if child.dep_ == "appos" and child.i >= span.end and child.ent_type_ != "PERSON":
+        if (child.dep_ == "appos" and child.i >= span.end and child.ent_type_ != "PERSON"
+                and not any(t.ent_type_ == "PERSON"
+                            for t in span.doc[span.end:child.left_edge.i])):
             return child, list(child.subtree)
     # "the chairman of the Joint Chiefs of Staff, Gen. Mark Milley"
     if root.dep_ == "appos" and root.head.i < span.start and root.head.ent_type_ != "PERSON":

@@ -167,7 +167,7 @@ _PERSON_ROLES = frozenset("nsubj nsubjpass dobj poss appos attr conj".split())
 # his former club".
 _THING_NOUNS = frozenset(
     """club team company firm band brand newspaper magazine airline bank charity car film movie
-    album song book show series app website""".split()
+    album song book novel story play poem show series app website""".split()
 )
 # A courtesy title says nothing about who someone is: "Ms." is no role.
 _COURTESY_TITLES = frozenset("mr mrs ms miss".split())

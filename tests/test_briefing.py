@@ -247,6 +247,17 @@ def test_a_role_is_what_someone_is_and_says_whose(text: str, name: str, role: st
     assert people.get(name) == role, people
 
 
+def test_an_apposition_after_several_names_is_not_the_first_ones():
+    analysis = analyze_text(
+        "Peter Quennell and H. Montgomery Hyde and Karl Miller, literary editor of the magazine "
+        "New Statesman, took the stand to say that the book was erotic but not obscene.\n\n"
+        "Mr. Quennell said he had found 40 passages in it that he would call erotic.\n\n"
+        "The trial continues on Monday."
+    )
+    quennell = analysis.entity_for("Peter Quennell")
+    assert quennell is not None and "editor" not in quennell.role, quennell
+
+
 def test_a_title_in_quotes_and_a_picture_credit_are_nobody():
     analysis = analyze_text(
         "James Van Der Beek has been voted off the show. The former “Dawson’s Creek” star "
@@ -609,6 +620,7 @@ def test_a_one_sentence_text_shows_no_empty_key_points_heading():
 @pytest.mark.parametrize(("role", "thing"), [
     ("his former club", True),
     ("Saudi Arabian newspaper", True),
+    ("John Cleland's 18th-century story of a London prostitute", True),
     ("company that would no doubt love more Canadian markets", True),
     ("senior adviser to the company", False),
     ("expert on the North Korean leadership and contributor to the 38 North website", False),
