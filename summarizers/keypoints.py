@@ -53,6 +53,8 @@ _JUNK = re.compile(
     | ^\s*(updated|published|last\s+updated)\s*: | \|\s*(updated|published)\b
     | ^\s*by\s+[A-Z][\w.'-]+(\s+[A-Z][\w.'-]+){0,3}\s*(\.|,|\||$)
     | ^\s*(photo|picture|image|video|credit|source|pictured|watch)\s*:
+    | ^\s*(file\s*[-–—]\s*)?in\s+this\s+.{0,40}?\b(photo|image|picture|photograph|frame\s+grab)
+      (\s+(taken|made|released|provided|shot|dated|from)\b|\s*,)  # a wire's caption
     | ^\s*(copyright|\(c\)|©)
     """,
     re.I | re.X,
@@ -226,15 +228,30 @@ def _is_mark(token: Any) -> bool:
             or bool(visible) and unicodedata.category(visible[-1]).startswith("P"))
 
 
+# A photograph's credit: "(AP Photo/Paul Sakuma, File)", "(Alex Ogle/AFP/Getty Images)",
+# "( Instagram )". Not a wire's "(AP)" or "(Reuters)" alone, which opens a story.
+_PHOTO_CREDIT = re.compile(
+    r"\(\s*(?:[^()]*\b(?i:photos?)\b[^()]*|[^()]*/\s*(?:AP|AFP|Getty|Reuters|EPA|PA)\b[^()]*"
+    r"|Getty(?:\s+Images)?|Instagram|Facebook|Twitter|YouTube|Shutterstock|Supplied)\s*\)"
+)
+
+
 def key_point_texts(sentences: Sequence[str], docs: Sequence[Any]) -> tuple[list[str], list[bool]]:
     """Each sentence as a key point reads it, without a caption glued before it
-    (`glued_caption_end`), and whether that is a whole clause (`is_clause`), from its parse."""
+    (`glued_caption_end`) or a photo's credit before it, and whether that is a whole clause
+    (`is_clause`), from its parse. A sentence that ends in a photo's credit is the photo's
+    caption, and reads as nothing."""
     texts, clauses = [], []
     for text, doc in zip(sentences, docs, strict=True):
         start = glued_caption_end(doc)
         proper = doc[start:] if start else doc
-        texts.append(proper.text if start else text)
-        clauses.append(is_clause(proper))
+        shown = proper.text if start else text
+        credit = _PHOTO_CREDIT.match(shown.lstrip())
+        if credit:  # "( Instagram ) A young woman who lost her leg ..."
+            shown = shown.lstrip()[credit.end():].lstrip()
+        ends = [m for m in _PHOTO_CREDIT.finditer(shown) if not shown[m.end():].strip(" .")]
+        texts.append("" if ends else shown)
+        clauses.append(is_clause(proper) and not ends)
     return texts, clauses
 
 

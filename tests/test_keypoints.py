@@ -58,6 +58,8 @@ def story_embeddings() -> np.ndarray:
         "well you were saying that last week and nobody believed you at all",
         "Click here to read more about the floods in the region today.",
         "Running time: 154 mins.",
+        "FILE - In this Aug. 21, 2012, file photo, the company's logo is seen outside its offices.",
+        "In this photo taken Oct. 3, soldiers patrol the border town near the river crossing.",
     ],
 )
 def test_junk_is_recognised(sentence: str) -> None:
@@ -70,6 +72,8 @@ def test_junk_is_recognised(sentence: str) -> None:
         LEAD,
         "iPhone sales fell by a fifth in the three months to June, Apple said on Thursday.",
         '"We have never seen anything like it," said Mayor Lena Ortiz on Tuesday evening.',
+        "In this picture-perfect town, residents have voted to ban cars from the centre.",
+        "In this case the court found that the photo had been altered before it was published.",
     ],
 )
 def test_prose_is_not_junk(sentence: str) -> None:
@@ -310,3 +314,19 @@ def test_an_article_inside_a_name_or_a_quote_is_no_caption_boundary(text: str) -
     doc = get_nlp().parse([text])[0]
     assert glued_caption_end(doc) == 0
     assert key_point_texts([text], [doc])[0] == [text]
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("( Instagram ) A young woman who lost her leg has set her sights on beauty norms .",
+     "A young woman who lost her leg has set her sights on beauty norms ."),
+    ("Protesters raise their hands in front of the police. (Alex Ogle/AFP/Getty Images)", ""),
+    ("(AP Photo/Paul Sakuma, File)", ""),
+    ("(Reuters) - The company said it would cut 500 jobs by the end of the year.",  # a wire's
+     "(Reuters) - The company said it would cut 500 jobs by the end of the year."),
+    ("The photos (taken by a neighbour) show the fire spreading to the roof.",
+     "The photos (taken by a neighbour) show the fire spreading to the roof."),
+])
+def test_a_photo_credit_is_no_key_point_and_marks_its_caption(text: str, shown: str) -> None:
+    from summarizers.nlp import get_nlp
+
+    assert key_point_texts([text], get_nlp().parse([text]))[0] == [shown]
