@@ -112,8 +112,11 @@ _QUOTE_MARK = re.compile(r"“|”|’’")
 def balance_quotes(sentence: str) -> str:
     """A sentence cut from a quote that spans several keeps its quote marks whole: one that ends
     a quote begun before it gets the opening mark, one that begins a quote running on gets the
-    closing mark. Only English typographic quotes: a straight " cannot tell opening from
-    closing, and German („...“) and Swedish (”...”) quotes use the same marks otherwise."""
+    closing mark. English typographic quotes, and straight ones where a space tells which side
+    they open (`_balance_straight_quotes`); not German („...“) or Swedish (”...”) quotes, which
+    use the same marks otherwise."""
+    if '"' in sentence and not re.search("[“”]", sentence):
+        return _balance_straight_quotes(sentence)
     if re.search("[„‚«»]", sentence) or ("“" not in sentence and sentence.count("”") > 1):
         return sentence
     depth, opened_before = 0, False
@@ -127,6 +130,31 @@ def balance_quotes(sentence: str) -> str:
     if opened_before:
         sentence = "“" + sentence
     return sentence + "”" * depth
+
+
+def _balance_straight_quotes(sentence: str) -> str:
+    """`balance_quotes` for straight quotes: a mark after a space (or first) and before a word
+    opens, one after a word or punctuation and before a space (or last) closes; a mark that is
+    neither, or follows a digit (6'2"), leaves the sentence as it is."""
+    depth, opened_before = 0, False
+    for m in re.finditer('"', sentence):
+        i = m.start()
+        before = sentence[i - 1] if i else " "
+        after = sentence[i + 1] if i + 1 < len(sentence) else " "
+        if before.isspace() or before in "([{—–-":
+            if after.isspace():
+                return sentence
+            depth += 1
+        elif after.isspace() or after in ".,;:!?)]}—–-":
+            if before.isdigit():
+                return sentence
+            if depth:
+                depth -= 1
+            else:
+                opened_before = True
+        else:
+            return sentence
+    return ('"' if opened_before else "") + sentence + '"' * depth
 
 
 def strip_page_marks(sentence: str) -> str:

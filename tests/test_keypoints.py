@@ -164,7 +164,12 @@ def test_cleaning_leaves_prose_alone(sentence: str) -> None:
         ("a mistake,” he said, “and a draft.", "“a mistake,” he said, “and a draft.”"),
         ("He called it “a draft’’ and “a mistake.’’", "He called it “a draft’’ and “a mistake.’’"),
         ("He said “yes” and left.", "He said “yes” and left."),
-        ('It was a mistake," he said.', 'It was a mistake," he said.'),  # straight: ambiguous
+        ('It was a mistake," he said.', '"It was a mistake," he said.'),  # straight quotes
+        ('"I figured people would be skeptical, but it is true.',
+         '"I figured people would be skeptical, but it is true."'),
+        ('He said "yes" and left.', 'He said "yes" and left.'),
+        ("He is 6'2\" tall and weighs 200 pounds.", "He is 6'2\" tall and weighs 200 pounds."),
+        ('A " stray mark, spaced.', 'A " stray mark, spaced.'),
         ("Er sagte: „Das ist falsch.“", "Er sagte: „Das ist falsch.“"),  # German marks
         ("Han sa: ”Det är fel.” Sedan gick han.", "Han sa: ”Det är fel.” Sedan gick han."),
     ],
