@@ -458,6 +458,9 @@ class QAIndex:
             hits = wide[:k]
             if answerer is not None:
                 return self._model_answer(q, hits, answerer)
+            described = self._description_answer(q)
+            if described is not None:
+                return described
             attributed = self._attribution_answer(q, wide)
             if attributed is not None:
                 return attributed
@@ -663,6 +666,28 @@ class QAIndex:
             sentence=sentence, span=ent.name, article_id=analysis.article.id,
             method="attribution",
         )
+
+    def _description_answer(self, q: Question) -> Answer | None:
+        """"Who is Hamid Karzai?": the person's title and role as the article gives them
+        ("Hamid Karzai, Ashraf Ghani's predecessor"), from the sentence that gives them; None
+        when the question names no one the articles describe."""
+        if q.wh != "who" or q.verb:
+            return None
+        name = " ".join(t.text for t in q.doc
+                        if not (t.is_punct or t.lower_ == "who" or t.lemma_ == "be"))
+        for analysis in self.analyses:
+            ent = analysis.entity_for(name) if name else None
+            if ent is None or ent.kind != "PERSON" or not ent.role_text:
+                continue
+            said = [sid for sid in sorted(ent.sentence_ids)
+                    if ent.role_text in analysis.sentences[sid].text]
+            sid = (said or sorted(ent.sentence_ids))[0]
+            return Answer(
+                answer=ent.described, source=_source_name(analysis), confidence=0.8,
+                sentence=analysis.sentences[sid].text, span=ent.role_text,
+                article_id=analysis.article.id, method="description",
+            )
+        return None
 
     def _gid(self, aidx: int, sid: int) -> int:
         return self._first_gid[aidx] + sid

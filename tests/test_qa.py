@@ -40,6 +40,24 @@ def test_who_denied_names_esper_with_his_quote_and_milley_as_another(index: QAIn
     assert not any("Esper" in o for o in ans.others)
 
 
+@pytest.mark.parametrize(("question", "described"), [
+    ("Who is Milley?", "Gen. Mark Milley, chairman of the Joint Chiefs of Staff"),
+    ("Who was Qassem Soleimani?", "Qassem Soleimani, leader of the Quds Force"),
+    ("who is Seely", "Brig. Gen. William H. Seely III, commanding general of Task Force Iraq"),
+])
+def test_who_is_a_person_is_their_title_and_role_from_the_sentence_giving_them(
+        index: QAIndex, question: str, described: str) -> None:
+    ans = index.answer(question)
+    assert not ans.abstained and ans.method == "description"
+    assert ans.answer.startswith(described), ans.answer
+    assert ans.span in ans.sentence
+
+
+def test_who_is_a_name_the_article_does_not_describe_is_answered_as_before(index: QAIndex) -> None:
+    assert index.answer("Who is leaving Iraq?").method != "description"
+    assert index.answer("Who is Jane Doe?").method != "description"
+
+
 def test_who_wrote_the_letter_says_it_was_unsigned(index: QAIndex) -> None:
     ans = index.answer("Who wrote the letter?")
     assert not ans.abstained
