@@ -350,6 +350,40 @@ def _appositive_role(span: Any) -> tuple[str, Any | None]:
     return role, pronoun if owned else None
 
 
+# What a noun before a name must look like to say what a person is: a person's word ("singer",
+# "journalist", "founder", "employee", "billionaire", "fisherman") or one of `SPEAKER_NOUNS`;
+# not a thing the recogniser put a name on ("resolution Retina", "festival Rosh Hashana").
+_PERSON_NOUN = re.compile(r"(er|or|ist|ian|ant|ent|ee|ess|aire|eer|man|woman|men|women|ster)s?$")
+_PERSON_WORDS = frozenset("""mum mom dad teen toddler baby boss star host hostage victim
+    candidate nominee tenor pundit tycoon mogul chef guard cop pilot rapper poet pope monk nun
+    bride groom widow orphan heir sibling brother sister uncle aunt nephew niece cousin
+    grandmother grandfather grandson granddaughter partner lover boyfriend girlfriend
+    fiance fiancee spouse colleague ally rival suspect inmate""".split())
+
+
+def _noun_before(span: Any) -> tuple[str, Any | None]:
+    """Role given by the words written right before a name, ending in a person's noun: "singer
+    Ally Brooke", "national security adviser Michael Flynn", "her boyfriend De'Angelas Lee" (the
+    possessive pronoun returned apart, as `_appositive_role` returns it). Not a capitalised word
+    (a title or a name), nor the end of a hyphenated word ("high-profile lawyer")."""
+    doc = span.doc
+    inside = set(range(span.start, span.end))
+    words: list[Any] = []
+    i = span.start - 1
+    while i >= 0 and doc[i].pos_ in ("NOUN", "ADJ") and doc[i].text.islower() \
+            and doc[i].dep_ in ("compound", "amod") and doc[i].head.i in inside:
+        words.insert(0, doc[i])
+        inside.add(i)
+        i -= 1
+    head = words[-1].lower_ if words and words[-1].pos_ == "NOUN" else ""
+    if not head or (i >= 0 and not doc[i].whitespace_) or not (
+            head in SPEAKER_NOUNS or head in _PERSON_WORDS or _PERSON_NOUN.search(head)):
+        return "", None
+    pronoun = doc[i] if i >= 0 and doc[i].dep_ == "poss" and doc[i].tag_ == "PRP$" else None
+    owned = pronoun is not None and pronoun.lower_ in _RESOLVABLE_POSSESSIVES
+    return " ".join(t.text for t in words), pronoun if owned else None
+
+
 def _apposition(span: Any) -> tuple[Any | None, list[Any]]:
     """The head word of a name's apposition and its words, or (None, [])."""
     root = span.root
@@ -466,6 +500,8 @@ def _build_entities(docs: list[Any]) -> tuple[list[Entity], dict[int, list[int]]
                 ent.title = _title_before(span)
             if not ent.role:
                 ent.role, pronoun = _appositive_role(span)
+                if not ent.role and not ent.title and not _title_before(span):
+                    ent.role, pronoun = _noun_before(span)
                 if pronoun is not None:
                     owned_by[ent_id] = (sid, pronoun)
     # A person named in full once is often mentioned later by surname alone, untagged.

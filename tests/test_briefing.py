@@ -247,6 +247,21 @@ def test_a_role_is_what_someone_is_and_says_whose(text: str, name: str, role: st
     assert people.get(name) == role, people
 
 
+def test_a_person_word_written_before_a_name_is_a_role():
+    analysis = analyze_text(
+        "The show's judges praised singer Ally Brooke on Monday, and host Tom Bergeron called it "
+        "the hardest verdict so far.\n\n"
+        "Former national security adviser Michael Flynn met the ambassador in December.\n\n"
+        "The high-profile lawyer Mark Geragos said his client would sue the newspaper.\n\n"
+        "The festival Rosh Hashana begins on Sunday, and Brooke and Bergeron will attend."
+    )
+    roles = {e.name: e.role for e in analysis.entities}
+    assert roles.get("Ally Brooke") == "singer" and roles.get("Tom Bergeron") == "host", roles
+    assert roles.get("Michael Flynn") == "national security adviser", roles
+    assert roles.get("Mark Geragos") == "high-profile lawyer", roles
+    assert roles.get("Rosh Hashana") == "", roles  # a festival is no one's role
+
+
 def test_an_apposition_after_several_names_is_not_the_first_ones():
     analysis = analyze_text(
         "Peter Quennell and H. Montgomery Hyde and Karl Miller, literary editor of the magazine "
