@@ -681,11 +681,16 @@ class QAIndex:
                 continue
             said = [sid for sid in sorted(ent.sentence_ids)
                     if ent.role_text in analysis.sentences[sid].text]
-            sid = (said or sorted(ent.sentence_ids))[0]
+            sentence = analysis.sentences[(said or sorted(ent.sentence_ids))[0]].text
+            # The words it rests on: the role as written, else (a role that says whose it is,
+            # "Ashraf Ghani's predecessor" for "his predecessor") the name as written there.
+            span = ent.role_text if said else next(
+                (m for m in sorted(ent.mentions, key=len, reverse=True) if m in sentence),
+                ent.name)
             return Answer(
                 answer=ent.described, source=_source_name(analysis), confidence=0.8,
-                sentence=analysis.sentences[sid].text, span=ent.role_text,
-                article_id=analysis.article.id, method="description",
+                sentence=sentence, span=span, article_id=analysis.article.id,
+                method="description",
             )
         return None
 

@@ -53,6 +53,20 @@ def test_who_is_a_person_is_their_title_and_role_from_the_sentence_giving_them(
     assert ans.span in ans.sentence
 
 
+def test_who_is_a_person_whose_role_says_whose_rests_on_words_of_the_article() -> None:
+    from summarizers.analysis import analyze_text
+
+    idx = QAIndex()
+    idx.add(analyze_text(
+        "That attack prompted President Ashraf Ghani to order a review of the ban on night "
+        "raids, which were outlawed by his predecessor, Hamid Karzai.\n\n"
+        "The review will report in March, officials said on Monday.\n\n"
+        "The raids were a source of anger for years."))
+    ans = idx.answer("Who is Hamid Karzai?")
+    assert ans.answer == "Hamid Karzai, Ashraf Ghani's predecessor"
+    assert ans.span == "Hamid Karzai" and ans.span in ans.sentence
+
+
 def test_who_is_a_name_the_article_does_not_describe_is_answered_as_before(index: QAIndex) -> None:
     assert index.answer("Who is leaving Iraq?").method != "description"
     assert index.answer("Who is Jane Doe?").method != "description"
