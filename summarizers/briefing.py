@@ -183,10 +183,18 @@ def _described_as_thing(person: Any) -> bool:
     return bool(words) and words[-1] in _THING_NOUNS
 
 
+# Abbreviated titles, spelled out: a role that only spells out the title says nothing more.
+_TITLES_SPELLED = {"dr": "doctor", "prof": "professor", "gen": "general", "sen": "senator",
+                   "rep": "representative", "gov": "governor", "capt": "captain"}
+
+
 def _person_role(person: Any) -> str:
-    """Title and role for the people list, without a courtesy title."""
+    """Title and role for the people list, without a courtesy title, and without a role that
+    only says the title again ("Dr., doctor")."""
     title = "" if person.title.lower().rstrip(".") in _COURTESY_TITLES else person.title
-    return ", ".join(filter(None, (title, person.role)))
+    key = title.lower().rstrip(".")
+    role = "" if person.role.lower() in (key, _TITLES_SPELLED.get(key)) else person.role
+    return ", ".join(filter(None, (title, role)))
 
 
 def _in_the_story(person: Any, analysis: Any) -> bool:

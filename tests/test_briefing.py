@@ -662,6 +662,21 @@ def test_a_courtesy_title_is_no_role_in_the_people_list():
     assert roles.get("Anthony Youn") == "Dr.", roles
 
 
+@pytest.mark.parametrize(("title", "role", "shown"), [
+    ("Dr.", "doctor", "Dr."),
+    ("Dr.", "medical doctor", "Dr., medical doctor"),
+    ("Sen.", "senator", "Sen."),
+    ("President", "president", "President"),
+    ("Gen.", "chairman of the Joint Chiefs", "Gen., chairman of the Joint Chiefs"),
+])
+def test_a_role_that_only_spells_out_the_title_is_not_shown_twice(title: str, role: str,
+                                                                   shown: str):
+    from summarizers.analysis import Entity
+    from summarizers.briefing import _person_role
+
+    assert _person_role(Entity(0, "Anthony Youn", "PERSON", title=title, role=role)) == shown
+
+
 def test_advice_in_a_quote_is_neither_claim_nor_denial():
     text = (
         "The footbridge over the river reopened on Monday after repairs, the council said.\n\n"
