@@ -376,7 +376,8 @@ def _noun_before(span: Any) -> tuple[str, Any | None]:
         inside.add(i)
         i -= 1
     head = words[-1].lower_ if words and words[-1].pos_ == "NOUN" else ""
-    if not head or (i >= 0 and not doc[i].whitespace_) or not (
+    glued = i >= 0 and not doc[i].whitespace_ and not doc[i].is_left_punct  # "high-"
+    if not head or glued or not (
             head in SPEAKER_NOUNS or head in _PERSON_WORDS or _PERSON_NOUN.search(head)):
         return "", None
     pronoun = doc[i] if i >= 0 and doc[i].dep_ == "poss" and doc[i].tag_ == "PRP$" else None

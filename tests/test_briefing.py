@@ -260,6 +260,11 @@ def test_a_person_word_written_before_a_name_is_a_role():
     assert roles.get("Michael Flynn") == "national security adviser", roles
     assert roles.get("Mark Geragos") == "high-profile lawyer", roles
     assert roles.get("Rosh Hashana") == "", roles  # a festival is no one's role
+    # An opening bracket before the words does not cut them off as a hyphen does.
+    bracketed = analyze_text(
+        "Two finalists remain (singer Ally Brooke and actor Sean Spicer) after Monday night.\n\n"
+        "Brooke said she was thrilled.\n\nThe final is next week.")
+    assert bracketed.entity_for("Ally Brooke").role == "singer"
 
 
 def test_an_apposition_after_several_names_is_not_the_first_ones():
