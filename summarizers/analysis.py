@@ -365,13 +365,15 @@ def _noun_before(span: Any) -> tuple[str, Any | None]:
     """Role given by the words written right before a name, ending in a person's noun: "singer
     Ally Brooke", "national security adviser Michael Flynn", "her boyfriend De'Angelas Lee" (the
     possessive pronoun returned apart, as `_appositive_role` returns it). Not a capitalised word
-    (a title or a name), nor the end of a hyphenated word ("high-profile lawyer")."""
+    (a title or a name) unless it opens the sentence ("Former national security adviser", kept
+    as written: "American" is not to be lowered), nor the end of a hyphenated word."""
     doc = span.doc
     inside = set(range(span.start, span.end))
     words: list[Any] = []
     i = span.start - 1
-    while i >= 0 and doc[i].pos_ in ("NOUN", "ADJ") and doc[i].text.islower() \
-            and doc[i].dep_ in ("compound", "amod") and doc[i].head.i in inside:
+    while i >= 0 and doc[i].pos_ in ("NOUN", "ADJ") and doc[i].dep_ in ("compound", "amod") \
+            and doc[i].head.i in inside \
+            and (doc[i].text.islower() or doc[i].is_sent_start and doc[i].is_title):
         words.insert(0, doc[i])
         inside.add(i)
         i -= 1
