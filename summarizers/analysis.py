@@ -346,8 +346,7 @@ def _appositive_role(span: Any) -> tuple[str, Any | None]:
     if (_LINK.search(role) or role.lower() in _EMPTY_ROLES or not re.search(r"[^\W\d_]", role)
             or PICTURE_DIRECTION.fullmatch(f"({role})")):
         return "", None
-    owned = pronoun is not None and pronoun.lower_ in _RESOLVABLE_POSSESSIVES
-    return role, pronoun if owned else None
+    return role, _resolvable(pronoun)
 
 
 # What a noun before a name must look like to say what a person is: a person's word ("singer",
@@ -383,8 +382,12 @@ def _noun_before(span: Any) -> tuple[str, Any | None]:
             head in SPEAKER_NOUNS or head in _PERSON_WORDS or _PERSON_NOUN.search(head)):
         return "", None
     pronoun = doc[i] if i >= 0 and doc[i].dep_ == "poss" and doc[i].tag_ == "PRP$" else None
-    owned = pronoun is not None and pronoun.lower_ in _RESOLVABLE_POSSESSIVES
-    return " ".join(t.text for t in words), pronoun if owned else None
+    return " ".join(t.text for t in words), _resolvable(pronoun)
+
+
+def _resolvable(pronoun: Any | None) -> Any | None:
+    """The possessive pronoun of a role if `_owner` can look for whose it is, else None."""
+    return pronoun if pronoun is not None and pronoun.lower_ in _RESOLVABLE_POSSESSIVES else None
 
 
 def _apposition(span: Any) -> tuple[Any | None, list[Any]]:
@@ -503,7 +506,7 @@ def _build_entities(docs: list[Any]) -> tuple[list[Entity], dict[int, list[int]]
                 ent.title = _title_before(span)
             if not ent.role:
                 ent.role, pronoun = _appositive_role(span)
-                if not ent.role and not ent.title and not _title_before(span):
+                if not ent.role and not ent.title:  # the title is read above, from this span
                     ent.role, pronoun = _noun_before(span)
                 if pronoun is not None:
                     owned_by[ent_id] = (sid, pronoun)
