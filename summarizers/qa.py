@@ -482,11 +482,41 @@ class QAIndex:
             places = [c for c in cands if _locative(self.toks(c.gid), c, qents)]
             if places:
                 cands = places
+        if q.wh == "who" and q.verb and not any(_lem(t) in VERB_CLASS_OF for t in q.doc):
+            # An action, not a saying, is asked about ("who took it?", not "who said ...").
+            cands = [c for c in cands if not self._only_reported(q, c)]
         w = self.weights.get("span", {})
         for c in cands:
             c.score = sum(w.get(k, 0.0) * v for k, v in c.feats.items())
         cands.sort(key=lambda c: -c.score)
         return cands
+
+    def _only_reported(self, q: Question, c: Cand) -> bool:
+        """Does the candidate only report the question's event, or stand in a denial of it?
+        "Reed denied that the mayor took the selfie" names neither who took it: Reed said
+        something about it, and the mayor is the one said not to have. Read from the article's
+        statements: the question's verb inside what a statement reports, and the candidate its
+        speaker, or inside a statement that denies."""
+        s = self.sents[c.gid]
+        t = self.toks(c.gid)
+        r = t.root(c.start, c.end)
+        for st in self.analyses[s.analysis].statements:
+            v = st.verb_i
+            if st.sentence_id != s.sid or not 0 <= v < t.n:
+                continue
+            reported = [j for j in range(t.n)
+                        if t.lemma[j] == q.verb and j != v and v in t.anc[j]]
+            if not reported:
+                continue
+            if r == v or v not in t.anc[r]:
+                continue
+            under_verb = t.anc[r][: t.anc[r].index(v)]
+            # The speaker: the candidate hangs from the reporting verb as its subject.
+            if t.dep[under_verb[-1]] in ("nsubj", "nsubjpass", "agent"):
+                return True
+            if st.polarity == "deny":
+                return True
+        return False
 
     def _span_answer(self, q: Question, hits: list[tuple[int, float, float]]) -> Answer:
         cands = self.best_candidates(q, hits)

@@ -402,3 +402,34 @@ def test_a_place_focus_reads_whether_the_candidate_names_a_country() -> None:
     feats = {idx.span_text(c): c.feats for c in idx.best_candidates(q, idx.retrieve(q))}
     assert feats["Russia"].get("country_country_1") == 1.0
     assert feats["Texas"].get("country_country_0") == 1.0
+
+
+SELFIE_ARTICLE = """Mayor's selfie with pop star goes viral
+
+A photograph of the mayor with a famous singer went viral on Monday. The picture was posted online
+by an anonymous account. Council spokesman Tom Reed denied that the mayor took the selfie, saying
+"he was not even in the room." The singer's manager, Ann Cole, said the singer took the selfie
+herself during the concert.
+"""
+
+
+def test_an_action_question_is_not_answered_by_who_reported_or_who_is_denied_to_have_done_it(
+) -> None:
+    from summarizers.analysis import analyze_text
+
+    idx = QAIndex()
+    idx.add(analyze_text(SELFIE_ARTICLE, source="city-desk"))
+    ans = idx.answer("Who took the selfie?")
+    # Reed only speaks of it, and the mayor is the one he says did not take it.
+    assert not ans.abstained
+    assert "singer" in ans.answer and "Reed" not in ans.answer and "mayor" not in ans.answer
+    assert ans.speaker == "Ann Cole"  # the answer says whose word it rests on
+    # Who reported it is still the answer to a question about the reporting.
+    assert "Tom Reed" in idx.answer("Who denied that the mayor took the selfie?").answer
+
+
+def test_an_event_only_spoken_of_in_a_denial_is_not_pinned_on_the_one_denying(
+        index: QAIndex) -> None:
+    # "There's been no decision whatsoever to leave Iraq," Esper insisted: he speaks of leaving.
+    ans = index.answer("Who is leaving Iraq?")
+    assert "Esper" not in ans.answer
