@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from summarizers.analysis import NEGATORS
+
 if TYPE_CHECKING:
     from summarizers.analysis import Analysis, Entity, Statement
     from summarizers.nlp import NLP
@@ -482,39 +484,41 @@ class QAIndex:
             places = [c for c in cands if _locative(self.toks(c.gid), c, qents)]
             if places:
                 cands = places
-        if q.wh == "who" and q.verb and not any(_lem(t) in VERB_CLASS_OF for t in q.doc):
-            # An action, not a saying, is asked about ("who took it?", not "who said ...").
-            cands = [c for c in cands if not self._only_reported(q, c)]
+        if q.wh == "who" and q.verb:
+            # An action ("who took it?") or who asserts something ("who says ...?").
+            action = not any(_lem(t) in VERB_CLASS_OF for t in q.doc)
+            if action or _asks_who_asserts(q):
+                cands = [c for c in cands if not self._wrong_side(q, c, action)]
         w = self.weights.get("span", {})
         for c in cands:
             c.score = sum(w.get(k, 0.0) * v for k, v in c.feats.items())
         cands.sort(key=lambda c: -c.score)
         return cands
 
-    def _only_reported(self, q: Question, c: Cand) -> bool:
-        """Does the candidate only report the question's event, or stand in a denial of it?
-        "Reed denied that the mayor took the selfie" names neither who took it: Reed said
-        something about it, and the mayor is the one said not to have. Read from the article's
-        statements: the question's verb inside what a statement reports, and the candidate its
-        speaker, or inside a statement that denies."""
+    def _wrong_side(self, q: Question, c: Cand, action: bool) -> bool:
+        """Is the candidate on the wrong side of what a statement in its sentence says?
+
+        For an action (`action`: "who took the selfie?"), "Reed denied that the mayor took the
+        selfie" names neither who took it: Reed only speaks of it (the question's verb is inside
+        what he reports), and the mayor is the one said not to have (inside a denial). For a
+        question that asks who asserts something ("who says Beats is being shut down?"), the
+        speaker of a denial answers the opposite question."""
         s = self.sents[c.gid]
         t = self.toks(c.gid)
         r = t.root(c.start, c.end)
         for st in self.analyses[s.analysis].statements:
             v = st.verb_i
-            if st.sentence_id != s.sid or not 0 <= v < t.n:
+            if st.sentence_id != s.sid or not 0 <= v < t.n or r == v or v not in t.anc[r]:
                 continue
-            reported = [j for j in range(t.n)
-                        if t.lemma[j] == q.verb and j != v and v in t.anc[j]]
-            if not reported:
+            # The speaker hangs from the reporting verb as its subject.
+            path = t.anc[r][: t.anc[r].index(v)]
+            speaker = t.dep[path[-1]] in ("nsubj", "nsubjpass", "agent")
+            if not action:
+                if speaker and st.polarity == "deny":
+                    return True
                 continue
-            if r == v or v not in t.anc[r]:
-                continue
-            under_verb = t.anc[r][: t.anc[r].index(v)]
-            # The speaker: the candidate hangs from the reporting verb as its subject.
-            if t.dep[under_verb[-1]] in ("nsubj", "nsubjpass", "agent"):
-                return True
-            if st.polarity == "deny":
+            if any(t.lemma[j] == q.verb and j != v and v in t.anc[j] for j in range(t.n)) and (
+                    speaker or st.polarity == "deny"):
                 return True
         return False
 
@@ -601,13 +605,14 @@ class QAIndex:
         if q.wh in ("what", "which") and not q.subject:
             return None
         topic = [lm for lm in q.lemmas if lm != q.verb and lm not in _name_keys(q.subject)]
+        asserting = bool(topic) and _asks_who_asserts(q)
         scored: list[tuple[float, int, Statement]] = []
         for gid, _, _ in hits:
             aidx = self.sents[gid].analysis
             analysis = self.analyses[aidx]
             for st in self._statements.get(gid, ()):
                 fit = _statement_fit(st, vclass, q.verb)
-                if fit <= 0:
+                if fit <= 0 or (asserting and st.polarity == "deny"):
                     continue
                 if q.wh != "who" and not _same_speaker(q.subject, st, analysis):
                     continue
@@ -1615,6 +1620,16 @@ def vetoed(q: Question, best: Cand, index: QAIndex) -> bool:
 
 
 # -- attribution helpers -------------------------------------------------------------------------
+
+
+def _asks_who_asserts(q: Question) -> bool:
+    """"Who says Beats is being shut down?": who asserts something, so the one who denies it
+    ("Apple denied ..., saying the report is not true") answers the opposite question. Not "who
+    denied ...", "who called it ...", nor a question that itself denies ("who said it is not
+    true?")."""
+    vclass = VERB_CLASS_OF.get(q.verb, "")
+    return (q.wh == "who" and vclass not in ("", "deny", "call")
+            and not any(t.dep_ == "neg" or t.lower_ in NEGATORS for t in q.doc))
 
 
 def _statement_fit(st: Statement, vclass: str, verb: str) -> float:

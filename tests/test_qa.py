@@ -433,3 +433,23 @@ def test_an_event_only_spoken_of_in_a_denial_is_not_pinned_on_the_one_denying(
     # "There's been no decision whatsoever to leave Iraq," Esper insisted: he speaks of leaving.
     ans = index.answer("Who is leaving Iraq?")
     assert "Esper" not in ans.answer
+
+
+PLANT_ARTICLE = """Carmaker denies plant closure report
+
+Northwind Motors has denied the Daily Courier's report that its Leeds plant is being closed,
+saying the story "is simply not true." The Courier had reported on Friday that the plant would
+close next year with the loss of 900 jobs.
+"""
+
+
+def test_who_says_something_is_not_answered_by_the_one_who_denies_it() -> None:
+    from summarizers.analysis import analyze_text
+
+    idx = QAIndex()
+    idx.add(analyze_text(PLANT_ARTICLE, source="business-desk"))
+    says = idx.answer("Who says the Leeds plant is being closed?")
+    assert not says.abstained and "Courier" in says.answer, says
+    # Asked the other way round, the denial is the answer.
+    denies = idx.answer("Who said the report is not true?")
+    assert "Northwind" in denies.answer and "not true" in denies.quote
