@@ -48,7 +48,8 @@ SPEAKER_NOUNS = frozenset(
     nurse lawyer attorney prosecutor judge official spokesman spokeswoman spokesperson police
     officer detective investigator source expert analyst researcher scientist author critic fan
     user people member leader chief president minister secretary director manager coach player
-    owner chairman chairwoman executive founder worker employee customer voter activist
+    owner chairman chairwoman executive founder worker employee customer voter activist aide
+    adviser advisor
     protester soldier commander general diplomat lawmaker senator governor mayor
     report statement letter memo document email study survey court government ministry
     department agency company firm union association group committee council military army
@@ -119,6 +120,7 @@ class Statement:
     polarity: str = "assert"  # "assert", "deny", or "advise" (advice or a command)
     speaker_key: str = ""  # groups statements by the same speaker (entity id or head noun)
     verb_i: int = -1  # the reporting verb's token index in its sentence's parse (-1: unknown)
+    according_to: bool = False  # "according to X, ...": X's account in the reporter's words
 
 
 class SentenceVectors:
@@ -244,11 +246,16 @@ def _locate_sentences(body: str, texts: list[str]) -> list[Sentence]:
 _DOUBLE_QUOTES = "“”\""
 
 
-def _clean_span_text(tokens: list[Any]) -> str:
+def _clean_span_text(tokens: list[Any], drop_article: bool = True) -> str:
     # Without a quote mark the span cut from its pair ("his mother “", "” Saudi Airlines’
     # assistant manager"), not one of a pair ('cousin "Mary"'); an opening single quote cannot
     # end it, nor a closing one (an apostrophe too) start it.
-    text = "".join(t.text_with_ws for t in tokens).strip(" ,;—–-").rstrip("‘").lstrip("’")
+    # A space where tokens were left out between two that the text glued ("mayor" and "will"
+    # once ", according to aides," is cut).
+    text = "".join(t.text + (t.whitespace_ or (" " if k + 1 < len(tokens)
+                                                 and tokens[k + 1].i != t.i + 1 else ""))
+                   for k, t in enumerate(tokens))
+    text = re.sub(r"\s+", " ", text).strip(" ,;—–-").rstrip("‘").lstrip("’")
     while text and sum(text.count(q) for q in _DOUBLE_QUOTES) % 2:
         if text[-1] in _DOUBLE_QUOTES:
             text = text[:-1].rstrip(" ,;—–-‘")
@@ -257,7 +264,7 @@ def _clean_span_text(tokens: list[Any]) -> str:
         else:
             break
     text = _without_open_brackets(text).strip(" ,;—–-")
-    return re.sub(r"^(the|a|an)\s+", "", text, flags=re.I).strip()
+    return re.sub(r"^(the|a|an)\s+", "", text, flags=re.I).strip() if drop_article else text
 
 
 def _without_open_brackets(text: str) -> str:
@@ -676,7 +683,9 @@ def _is_denial(verb_lemma: str, tokens: list[Any]) -> bool:
     if not words or words[0] in ("if", "unless") or "unless" in words:
         return False
     # The negation of advice ("Don't be afraid ...") denies nothing.
-    kept = [t for t in tokens if not (t.dep_ == "neg" and _imperative(t.head))]
+    # Nor does the "not" of "whether or not", which leaves the question open.
+    kept = [t for t in tokens if not (t.dep_ == "neg" and (
+        _imperative(t.head) or (t.i > 0 and t.doc[t.i - 1].lower_ == "or")))]
     if any(t.lower_ in DENIAL_CUES or t.lemma_.lower() in DENIAL_CUES for t in kept):
         return True
     return any(t.dep_ == "neg" and t.head.dep_ in MAIN_CLAUSE_DEPS for t in kept)
@@ -761,6 +770,8 @@ class _Attributor:
         if ent_id is not None:
             self._note_mention(sid, ent_id)
             return self.entities[ent_id].display, ent_id, f"entity:{ent_id}"
+        if tok.text == "I":  # outside quotation marks: whoever wrote the piece
+            return "the writer", None, "writer"
         # A document or a body speaks ("the letter said"): name it by its noun phrase,
         # with any person in it written out in full.
         # Who they are, not what a relative clause tells of them ("Police, who were responding
@@ -834,6 +845,7 @@ class _Attributor:
                     assigned.setdefault((sid, verb.i), []).append((q0, q1, text))
                     break
 
+        taken = {(q0, q1) for found in assigned.values() for q0, q1, _ in found}
         statements: list[Statement] = []
         for sent in self.sentences:
             for verb, subj in candidates.get(sent.id, []):
@@ -859,10 +871,63 @@ class _Attributor:
                         _polarity(lemma, reported), key, verb_i=verb.i))
                 if speaker_id is not None and self.entities[speaker_id].kind == "PERSON":
                     self.last_speaker = speaker_id
+            statements += self._according_to(sent, quoted, [
+                (q0, q1, text) for q0, q1, text in quotes if (q0, q1) not in taken])
             for eid in self.mentions.get(sent.id, []):
                 if self.entities[eid].kind == "PERSON":
                     self.last_person = eid
         return statements
+
+    def _according_to(self, sent: Sentence, quoted: Any,
+                      free_quotes: list[tuple[int, int, str]]) -> list[Statement]:
+        """"According to TechCrunch, the deal was ...": the source says the clause the phrase
+        hangs on (written as said). The words are the reporter's, but a quote inside them that
+        no reporting verb took is the source's own (`free_quotes`: body offsets and text)."""
+        out = []
+        doc = self.docs[sent.id]
+        for acc in doc:
+            if acc.lower_ != "according" or quoted(sent.start + acc.idx):
+                continue
+            to = next((c for c in acc.children if c.lower_ == "to"), None)
+            source = next((c for c in to.children if c.dep_ == "pobj"), None) if to else None
+            if source is None or not _can_speak(source):
+                continue
+            clause = acc.head
+            while clause.pos_ not in ("VERB", "AUX") and clause.head.i != clause.i:
+                clause = clause.head
+            # Not a relative clause ("a biopsy which, according to reports, caused ..."): its
+            # subject is a "which" or "who", so it says nothing on its own.
+            # Nor a clause that is itself someone's saying ("the doctor has denied ...,
+            # according to reports"): that is the doctor's statement, relayed.
+            if (clause.pos_ not in ("VERB", "AUX") or clause.i in [t.i for t in acc.subtree]
+                    or clause.dep_ in ("relcl", "acl")
+                    or clause.lemma_.lower() in REPORTING_VERBS):
+                continue
+            # Without the phrase and the commas around it ("The mayor, according to aides,").
+            cut = {x.i for x in acc.subtree}
+            cut |= {i for i in (acc.left_edge.i - 1, acc.right_edge.i + 1)
+                    if 0 <= i < len(doc) and doc[i].text in (",", "—", "–")}
+            tokens = [t for t in clause.subtree if t.i not in cut]
+            while tokens and (tokens[0].is_punct or tokens[-1].is_punct):
+                tokens = tokens[1:] if tokens[0].is_punct else tokens[:-1]
+            if len([t for t in tokens if not t.is_punct]) < 3 or tokens[0].tag_ in ("WDT", "WP"):
+                continue
+            speaker, speaker_id, key = self.speaker_of(sent.id, source)
+            lo = sent.start + tokens[0].idx
+            hi = sent.start + tokens[-1].idx + len(tokens[-1]) + 1  # a closing mark after "."
+            content = _clean_span_text(tokens, drop_article=False)
+            # The source's own words only when they are most of what it is said to say, not a
+            # phrase the reporter quotes inside their own account ("to appeal to “female users”").
+            quote = next((text for q0, q1, text in free_quotes if lo <= q0 and q1 <= hi + 1
+                          and 2 * len(text.split()) >= len(content.split())), "")
+            if tokens[0].is_sent_start and tokens[0].pos_ != "PROPN" and tokens[0].text != "I":
+                content = content[:1].lower() + content[1:]  # it follows "said" when shown
+            if sum(content.count(q) for q in _DOUBLE_QUOTES) % 2:  # the close is after the stop
+                content += "”" if "“" in content else '"'
+            out.append(Statement(sent.id, speaker, speaker_id, "say", content, quote,
+                                 _polarity("say", tokens), key, verb_i=acc.i,
+                                 according_to=True))
+        return out
 
     def _tokens_between(self, start: int, end: int) -> list[Any]:
         """Tokens of the body between two character offsets, across sentences."""

@@ -522,7 +522,17 @@ def _vectors(
 def find_contradiction(analysis: Analysis) -> Contradiction | None:
     """The article's key contradiction, or None when no one denies what someone else claims."""
     # What a speaker declined to say ("would not confirm or deny") is neither claim nor denial.
-    statements = [s for s in analysis.statements if s.content and not _unsaid(s, analysis)]
+    said = [s for s in analysis.statements if s.content and not _unsaid(s, analysis)]
+    # "According to X, ..." is X's account in the reporter's words, often of a side detail: it
+    # is read only when the verbs of saying give no contradiction.
+    direct = [s for s in said if not s.according_to]
+    found = _key_contradiction(analysis, direct)
+    if found is None and len(direct) < len(said):
+        found = _key_contradiction(analysis, said)
+    return found
+
+
+def _key_contradiction(analysis: Analysis, statements: list[Statement]) -> Contradiction | None:
     # A claim says something: "boyish" quoted on its own is colour, not a claim; a request
     # ("asked that the press respect ...") asserts nothing.
     claims = [s for s in statements if s.polarity == "assert" and _words(s.content) >= 3
@@ -575,6 +585,11 @@ def find_contradiction(analysis: Analysis) -> Contradiction | None:
             topical = group_sim(denial, claim)
             refers = _refers_to(denial, claim, analysis)
             if topical < MIN_TOPICAL and not refers:
+                continue
+            # An account given "according to" someone is most often a side fact the reporter
+            # sources: it makes a side only when the denial names the claim's source ("denied
+            # the report") or answers it, not by sharing a topic.
+            if (claim.according_to or denial.according_to) and not refers:
                 continue
             # The claim the denial itself goes against anchors its side before its neighbours.
             itself = reading[id(denial)].against(_said([claim], analysis, known))

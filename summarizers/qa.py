@@ -508,17 +508,27 @@ class QAIndex:
         r = t.root(c.start, c.end)
         for st in self.analyses[s.analysis].statements:
             v = st.verb_i
-            if st.sentence_id != s.sid or not 0 <= v < t.n or r == v or v not in t.anc[r]:
+            if st.sentence_id != s.sid or not 0 <= v < t.n or r == v:
                 continue
-            # The speaker hangs from the reporting verb as its subject.
-            path = t.anc[r][: t.anc[r].index(v)]
-            speaker = t.dep[path[-1]] in ("nsubj", "nsubjpass", "agent")
-            if not action:
-                if speaker and st.polarity == "deny":
-                    return True
+            under = v in t.anc[r]
+            if st.according_to:
+                # "According to X, <clause>": X is everything under "according", the clause
+                # is the rest of the sentence.
+                speaker, inside = under, not under
+                mentions = any(t.lemma[j] == q.verb and v not in t.anc[j] for j in range(t.n))
+            elif under:
+                # The speaker hangs from the reporting verb as its subject.
+                path = t.anc[r][: t.anc[r].index(v)]
+                speaker = t.dep[path[-1]] in ("nsubj", "nsubjpass", "agent")
+                inside = not speaker
+                mentions = any(t.lemma[j] == q.verb and j != v and v in t.anc[j]
+                               for j in range(t.n))
+            else:
                 continue
-            if any(t.lemma[j] == q.verb and j != v and v in t.anc[j] for j in range(t.n)) and (
-                    speaker or st.polarity == "deny"):
+            denies = st.polarity == "deny"
+            if action and mentions and (speaker or (inside and denies)):
+                return True
+            if not action and speaker and denies:
                 return True
         return False
 

@@ -138,3 +138,71 @@ def test_a_negated_confirming_adjective_is_a_verdict_and_the_verb_is_not(
 ) -> None:
     doc = get_nlp().parse([sentence])[0]
     assert _verdict(next(t for t in doc if t.text == word)) is verdict
+
+
+def test_according_to_a_source_is_that_source_saying_the_clause() -> None:
+    analysis = analyze_text(
+        "The fire started in the kitchen shortly after midnight, according to the fire "
+        "department. The mayor, according to aides, will resign on Friday. According to "
+        "TechCrunch, the deal was \"mostly about getting two executives on board.\" He was, "
+        "according to his lawyer, asleep at the time."
+    )
+    said = {s.speaker: s for s in analysis.statements if s.verb == "say"}
+    fire = said["the fire department"]
+    assert fire.content == "the fire started in the kitchen shortly after midnight"
+    # The phrase and its commas are cut out of the middle of the clause.
+    assert said["aides"].content == "the mayor will resign on Friday"
+    # A quote inside the clause is the source's own words.
+    assert said["TechCrunch"].quote == "mostly about getting two executives on board"
+    assert said["TechCrunch"].content.count('"') == 2
+    assert all(s.polarity == "assert" for s in said.values())
+
+
+def test_a_report_given_by_according_to_is_a_claim_a_denial_can_answer() -> None:
+    c = find_contradiction(analyze_text(
+        "According to the Evening Herald, Rovers will sell their Riverside stadium to a property "
+        "developer next year.\n\nThe club's chairman, Alan Moss, denied the report on Tuesday, "
+        "saying \"the stadium is not for sale and never will be.\""
+    ))
+    assert c is not None and "Evening Herald" in c.claim.who and "Moss" in c.counter.who
+    assert "sell their Riverside stadium" in c.claim.what
+    assert not c.claim.quotes[0].verbatim  # the reporter's words, never shown as a quote
+
+
+def test_according_to_on_a_relative_clause_or_on_someone_elses_saying_is_no_statement() -> None:
+    analysis = analyze_text(
+        "Dr. Ruth Vale denied performing a biopsy which, according to published reports, caused "
+        "the complication. A clinic spokesman has denied that any photo was taken, according to "
+        "reports."
+    )
+    speakers = {s.speaker for s in analysis.statements}
+    assert "published reports" not in speakers and "reports" not in speakers
+    # The spokesman's own denial is still his.
+    assert any("spokesman" in s.speaker and s.polarity == "deny" for s in analysis.statements)
+
+
+def test_whether_or_not_leaves_the_question_open() -> None:
+    analysis = analyze_text(
+        "Fox News reported that doctors are investigating whether or not the anesthetic was "
+        "improperly administered."
+    )
+    assert [s.polarity for s in analysis.statements] == ["assert"]
+
+
+def test_an_according_to_account_is_one_side_only_when_the_denial_names_its_source() -> None:
+    # A side fact given "according to" a paper and an unrelated negation on the same topic.
+    assert find_contradiction(analyze_text(
+        "One of the hostages is an aid worker for whom the group has demanded $6 million in "
+        "ransom, according to ABC News.\n\nThe government said it does not pay ransoms to "
+        "kidnappers."
+    )) is None
+
+
+def test_a_report_the_writer_calls_nonsense_is_answered_by_the_writer() -> None:
+    c = find_contradiction(analyze_text(
+        "According to the report, Apple will release a smaller phone to appeal to female users "
+        "next year.\n\nPersonally, I would suggest the report is 99 percent likely to be "
+        "nonsense."
+    ))
+    assert c is not None and c.claim.who == "The report"
+    assert c.counter.who == "the writer"  # "I" outside quotation marks, not a person named "I"

@@ -453,3 +453,23 @@ def test_who_says_something_is_not_answered_by_the_one_who_denies_it() -> None:
     # Asked the other way round, the denial is the answer.
     denies = idx.answer("Who said the report is not true?")
     assert "Northwind" in denies.answer and "not true" in denies.quote
+
+
+CAR_ARTICLE = """Stolen car found in river
+
+A car stolen from a garage in Leeds was found in the river on Sunday. According to police, the
+driver took the car from his brother's garage late on Saturday night. The driver's lawyer, Sarah
+Quinn, said he had permission to use it.
+"""
+
+
+def test_according_to_names_who_says_it_and_what_they_say() -> None:
+    from summarizers.analysis import analyze_text
+
+    idx = QAIndex()
+    idx.add(analyze_text(CAR_ARTICLE, source="city-desk"))
+    who = idx.answer("Who says the driver took the car?")
+    assert who.answer == "police" and who.method == "attribution"
+    what = idx.answer("What did police say?")
+    assert what.speaker == "police"
+    assert what.answer.startswith("the driver took the car from his brother's garage")
