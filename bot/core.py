@@ -447,6 +447,9 @@ def answer_reply(a: Any) -> Reply:
     if a.quote:
         who = f" ({a.speaker})" if a.speaker else ""
         lines.append(quoted(a.quote) + who)
+    elif getattr(a, "sentence", ""):
+        # No quote: the article's sentence is the evidence, and says whose word it is.
+        lines.append(f"From the article: {a.sentence}")
     others = [getattr(o, "name", None) or str(o) for o in (a.others or [])]
     if others:
         lines.append("Also: " + ", ".join(others))

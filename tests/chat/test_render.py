@@ -155,6 +155,17 @@ def test_answer_reply_carries_quote_others_and_confidence() -> None:
     assert "could not find" in abstained.text and not abstained.sections
 
 
+def test_an_answer_without_a_quote_shows_the_sentence_it_rests_on() -> None:
+    from types import SimpleNamespace
+
+    sentence = "The singer's manager, Ann Cole, said the singer took the selfie herself."
+    reply = answer_reply(SimpleNamespace(
+        answer="singer", quote="", speaker="Ann Cole", source="city-desk", confidence=0.78,
+        abstained=False, others=[], sentence=sentence,
+    ))
+    assert reply.sections[0].lines == ["singer", f"From the article: {sentence}"]
+
+
 def test_clip_and_fit_lines() -> None:
     assert clip("short", 10) == "short"
     assert clip("alpha beta gamma delta epsilon", 20) == "alpha beta gamma…"
