@@ -35,6 +35,10 @@ DISOWNING_WORDS = frozenset(
     nonsense lie""".split()
 )
 DENIAL_CUES = NEGATORS | DISOWNING_WORDS
+# Nouns for what someone said, with the verb of saying they stand for ("X's claim that ...").
+_CLAIM_NOUNS = {"claim": "claim", "report": "report", "allegation": "allege",
+                "assertion": "assert", "suggestion": "suggest", "accusation": "accuse",
+                "statement": "state", "prediction": "predict", "warning": "warn"}
 # Things that speak for someone without being them ("the letter from Seely said").
 DOCUMENT_NOUNS = frozenset(
     """letter statement report memo document email study survey tweet post filing complaint
@@ -120,7 +124,9 @@ class Statement:
     polarity: str = "assert"  # "assert", "deny", or "advise" (advice or a command)
     speaker_key: str = ""  # groups statements by the same speaker (entity id or head noun)
     verb_i: int = -1  # the reporting verb's token index in its sentence's parse (-1: unknown)
-    according_to: bool = False  # "according to X, ...": X's account in the reporter's words
+    # The reporter's wording of someone's account ("according to X, ...", "X's claim that
+    # ..."), not a verb of saying: read with more care by the contradiction finder.
+    indirect: bool = False
 
 
 class SentenceVectors:
@@ -873,6 +879,7 @@ class _Attributor:
                     self.last_speaker = speaker_id
             statements += self._according_to(sent, quoted, [
                 (q0, q1, text) for q0, q1, text in quotes if (q0, q1) not in taken])
+            statements += self._claim_nouns(sent, quoted)
             for eid in self.mentions.get(sent.id, []):
                 if self.entities[eid].kind == "PERSON":
                     self.last_person = eid
@@ -925,8 +932,38 @@ class _Attributor:
             if sum(content.count(q) for q in _DOUBLE_QUOTES) % 2:  # the close is after the stop
                 content += "”" if "“" in content else '"'
             out.append(Statement(sent.id, speaker, speaker_id, "say", content, quote,
-                                 _polarity("say", tokens), key, verb_i=acc.i,
-                                 according_to=True))
+                                 _polarity("say", tokens), key, verb_i=acc.i, indirect=True))
+        return out
+
+    def _claim_nouns(self, sent: Sentence, quoted: Any) -> list[Statement]:
+        """"Apple denied TechCrunch's claims that Beats is being shut down": the claim is
+        TechCrunch's, in the reporter's words. Only with a possessor who can speak, so that
+        whose claim it is is written in the text."""
+        out = []
+        for noun in self.docs[sent.id]:
+            verb = _CLAIM_NOUNS.get(noun.lemma_.lower())
+            if verb is None or noun.pos_ != "NOUN" or quoted(sent.start + noun.idx):
+                continue
+            owner = next((c for c in noun.children if c.dep_ == "poss"), None)
+            # The "that" clause hangs on the noun, or (a common misparse) on the noun's verb
+            # right after the noun ("rejected his allegation that officers had beaten him").
+            clause = next((c for c in noun.children if c.dep_ in ("acl", "ccomp")), None)
+            if clause is None:
+                clause = next((c for c in noun.head.children if c.dep_ == "ccomp"
+                               and c.left_edge.i == noun.i + 1), None)
+            if owner is None or clause is None or not _can_speak(owner) or not any(
+                    c.dep_ == "mark" and c.lower_ == "that" for c in clause.children):
+                continue
+            tokens = list(clause.subtree)
+            if len([t for t in tokens if not t.is_punct]) < 4:
+                continue
+            speaker, speaker_id, key = self.speaker_of(sent.id, owner)
+            if speaker_id is None and owner.pos_ == "PRON":
+                continue  # "his claim" with no one named to be "he"
+            speaker = re.sub(r"\s*['’]s$", "", speaker)
+            out.append(Statement(sent.id, speaker, speaker_id, verb, _clean_span_text(tokens),
+                                 "", _polarity(verb, tokens), key, verb_i=noun.i,
+                                 indirect=True))
         return out
 
     def _tokens_between(self, start: int, end: int) -> list[Any]:

@@ -523,9 +523,9 @@ def find_contradiction(analysis: Analysis) -> Contradiction | None:
     """The article's key contradiction, or None when no one denies what someone else claims."""
     # What a speaker declined to say ("would not confirm or deny") is neither claim nor denial.
     said = [s for s in analysis.statements if s.content and not _unsaid(s, analysis)]
-    # "According to X, ..." is X's account in the reporter's words, often of a side detail: it
-    # is read only when the verbs of saying give no contradiction.
-    direct = [s for s in said if not s.according_to]
+    # "According to X, ..." and "X's claim that ..." are X's account in the reporter's words,
+    # often of a side detail: they are read only when the verbs of saying give no contradiction.
+    direct = [s for s in said if not s.indirect]
     found = _key_contradiction(analysis, direct)
     if found is None and len(direct) < len(said):
         found = _key_contradiction(analysis, said)
@@ -586,14 +586,19 @@ def _key_contradiction(analysis: Analysis, statements: list[Statement]) -> Contr
             refers = _refers_to(denial, claim, analysis)
             if topical < MIN_TOPICAL and not refers:
                 continue
-            # An account given "according to" someone is most often a side fact the reporter
-            # sources: it makes a side only when the denial names the claim's source ("denied
-            # the report") or answers it, not by sharing a topic.
-            if (claim.according_to or denial.according_to) and not refers:
+            # An account in the reporter's words is most often a side fact they source: it makes
+            # a side only when the denial names the claim's source ("denied the report") or
+            # answers it, not by sharing a topic.
+            if (claim.indirect or denial.indirect) and not refers:
                 continue
-            # The claim the denial itself goes against anchors its side before its neighbours.
-            itself = reading[id(denial)].against(_said([claim], analysis, known))
-            score = (topical + 0.25 * refers + 0.3 * itself + 0.1 * bool(claim.quote)
+            # The claim the denial itself goes against anchors its side before its neighbours:
+            # by what it says, or as the very object of its verb ("denied TechCrunch's claims
+            # that ...").
+            named = (claim.sentence_id == denial.sentence_id and 0 <= claim.verb_i
+                     and analysis.docs[claim.sentence_id][claim.verb_i].head.i == denial.verb_i)
+            itself = named or reading[id(denial)].against(_said([claim], analysis, known))
+            score = (topical + 0.25 * refers + 0.3 * itself + 0.2 * named
+                     + 0.1 * bool(claim.quote)
                      + 0.1 * bool(denial.quote)
                      + 0.2 * (salience(claim) + salience(denial)))
             if best is None or score > best[0]:

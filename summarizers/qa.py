@@ -511,15 +511,16 @@ class QAIndex:
             if st.sentence_id != s.sid or not 0 <= v < t.n or r == v:
                 continue
             under = v in t.anc[r]
-            if st.according_to:
+            if st.indirect and t.lower[v] == "according":
                 # "According to X, <clause>": X is everything under "according", the clause
                 # is the rest of the sentence.
                 speaker, inside = under, not under
                 mentions = any(t.lemma[j] == q.verb and v not in t.anc[j] for j in range(t.n))
             elif under:
-                # The speaker hangs from the reporting verb as its subject.
+                # The speaker hangs from the reporting verb as its subject (or owns the claim:
+                # "TechCrunch's claims that ...").
                 path = t.anc[r][: t.anc[r].index(v)]
-                speaker = t.dep[path[-1]] in ("nsubj", "nsubjpass", "agent")
+                speaker = t.dep[path[-1]] in ("nsubj", "nsubjpass", "agent", "poss")
                 inside = not speaker
                 mentions = any(t.lemma[j] == q.verb and j != v and v in t.anc[j]
                                for j in range(t.n))

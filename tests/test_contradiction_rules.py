@@ -206,3 +206,27 @@ def test_a_report_the_writer_calls_nonsense_is_answered_by_the_writer() -> None:
     ))
     assert c is not None and c.claim.who == "The report"
     assert c.counter.who == "the writer"  # "I" outside quotation marks, not a person named "I"
+
+
+def test_a_claim_named_by_its_owner_is_theirs_and_the_denial_of_it_answers_it() -> None:
+    analysis = analyze_text(
+        "Apple has denied TechCrunch's claims that Beats Music is being shut down, saying the "
+        "report \"is not true.\" According to TechCrunch, the deal was \"mostly about getting "
+        "two executives on board.\""
+    )
+    claim = next(s for s in analysis.statements if s.verb == "claim")
+    assert claim.speaker == "TechCrunch" and claim.indirect
+    assert claim.content == "that Beats Music is being shut down"
+    c = find_contradiction(analysis)
+    # The claim Apple's verb denies, not TechCrunch's other statement (quoted, which counts
+    # for a side otherwise).
+    assert c is not None and c.claim.who == "TechCrunch" and "Beats Music" in c.claim.what
+    assert c.counter.who == "Apple"
+
+
+def test_a_claim_whose_owner_is_no_one_named_is_no_statement() -> None:
+    analysis = analyze_text("Police rejected his allegation that officers had beaten him.")
+    assert [s.speaker for s in analysis.statements] == ["Police"]
+    analysis = analyze_text("The minister dismissed the newspaper's report that she would resign "
+                            "next week.")
+    assert [(s.speaker, s.verb) for s in analysis.statements] == [("the newspaper", "report")]
