@@ -664,7 +664,25 @@ def _content_tokens(verb: Any) -> list[Any]:
             lo = min(p.left_edge.i for p in parts)
             hi = max(p.right_edge.i for p in parts)
             return list(verb.doc[lo : hi + 1])
-    return []
+    obj = _denied_object(verb)
+    return list(obj.subtree) if obj is not None else []
+
+
+# What a deny verb can have as its object and still deny something said ("denied the report",
+# "rejected claims she had been killed", "denied it"); not "dismissed her".
+_DENIED_OBJECTS = frozenset(
+    "claim report allegation assertion suggestion accusation statement rumour rumor story "
+    "charge speculation it this that".split())
+
+
+def _denied_object(verb: Any) -> Any | None:
+    """The object of a deny verb that stands for something said, when the verb has no clause."""
+    if verb.lemma_.lower() not in DENIAL_VERBS:
+        return None
+    obj = next((c for c in verb.children if c.dep_ == "dobj"), None)
+    if obj is None or obj.lemma_.lower() not in _DENIED_OBJECTS:
+        return None
+    return obj
 
 
 def _misparsed_subject(verb: Any, clause: Any) -> list[Any]:
@@ -872,9 +890,12 @@ class _Attributor:
                             sent.id, speaker, speaker_id, lemma, text, text, polarity, key,
                             verb_i=verb.i))
                 elif reported:
+                    # "Moss denied the report": the reporter's word for what was denied.
+                    indirect = _denied_object(verb) is not None
                     statements.append(Statement(
-                        sent.id, speaker, speaker_id, lemma, _clean_span_text(reported), "",
-                        _polarity(lemma, reported), key, verb_i=verb.i))
+                        sent.id, speaker, speaker_id, lemma,
+                        _clean_span_text(reported, drop_article=False), "",
+                        _polarity(lemma, reported), key, verb_i=verb.i, indirect=indirect))
                 if speaker_id is not None and self.entities[speaker_id].kind == "PERSON":
                     self.last_speaker = speaker_id
             statements += self._according_to(sent, quoted, [

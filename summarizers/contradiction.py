@@ -20,6 +20,7 @@ import numpy as np
 from summarizers.analysis import (
     DENIAL_VERBS,
     DISOWNING_WORDS,
+    DOCUMENT_NOUNS,
     MAIN_CLAUSE_DEPS,
     NEGATORS,
     REPORTING_VERBS,
@@ -38,6 +39,20 @@ def _head_noun(statement: Statement) -> str:
     return value if kind == "noun" else ""
 
 
+_BARE_PRONOUNS = frozenset("it they we you this that".split())
+_SPOKE_FOR = DOCUMENT_NOUNS | {"website", "account", "spokesman", "spokeswoman", "spokesperson"}
+
+
+def _same_party(claim: Statement, denial: Statement) -> bool:
+    """Does one side's name hold the other's ("The Foreign Office statement" and "British
+    Foreign Office")? Then it is one party speaking twice, not two disagreeing."""
+    # Without "the" and a trailing word for what spoke for them ("statement", "website").
+    a, b = (re.sub(rf"^the\s+|\s+(?:{'|'.join(sorted(_SPOKE_FOR))})$", "", s.speaker.lower())
+            for s in (claim, denial))
+    return bool(a and b) and (re.search(rf"\b{re.escape(b)}\b", a) is not None
+                              or re.search(rf"\b{re.escape(a)}\b", b) is not None)
+
+
 def _refers_to(denial: Statement, claim: Statement, analysis: Analysis) -> bool:
     """Does the denial's sentence name the claim's source ("the letter", "Seely"), or answer the
     claim right after it ("That isn't true," he said)?"""
@@ -48,8 +63,10 @@ def _refers_to(denial: Statement, claim: Statement, analysis: Analysis) -> bool:
     if noun and re.search(rf"\b{re.escape(noun)}\b", sentence):
         return True
     if claim.speaker_id is not None:
-        surname = analysis.entity(claim.speaker_id).name.split()[-1].lower()
-        return bool(re.search(rf"\b{re.escape(surname)}\b", sentence))
+        # A person by surname; anything else by its whole name ("ABC News" is not "news").
+        ent = analysis.entity(claim.speaker_id)
+        name = ent.name.split()[-1] if ent.kind == "PERSON" else ent.name
+        return bool(re.search(rf"\b{re.escape(name.lower())}\b", sentence))
     return False
 
 
@@ -535,8 +552,9 @@ def find_contradiction(analysis: Analysis) -> Contradiction | None:
 def _key_contradiction(analysis: Analysis, statements: list[Statement]) -> Contradiction | None:
     # A claim says something: "boyish" quoted on its own is colour, not a claim; a request
     # ("asked that the press respect ...") asserts nothing.
+    # An unresolved "it said" or "they said" is no one a reader could hold to the claim.
     claims = [s for s in statements if s.polarity == "assert" and _words(s.content) >= 3
-              and s.verb not in _REQUEST_VERBS]
+              and s.verb not in _REQUEST_VERBS and s.speaker.lower() not in _BARE_PRONOUNS]
     denials = [s for s in statements if s.polarity == "deny"]
     if not claims or not denials:
         return None
@@ -580,7 +598,8 @@ def _key_contradiction(analysis: Analysis, statements: list[Statement]) -> Contr
     best: tuple[float, Statement, Statement] | None = None
     for claim in claims:
         for denial in denials:
-            if (id(denial), claim.speaker_key) not in against or (id(claim), id(denial)) in relayed:
+            if ((id(denial), claim.speaker_key) not in against or (id(claim), id(denial)) in relayed
+                    or _same_party(claim, denial)):
                 continue
             topical = group_sim(denial, claim)
             refers = _refers_to(denial, claim, analysis)
@@ -612,7 +631,9 @@ def _key_contradiction(analysis: Analysis, statements: list[Statement]) -> Contr
     claim_quotes.sort(key=lambda s: s.sentence_id)
     # Denials of the same claim by anyone but the claimant, grouped by speaker in article order.
     counters = [s for s in denials if (id(s), claim.speaker_key) in against
-                and (group_sim(s, claim) >= MIN_TOPICAL or _refers_to(s, claim, analysis))]
+                and (group_sim(s, claim) >= MIN_TOPICAL or _refers_to(s, claim, analysis))
+                and not ((claim.indirect or s.indirect) and not _refers_to(s, claim, analysis))
+                and not _same_party(claim, s)]
     counters.sort(key=lambda s: s.sentence_id)
     by_speaker: OrderedDict[str, list[Statement]] = OrderedDict()
     for s in counters:
