@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from summarizers.analysis import NEGATORS
+from summarizers.analysis import DENIAL_CUES
 
 if TYPE_CHECKING:
     from summarizers.analysis import Analysis, Entity, Statement
@@ -1636,11 +1636,12 @@ def vetoed(q: Question, best: Cand, index: QAIndex) -> bool:
 def _asks_who_asserts(q: Question) -> bool:
     """"Who says Beats is being shut down?": who asserts something, so the one who denies it
     ("Apple denied ..., saying the report is not true") answers the opposite question. Not "who
-    denied ...", "who called it ...", nor a question that itself denies ("who said it is not
-    true?")."""
+    denied ...", "who called it ...", nor a question that itself denies or disowns ("who said
+    it is not true?", "who said the letter was a mistake?")."""
     vclass = VERB_CLASS_OF.get(q.verb, "")
     return (q.wh == "who" and vclass not in ("", "deny", "call")
-            and not any(t.dep_ == "neg" or t.lower_ in NEGATORS for t in q.doc))
+            and not any(t.dep_ == "neg" or t.lower_ in DENIAL_CUES or _lem(t) in DENIAL_CUES
+                        for t in q.doc))
 
 
 def _statement_fit(st: Statement, vclass: str, verb: str) -> float:

@@ -473,3 +473,9 @@ def test_according_to_names_who_says_it_and_what_they_say() -> None:
     what = idx.answer("What did police say?")
     assert what.speaker == "police"
     assert what.answer.startswith("the driver took the car from his brother's garage")
+
+
+def test_who_said_something_was_a_mistake_is_the_one_who_disowns_it(index: QAIndex) -> None:
+    # The question itself disowns ("a mistake"), so the disowning speaker is the answer.
+    ans = index.answer("Who said the letter was a mistake?")
+    assert "Milley" in ans.answer and "mistake" in ans.quote
