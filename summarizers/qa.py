@@ -527,9 +527,26 @@ class QAIndex:
             else:
                 continue
             denies = st.polarity == "deny"
+            if action and speaker and not denies and mentions and self._may_be_the_actor(t, q):
+                continue
             if action and mentions and (speaker or (inside and denies)):
                 return True
             if not action and speaker and denies:
+                return True
+        return False
+
+    @staticmethod
+    def _may_be_the_actor(t: _Toks, q: Question) -> bool:
+        """Does the speaker say they do it themselves ("we are going to put sanctions on
+        Iraq", "he said he took it")? The reported verb's subject is then a pronoun."""
+        for j in range(t.n):
+            if t.lemma[j] != q.verb:
+                continue
+            k = j  # "we are going to put ...": the subject is on the verb "put" hangs from
+            while t.dep[k] == "xcomp" and t.head[k] != k:
+                k = t.head[k]
+            if any(t.dep[c] in ("nsubj", "nsubjpass") and t.pos[c] == "PRON"
+                   for c in t.children[j] + t.children[k]):
                 return True
         return False
 

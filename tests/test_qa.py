@@ -479,3 +479,9 @@ def test_who_said_something_was_a_mistake_is_the_one_who_disowns_it(index: QAInd
     # The question itself disowns ("a mistake"), so the disowning speaker is the answer.
     ans = index.answer("Who said the letter was a mistake?")
     assert "Milley" in ans.answer and "mistake" in ans.quote
+
+
+def test_a_speaker_who_says_they_will_do_it_is_the_one_who_does_it(index: QAIndex) -> None:
+    # "... we are going to put sanctions on Iraq," Trump said: he reports his own act.
+    ans = index.answer("Who would put sanctions on Iraq?")
+    assert "Trump" in ans.answer
