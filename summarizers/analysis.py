@@ -672,7 +672,10 @@ def _content_tokens(verb: Any) -> list[Any]:
 # "rejected claims she had been killed", "denied it"); not "dismissed her".
 _DENIED_OBJECTS = frozenset(
     "claim report allegation assertion suggestion accusation statement rumour rumor story "
-    "charge speculation it this that".split())
+    "speculation".split())
+# "Denied it" denies what was said; "rejected it" or "dismissed it" may turn down a budget.
+_DENIED_PRONOUNS = frozenset("it this that".split())
+_DENYING_SAID = frozenset("deny refute dispute rebut contradict".split())
 
 
 def _denied_object(verb: Any) -> Any | None:
@@ -680,9 +683,13 @@ def _denied_object(verb: Any) -> Any | None:
     if verb.lemma_.lower() not in DENIAL_VERBS:
         return None
     obj = next((c for c in verb.children if c.dep_ == "dobj"), None)
-    if obj is None or obj.lemma_.lower() not in _DENIED_OBJECTS:
+    if obj is None:
         return None
-    return obj
+    word = obj.lemma_.lower()
+    if word in _DENIED_OBJECTS or (word in _DENIED_PRONOUNS
+                                   and verb.lemma_.lower() in _DENYING_SAID):
+        return obj
+    return None
 
 
 def _misparsed_subject(verb: Any, clause: Any) -> list[Any]:
@@ -920,8 +927,10 @@ class _Attributor:
             source = next((c for c in to.children if c.dep_ == "pobj"), None) if to else None
             if source is None or not _can_speak(source):
                 continue
+            # On the clause's verb, or on its subject ("The mayor, according to aides, will
+            # resign"); not inside a modifier ("worth $5 billion according to ...").
             clause = acc.head
-            while clause.pos_ not in ("VERB", "AUX") and clause.head.i != clause.i:
+            if clause.pos_ not in ("VERB", "AUX") and clause.dep_ in ("nsubj", "nsubjpass"):
                 clause = clause.head
             # Not a relative clause ("a biopsy which, according to reports, caused ..."): its
             # subject is a "which" or "who", so it says nothing on its own.
@@ -935,6 +944,12 @@ class _Attributor:
             cut = {x.i for x in acc.subtree}
             cut |= {i for i in (acc.left_edge.i - 1, acc.right_edge.i + 1)
                     if 0 <= i < len(doc) and doc[i].text in (",", "—", "–")}
+            # Nor a second clause with its own subject ("..., and the owner said ...").
+            for c in clause.children:
+                if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX") and any(
+                        g.dep_.startswith("nsubj") for g in c.children):
+                    cut |= {x.i for x in c.subtree}
+                    cut |= {x.i for x in clause.children if x.dep_ == "cc"}
             tokens = [t for t in clause.subtree if t.i not in cut]
             while tokens and (tokens[0].is_punct or tokens[-1].is_punct):
                 tokens = tokens[1:] if tokens[0].is_punct else tokens[:-1]
@@ -978,9 +993,11 @@ class _Attributor:
             tokens = list(clause.subtree)
             if len([t for t in tokens if not t.is_punct]) < 4:
                 continue
+            # Not "his claim": the nearest person may be the one who rejects it ("Jones
+            # rejected his allegation that ...").
+            if owner.pos_ == "PRON":
+                continue
             speaker, speaker_id, key = self.speaker_of(sent.id, owner)
-            if speaker_id is None and owner.pos_ == "PRON":
-                continue  # "his claim" with no one named to be "he"
             speaker = re.sub(r"\s*['’]s$", "", speaker)
             out.append(Statement(sent.id, speaker, speaker_id, verb, _clean_span_text(tokens),
                                  "", _polarity(verb, tokens), key, verb_i=noun.i,

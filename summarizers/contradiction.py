@@ -40,17 +40,31 @@ def _head_noun(statement: Statement) -> str:
 
 
 _BARE_PRONOUNS = frozenset("it they we you this that".split())
-_SPOKE_FOR = DOCUMENT_NOUNS | {"website", "account", "spokesman", "spokeswoman", "spokesperson"}
+_SPOKE_FOR = DOCUMENT_NOUNS | {"website", "account", "spokesman", "spokeswoman", "spokesperson",
+                               "official", "officials"}
 
 
 def _same_party(claim: Statement, denial: Statement) -> bool:
-    """Does one side's name hold the other's ("The Foreign Office statement" and "British
-    Foreign Office")? Then it is one party speaking twice, not two disagreeing."""
-    # Without "the" and a trailing word for what spoke for them ("statement", "website").
-    a, b = (re.sub(rf"^the\s+|\s+(?:{'|'.join(sorted(_SPOKE_FOR))})$", "", s.speaker.lower())
-            for s in (claim, denial))
-    return bool(a and b) and (re.search(rf"\b{re.escape(b)}\b", a) is not None
-                              or re.search(rf"\b{re.escape(a)}\b", b) is not None)
+    """Is it one party speaking twice ("The Foreign Office statement" and "British Foreign
+    Office", "The U.S." and "U.S. officials")? Without "the" and a last word for what spoke
+    for them, one name is the other, or ends it after plain modifiers ("British"); not
+    "critics of the government" or "the government's critics" against "the government"."""
+    a, b = (_party_words(s.speaker) for s in (claim, denial))
+    if not a or not b:
+        return False
+    short, long = sorted((a, b), key=len)
+    extra = long[: len(long) - len(short)]
+    return long[len(extra):] == short and not any(
+        w == "of" or w.endswith(("'s", "’s")) for w in extra)
+
+
+def _party_words(speaker: str) -> list[str]:
+    words = speaker.lower().replace(",", " ").split()
+    if words and words[0] == "the":
+        words = words[1:]
+    if len(words) > 1 and words[-1] in _SPOKE_FOR:
+        words = words[:-1]
+    return words
 
 
 def _refers_to(denial: Statement, claim: Statement, analysis: Analysis) -> bool:

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from summarizers.analysis import DENIAL_CUES
+from summarizers.analysis import DENIAL_CUES, DENIAL_VERBS, DISOWNING_WORDS
 
 if TYPE_CHECKING:
     from summarizers.analysis import Analysis, Entity, Statement
@@ -486,7 +486,7 @@ class QAIndex:
                 cands = places
         if q.wh == "who" and q.verb:
             # An action ("who took it?") or who asserts something ("who says ...?").
-            action = not any(_lem(t) in VERB_CLASS_OF for t in q.doc)
+            action = not any(_lem(t) in VERB_CLASS_OF and t.pos_ == "VERB" for t in q.doc)
             if action or _asks_who_asserts(q):
                 cands = [c for c in cands if not self._wrong_side(q, c, action)]
         w = self.weights.get("span", {})
@@ -503,35 +503,37 @@ class QAIndex:
         what he reports), and the mayor is the one said not to have (inside a denial). For a
         question that asks who asserts something ("who says Beats is being shut down?"), the
         speaker of a denial answers the opposite question."""
-        s = self.sents[c.gid]
         t = self.toks(c.gid)
         r = t.root(c.start, c.end)
-        for st in self.analyses[s.analysis].statements:
+        span = t.span_text(c.start, c.end)
+        for st in self._statements.get(c.gid, ()):
             v = st.verb_i
-            if st.sentence_id != s.sid or not 0 <= v < t.n or r == v:
+            if not 0 <= v < t.n or r == v:
                 continue
             under = v in t.anc[r]
             if st.indirect and t.lower[v] == "according":
                 # "According to X, <clause>": X is everything under "according", the clause
                 # is the rest of the sentence.
-                speaker, inside = under, not under
+                speaker = under
                 mentions = any(t.lemma[j] == q.verb and v not in t.anc[j] for j in range(t.n))
             elif under:
                 # The speaker hangs from the reporting verb as its subject (or owns the claim:
                 # "TechCrunch's claims that ...").
                 path = t.anc[r][: t.anc[r].index(v)]
                 speaker = t.dep[path[-1]] in ("nsubj", "nsubjpass", "agent", "poss")
-                inside = not speaker
                 mentions = any(t.lemma[j] == q.verb and j != v and v in t.anc[j]
                                for j in range(t.n))
             else:
                 continue
+            # In what is denied ("that Reed stole the car"), not beside it ("saying Jones
+            # stole it").
+            inside = not speaker and span in (st.content or st.quote)
             denies = st.polarity == "deny"
             if action and speaker and not denies and mentions and self._may_be_the_actor(t, q):
                 continue
             if action and mentions and (speaker or (inside and denies)):
                 return True
-            if not action and speaker and denies:
+            if not action and speaker and _disowns(st):
                 return True
         return False
 
@@ -545,7 +547,7 @@ class QAIndex:
             k = j  # "we are going to put ...": the subject is on the verb "put" hangs from
             while t.dep[k] == "xcomp" and t.head[k] != k:
                 k = t.head[k]
-            if any(t.dep[c] in ("nsubj", "nsubjpass") and t.pos[c] == "PRON"
+            if any(t.dep[c] in ("nsubj", "nsubjpass") and t.lower[c] in _PERSONAL
                    for c in t.children[j] + t.children[k]):
                 return True
         return False
@@ -640,7 +642,7 @@ class QAIndex:
             analysis = self.analyses[aidx]
             for st in self._statements.get(gid, ()):
                 fit = _statement_fit(st, vclass, q.verb)
-                if fit <= 0 or (asserting and st.polarity == "deny"):
+                if fit <= 0 or (asserting and _disowns(st)):
                     continue
                 if q.wh != "who" and not _same_speaker(q.subject, st, analysis):
                     continue
@@ -1648,6 +1650,19 @@ def vetoed(q: Question, best: Cand, index: QAIndex) -> bool:
 
 
 # -- attribution helpers -------------------------------------------------------------------------
+
+
+_PERSONAL = frozenset("i we he she they".split())
+_NOT_SO = re.compile(r"\b(?:not|n[’']t|never)\s+(?:\w+\s+)?(?:true|accurate|correct|real)\b", re.I)
+
+
+def _disowns(st: Statement) -> bool:
+    """Does the statement deny or disown what was said ("denied ...", "is not true", "a
+    lie")? Not a statement that merely has a negation somewhere ("the talks would continue
+    even though no date had been set")."""
+    words = set(re.findall(r"[a-z]+", st.content.lower()))
+    return st.verb in DENIAL_VERBS or bool(words & DISOWNING_WORDS) or bool(
+        _NOT_SO.search(st.content))
 
 
 def _asks_who_asserts(q: Question) -> bool:

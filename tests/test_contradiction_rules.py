@@ -263,3 +263,42 @@ def test_a_deny_verb_with_only_an_object_denies_that_object(denial: str) -> None
 def test_no_contradiction_between_one_party_or_no_one_or_a_name_read_as_a_word(
         text: str) -> None:
     assert find_contradiction(analyze_text(text)) is None
+
+
+@pytest.mark.parametrize(("text", "sides"), [
+    # Critics of a party are not the party.
+    ("The government said the election was free and fair. Government critics denied that the "
+     "election was fair, saying thousands of votes were never counted.",
+     ("The government", "Government critics")),
+    ("The Government said the strike was illegal. Critics of the government denied that the "
+     "strike was illegal.", ("The Government", "Critics of the government")),
+    # A name ending in a full stop is still one party with its officials.
+    ("The U.S. said the strike killed 20 militants. U.S. officials denied that the strike "
+     "killed 20 militants.", None),
+    # Dismissing charges or rejecting a budget denies nothing anyone said.
+    ("Prosecutors said Smith stole $1 million from the charity. A judge dismissed the charges "
+     "against Smith on Friday.", None),
+    ("The mayor said the new budget would cut 200 jobs at city hall. The council rejected it "
+     "on Tuesday by a vote of 7 to 2.", None),
+])
+def test_who_is_one_party_and_what_a_deny_verb_denies(text: str, sides: tuple | None) -> None:
+    c = find_contradiction(analyze_text(text))
+    assert (c and (c.claim.who, c.counter.who)) == sides
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # "his" would resolve to the one rejecting the allegation.
+    ("Mark Smith was arrested in May. Police chief Tom Jones rejected his allegation that "
+     "officers had beaten him in custody.", {("chief Tom Jones", "reject")}),
+    # The owner's clause is the owner's, not the workers'.
+    ("The plant closed in May, according to workers, and the owner said it would reopen next "
+     "year.", {("the owner", "say"), ("workers", "say")}),
+    # The sources vouch for the value only: no statement of the whole sentence.
+    ("The deal, worth $5 billion according to people familiar with the talks, was signed on "
+     "Friday by both companies.", set()),
+])
+def test_reporters_words_statements_stay_within_what_the_source_is_said_to_say(
+        text: str, expected: set) -> None:
+    analysis = analyze_text(text)
+    assert {(s.speaker, s.verb) for s in analysis.statements} == expected
+    assert all("owner" not in s.content for s in analysis.statements if s.speaker == "workers")

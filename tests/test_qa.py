@@ -485,3 +485,21 @@ def test_a_speaker_who_says_they_will_do_it_is_the_one_who_does_it(index: QAInde
     # "... we are going to put sanctions on Iraq," Trump said: he reports his own act.
     ans = index.answer("Who would put sanctions on Iraq?")
     assert "Trump" in ans.answer
+
+
+@pytest.mark.parametrize(("text", "question", "expected"), [
+    # A negation somewhere in an assertion does not make its speaker a denier.
+    ("Talks in Geneva resumed on Monday. Smith said the talks would continue even though no "
+     "date had been set. Officials in Washington declined to comment.",
+     "Who said the talks would continue?", "Smith"),
+    # The one a denial's speaker names as the real actor is not inside the denial.
+    ("The car was found in a lake on Friday. The mayor denied that Reed stole the car, saying "
+     "Jones stole it.", "Who stole the car?", "Jones"),
+])
+def test_attribution_rules_keep_the_answer_the_text_gives(
+        text: str, question: str, expected: str) -> None:
+    from summarizers.analysis import analyze_text
+
+    idx = QAIndex()
+    idx.add(analyze_text(text, source="desk"))
+    assert idx.answer(question).answer == expected
