@@ -611,7 +611,10 @@ def _clean_name(span: Any) -> str:
 
 
 def _resolve_nominal(tok: Any, entities: list[Entity]) -> int | None:
-    """A common-noun mention ("the president") whose head is a word of one person's title/role."""
+    """A common-noun mention ("the president") whose head is a word of one person's title/role.
+    Not an indefinite one: "a spokesperson for the department" is someone not named yet."""
+    if any(c.dep_ == "det" and c.lower_ in ("a", "an", "another") for c in tok.children):
+        return None
     words = {t.lemma_.lower() for t in tok.subtree if t.pos_ in ("NOUN", "PROPN")}
     head = tok.lemma_.lower()
     best: tuple[int, int] | None = None

@@ -302,3 +302,12 @@ def test_reporters_words_statements_stay_within_what_the_source_is_said_to_say(
     analysis = analyze_text(text)
     assert {(s.speaker, s.verb) for s in analysis.statements} == expected
     assert all("owner" not in s.content for s in analysis.statements if s.speaker == "workers")
+
+
+def test_an_indefinite_mention_is_not_a_person_named_before() -> None:
+    analysis = analyze_text(
+        "Brad Bauman, a spokesperson for the family, said the report was wrong.\n\n"
+        "A spokesperson for the department said that the investigation remains active."
+    )
+    second = next(s for s in analysis.statements if s.sentence_id == 1)
+    assert second.speaker_id is None and second.speaker.startswith("A spokesperson for the")
