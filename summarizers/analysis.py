@@ -985,7 +985,7 @@ class _Attributor:
                 continue
             owner = next((c for c in noun.children if c.dep_ == "poss"), None)
             # The "that" clause hangs on the noun, or (a common misparse) on the noun's verb
-            # right after the noun ("rejected his allegation that officers had beaten him").
+            # right after the noun ("rejected the union's allegation that officers had ...").
             clause = next((c for c in noun.children if c.dep_ in ("acl", "ccomp")), None)
             if clause is None:
                 clause = next((c for c in noun.head.children if c.dep_ == "ccomp"
