@@ -49,6 +49,8 @@ def _same_party(claim: Statement, denial: Statement) -> bool:
     Office", "The U.S." and "U.S. officials")? Without "the" and a last word for what spoke
     for them, one name is the other, or ends it after plain modifiers ("British"); not
     "critics of the government" or "the government's critics" against "the government"."""
+    if claim.speaker_id is not None and denial.speaker_id is not None:
+        return claim.speaker_id == denial.speaker_id  # "Trump" and "Melania Trump" are two
     a, b = (_party_words(s.speaker) for s in (claim, denial))
     if not a or not b:
         return False
