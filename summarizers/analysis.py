@@ -35,7 +35,11 @@ DISOWNING_WORDS = frozenset(
     nonsense lie""".split()
 )
 DENIAL_CUES = NEGATORS | DISOWNING_WORDS
-# Nouns for what someone said, with the verb of saying they stand for ("X's claim that ...").
+# Nouns for what someone said ("false claims", "denied the report").
+SAYING_NOUNS = frozenset(
+    "claim report allegation accusation rumor rumour story statement suggestion assertion".split()
+)
+# Those that take a "that" clause, with the verb of saying they stand for ("X's claim that ...").
 _CLAIM_NOUNS = {"claim": "claim", "report": "report", "allegation": "allege",
                 "assertion": "assert", "suggestion": "suggest", "accusation": "accuse",
                 "statement": "state", "prediction": "predict", "warning": "warn"}
@@ -656,9 +660,7 @@ def _content_tokens(verb: Any) -> list[Any]:
     for child in verb.children:
         if child.dep_ in ("ccomp", "xcomp") and child.i > verb.i:
             # Leave out a second clause with its own subject ("..., and Milley called it ...").
-            cut = {t.i for c in child.children if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX")
-                   and any(g.dep_.startswith("nsubj") for g in c.children) for t in c.subtree}
-            cut |= {c.i for c in child.children if c.dep_ == "cc" and cut}
+            cut = _other_clauses(child)
             tokens = [t for t in child.subtree if t.i not in cut]
             return _misparsed_subject(verb, child) + tokens
     if verb.lemma_ in ("call", "label", "brand", "describe"):
@@ -673,9 +675,7 @@ def _content_tokens(verb: Any) -> list[Any]:
 
 # What a deny verb can have as its object and still deny something said ("denied the report",
 # "rejected claims she had been killed", "denied it"); not "dismissed her".
-_DENIED_OBJECTS = frozenset(
-    "claim report allegation assertion suggestion accusation statement rumour rumor story "
-    "speculation".split())
+_DENIED_OBJECTS = SAYING_NOUNS | {"speculation"}  # not "charge": a court dismisses charges
 # "Denied it" denies what was said; "rejected it" or "dismissed it" may turn down a budget.
 _DENIED_PRONOUNS = frozenset("it this that".split())
 _DENYING_SAID = frozenset("deny refute dispute rebut contradict".split())
@@ -693,6 +693,14 @@ def _denied_object(verb: Any) -> Any | None:
                                    and verb.lemma_.lower() in _DENYING_SAID):
         return obj
     return None
+
+
+def _other_clauses(clause: Any) -> set[int]:
+    """Token indices of the clauses conjoined to `clause` that have their own subject ("...,
+    and Milley called it ..."), with the conjunction: someone else's words, or another matter."""
+    cut = {t.i for c in clause.children if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX")
+           and any(g.dep_.startswith("nsubj") for g in c.children) for t in c.subtree}
+    return cut | {c.i for c in clause.children if c.dep_ == "cc" and cut}
 
 
 def _misparsed_subject(verb: Any, clause: Any) -> list[Any]:
@@ -947,12 +955,7 @@ class _Attributor:
             cut = {x.i for x in acc.subtree}
             cut |= {i for i in (acc.left_edge.i - 1, acc.right_edge.i + 1)
                     if 0 <= i < len(doc) and doc[i].text in (",", "—", "–")}
-            # Nor a second clause with its own subject ("..., and the owner said ...").
-            for c in clause.children:
-                if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX") and any(
-                        g.dep_.startswith("nsubj") for g in c.children):
-                    cut |= {x.i for x in c.subtree}
-                    cut |= {x.i for x in clause.children if x.dep_ == "cc"}
+            cut |= _other_clauses(clause)  # "..., and the owner said ..."
             tokens = [t for t in clause.subtree if t.i not in cut]
             while tokens and (tokens[0].is_punct or tokens[-1].is_punct):
                 tokens = tokens[1:] if tokens[0].is_punct else tokens[:-1]
@@ -990,15 +993,13 @@ class _Attributor:
             if clause is None:
                 clause = next((c for c in noun.head.children if c.dep_ == "ccomp"
                                and c.left_edge.i == noun.i + 1), None)
-            if owner is None or clause is None or not _can_speak(owner) or not any(
-                    c.dep_ == "mark" and c.lower_ == "that" for c in clause.children):
+            # Not "his claim": the nearest person may be the one who rejects it ("Jones
+            # rejected his allegation that ...").
+            if owner is None or owner.pos_ == "PRON" or clause is None or not _can_speak(owner) \
+                    or not any(c.dep_ == "mark" and c.lower_ == "that" for c in clause.children):
                 continue
             tokens = list(clause.subtree)
             if len([t for t in tokens if not t.is_punct]) < 4:
-                continue
-            # Not "his claim": the nearest person may be the one who rejects it ("Jones
-            # rejected his allegation that ...").
-            if owner.pos_ == "PRON":
                 continue
             speaker, speaker_id, key = self.speaker_of(sent.id, owner)
             speaker = re.sub(r"\s*['’]s$", "", speaker)

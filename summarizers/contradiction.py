@@ -24,6 +24,7 @@ from summarizers.analysis import (
     MAIN_CLAUSE_DEPS,
     NEGATORS,
     REPORTING_VERBS,
+    SAYING_NOUNS,
     Analysis,
     Statement,
 )
@@ -112,10 +113,7 @@ _DIRECTIVE_VERBS = frozenset("urge ask order tell warn advise beg encourage want
 _REQUEST_VERBS = frozenset("ask urge".split())  # reporting verbs of asking, not asserting
 _CALLING_VERBS = frozenset("call label brand describe dismiss".split())
 # Nouns for what someone said: "false claims", "baseless allegations".
-_SAYING_NOUNS = frozenset(
-    """claim report allegation accusation rumor rumour story statement suggestion assertion
-    account charge""".split()
-)
+_SAYING_NOUNS = SAYING_NOUNS | {"account", "charge"}
 
 
 def _content_lemmas(tokens: list[Any]) -> set[str]:
@@ -611,21 +609,29 @@ def _key_contradiction(analysis: Analysis, statements: list[Statement]) -> Contr
             closest[key] = max(sim(denial, c) for c in by_claimant[claim.speaker_key])
         return closest[key]
 
+    def goes_against(denial: Statement, claim: Statement) -> tuple[float, bool] | None:
+        """(closeness, whether it names or answers the claim) of a denial that counts
+        against the claim's speaker, else None."""
+        if (id(denial), claim.speaker_key) not in against or _same_party(claim, denial):
+            return None
+        topical = group_sim(denial, claim)
+        refers = _refers_to(denial, claim, analysis)
+        if topical < MIN_TOPICAL and not refers:
+            return None
+        # An account in the reporter's words is most often a side fact they source: it makes a
+        # side only when the denial names the claim's source ("denied the report") or answers
+        # it, not by sharing a topic.
+        if (claim.indirect or denial.indirect) and not refers:
+            return None
+        return topical, refers
+
     best: tuple[float, Statement, Statement] | None = None
     for claim in claims:
         for denial in denials:
-            if ((id(denial), claim.speaker_key) not in against or (id(claim), id(denial)) in relayed
-                    or _same_party(claim, denial)):
+            found = None if (id(claim), id(denial)) in relayed else goes_against(denial, claim)
+            if found is None:
                 continue
-            topical = group_sim(denial, claim)
-            refers = _refers_to(denial, claim, analysis)
-            if topical < MIN_TOPICAL and not refers:
-                continue
-            # An account in the reporter's words is most often a side fact they source: it makes
-            # a side only when the denial names the claim's source ("denied the report") or
-            # answers it, not by sharing a topic.
-            if (claim.indirect or denial.indirect) and not refers:
-                continue
+            topical, refers = found
             # The claim the denial itself goes against anchors its side before its neighbours:
             # by what it says, or as the very object of its verb ("denied TechCrunch's claims
             # that ...").
@@ -646,10 +652,7 @@ def _key_contradiction(analysis: Analysis, statements: list[Statement]) -> Contr
                     and (s is claim or sim(s, claim) >= MIN_TOPICAL)]
     claim_quotes.sort(key=lambda s: s.sentence_id)
     # Denials of the same claim by anyone but the claimant, grouped by speaker in article order.
-    counters = [s for s in denials if (id(s), claim.speaker_key) in against
-                and (group_sim(s, claim) >= MIN_TOPICAL or _refers_to(s, claim, analysis))
-                and not ((claim.indirect or s.indirect) and not _refers_to(s, claim, analysis))
-                and not _same_party(claim, s)]
+    counters = [s for s in denials if goes_against(s, claim) is not None]
     counters.sort(key=lambda s: s.sentence_id)
     by_speaker: OrderedDict[str, list[Statement]] = OrderedDict()
     for s in counters:

@@ -488,48 +488,64 @@ class QAIndex:
             # An action ("who took it?") or who asserts something ("who says ...?").
             action = not any(_lem(t) in VERB_CLASS_OF and t.pos_ == "VERB" for t in q.doc)
             if action or _asks_who_asserts(q):
-                cands = [c for c in cands if not self._wrong_side(q, c, action)]
+                said = {gid: self._said_of(q, gid) for gid in {c.gid for c in cands}}
+                cands = [c for c in cands if not self._wrong_side(c, action, *said[c.gid])]
         w = self.weights.get("span", {})
         for c in cands:
             c.score = sum(w.get(k, 0.0) * v for k, v in c.feats.items())
         cands.sort(key=lambda c: -c.score)
         return cands
 
-    def _wrong_side(self, q: Question, c: Cand, action: bool) -> bool:
+    def _said_of(self, q: Question, gid: int) -> tuple[list[tuple[Statement, bool]], bool]:
+        """The statements of a sentence, each with whether the question's verb is in what it
+        reports, and whether the sentence has a pronoun doing that verb (`_may_be_the_actor`):
+        read once per sentence for all its candidates."""
+        t = self.toks(gid)
+        out = []
+        for st in self._statements.get(gid, ()):
+            v = st.verb_i
+            if not 0 <= v < t.n:
+                continue
+            if st.indirect and t.lower[v] == "according":
+                # "According to X, <clause>": the clause is the sentence outside the phrase.
+                mentions = any(t.lemma[j] == q.verb and v not in t.anc[j] for j in range(t.n))
+            else:
+                mentions = any(t.lemma[j] == q.verb and j != v and v in t.anc[j]
+                               for j in range(t.n))
+            out.append((st, mentions))
+        return out, self._may_be_the_actor(t, q)
+
+    def _wrong_side(self, c: Cand, action: bool, said: list[tuple[Statement, bool]],
+                    actor: bool) -> bool:
         """Is the candidate on the wrong side of what a statement in its sentence says?
 
         For an action (`action`: "who took the selfie?"), "Reed denied that the mayor took the
         selfie" names neither who took it: Reed only speaks of it (the question's verb is inside
         what he reports), and the mayor is the one said not to have (inside a denial). For a
         question that asks who asserts something ("who says Beats is being shut down?"), the
-        speaker of a denial answers the opposite question."""
+        speaker of a denial answers the opposite question. `said`, `actor`: from `_said_of`."""
         t = self.toks(c.gid)
         r = t.root(c.start, c.end)
         span = t.span_text(c.start, c.end)
-        for st in self._statements.get(c.gid, ()):
+        for st, mentions in said:
             v = st.verb_i
-            if not 0 <= v < t.n or r == v:
+            if r == v:
                 continue
             under = v in t.anc[r]
             if st.indirect and t.lower[v] == "according":
-                # "According to X, <clause>": X is everything under "according", the clause
-                # is the rest of the sentence.
-                speaker = under
-                mentions = any(t.lemma[j] == q.verb and v not in t.anc[j] for j in range(t.n))
+                speaker = under  # X is everything under "according"
             elif under:
                 # The speaker hangs from the reporting verb as its subject (or owns the claim:
                 # "TechCrunch's claims that ...").
                 path = t.anc[r][: t.anc[r].index(v)]
                 speaker = t.dep[path[-1]] in ("nsubj", "nsubjpass", "agent", "poss")
-                mentions = any(t.lemma[j] == q.verb and j != v and v in t.anc[j]
-                               for j in range(t.n))
             else:
                 continue
             # In what is denied ("that Reed stole the car"), not beside it ("saying Jones
             # stole it").
             inside = not speaker and span in (st.content or st.quote)
             denies = st.polarity == "deny"
-            if action and speaker and not denies and mentions and self._may_be_the_actor(t, q):
+            if action and speaker and not denies and mentions and actor:
                 continue
             if action and mentions and (speaker or (inside and denies)):
                 return True
