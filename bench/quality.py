@@ -1,7 +1,7 @@
 """All quality tables for the README, with the baselines measured side by side in the same run.
 
 Run: python bench/quality.py [--eval-dir ../shared/eval-dev]
-                             [--only summarize,extraction,stance,answer]
+                             [--only summarize,extraction,stance,answer,digest]
                              [--cache-dir DIR]  # the answer report's context analyses
 """
 
@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-TASKS = ("summarize", "extraction", "stance", "answer")
+TASKS = ("summarize", "extraction", "stance", "answer", "digest")
 
 
 def _default_cache_dir() -> Path:

@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.config import Config, apply_models, load_config
 from bot.core import Core, Engine
+from bot.schedule import DigestClock
 from bot.store import open_store
 from summarizers.errors import NewsbriefError
 
@@ -27,7 +28,18 @@ def build_core(cfg: Config, allow_files: bool = False) -> Core:
         store=open_store(cfg.store.url, max_per_scope=cfg.bot.max_articles),
         max_queue=cfg.bot.max_queue,
         keep_analyses=cfg.bot.keep_analyses,
+        timezone=cfg.bot.timezone,
+        max_feeds=cfg.bot.max_feeds,
+        digest_items=cfg.bot.digest_items,
     )
+
+
+def start_clock(core: Core) -> DigestClock:
+    """Scheduled digests, from the schedules the store kept (in a running event loop)."""
+    clock = DigestClock(core.deliver)
+    clock.start(core.store.schedules())
+    core.clock = clock
+    return clock
 
 
 def _log_level(cfg: Config) -> None:
@@ -46,7 +58,11 @@ def run_console(config_path: str | None) -> int:
     core = build_core(cfg, allow_files=True)
 
     async def session() -> None:
-        await chat(core, sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
+        clock = start_clock(core)
+        try:
+            await chat(core, sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
+        finally:
+            clock.shutdown()
         await core.flush(FLUSH_TIMEOUT)  # analyses on their way to the store
 
     try:
@@ -87,13 +103,18 @@ async def serve(cfg: Config, stop: asyncio.Event) -> None:
 
             adapters.append(DiscordAdapter(core, cfg.discord))
         started = []
+        clock = None
         try:
             for adapter in adapters:
                 await _start(adapter)
                 started.append(adapter)
+                core.posters[adapter.platform] = adapter.post
+            clock = start_clock(core)
             await stop.wait()
             log.info("shutting down")
         finally:
+            if clock is not None:
+                clock.shutdown()
             for adapter in reversed(started):
                 try:
                     await adapter.stop(cfg.bot.shutdown_grace)

@@ -1,4 +1,4 @@
-"""The `newsbrief` command: brief, ask, chat, run, predict and score."""
+"""The `newsbrief` command: brief, ask, digest, chat, run, predict and score."""
 
 from __future__ import annotations
 
@@ -46,6 +46,35 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     _use_models(args)
     analyses = [analyze(load_source(s)) for s in args.sources]
     print(render_answer(answer_question(args.question, analyses), args.format))
+    return 0
+
+
+def _cmd_digest(args: argparse.Namespace) -> int:
+    """A one-off digest of feeds (links or files): the bot's digest, on the terminal."""
+    import asyncio
+
+    from bot.core import Command, Core, Engine, digest_reply
+    from bot.render import to_plain
+    from bot.store import Conversation, MemoryStore
+
+    _use_models(args)
+    core = Core(engine=Engine(allow_files=True), store=MemoryStore(), max_feeds=len(args.feeds),
+                digest_items=args.items)
+    here = Conversation("cli", "local", "digest")
+
+    async def digest() -> str:
+        for feed in args.feeds:
+            reply = await core.run(Command("follow", feed), here)
+            if reply.ephemeral:  # the feed could not be read: say which, go on with the rest
+                print(f"newsbrief: {feed}: {reply.text}", file=sys.stderr)
+        if not core.store.follows(here):
+            raise NewsbriefError("None of the feeds could be read.")
+        return to_plain(digest_reply(await core.digest(here)))[0]
+
+    try:
+        print(asyncio.run(digest()))
+    finally:
+        core.close()
     return 0
 
 
@@ -104,6 +133,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     p.add_argument("--config", default=None, help="TOML config file: its [models] are used")
     p.set_defaults(func=_cmd_ask)
+
+    p = sub.add_parser("digest", help="a digest of news feeds: stories grouped across outlets, "
+                       "where they disagree")
+    p.add_argument("feeds", nargs="+", metavar="FEED", help="feed link (RSS, Atom, JSON Feed) "
+                   "or file")
+    p.add_argument("--items", type=int, default=20, help="entries briefed at most, newest first")
+    p.add_argument("--config", default=None, help="TOML config file: its [models] are used")
+    p.set_defaults(func=_cmd_digest)
 
     p = sub.add_parser("chat", help="talk to the bot on the terminal (reads lines from stdin)")
     p.add_argument("--config", default=None, help="TOML config file (optional)")

@@ -45,6 +45,9 @@ class BotConfig:
     shutdown_grace: float = 10.0  # seconds to let running commands finish on SIGINT/SIGTERM
     warm_up: bool = True  # load the models at start instead of on the first command
     log_level: str = "INFO"
+    timezone: str = "UTC"  # digest schedules given without a time zone run in this one
+    max_feeds: int = 20  # feeds one channel may follow
+    digest_items: int = 20  # feed entries briefed per digest at most, newest first
 
 
 @dataclass
@@ -264,7 +267,7 @@ def load_config(path: str | None = None, env: Mapping[str, str] | None = None) -
             "Known sections: bot, models, store, slack, discord."
         )
     bot = BotConfig(**_settings("bot", raw.get("bot", {}), BotConfig))
-    for key in ("max_articles", "keep_analyses", "max_queue"):
+    for key in ("max_articles", "keep_analyses", "max_queue", "max_feeds", "digest_items"):
         if getattr(bot, key) < 1:
             raise ConfigError(f"bot.{key}: must be at least 1, got {getattr(bot, key)}.")
     if bot.keep_analyses < bot.max_articles:  # else every question analyses some again
@@ -274,6 +277,12 @@ def load_config(path: str | None = None, env: Mapping[str, str] | None = None) -
         )
     if bot.shutdown_grace < 0:
         raise ConfigError(f"bot.shutdown_grace: must not be negative, got {bot.shutdown_grace}.")
+    from bot.schedule import check_timezone
+
+    try:
+        check_timezone(bot.timezone)
+    except NewsbriefError as err:
+        raise ConfigError(f"bot.timezone: {err}") from None
     if bot.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(
             f"bot.log_level: must be DEBUG, INFO, WARNING or ERROR, not {bot.log_level!r}."

@@ -11,24 +11,35 @@ import asyncio
 import logging
 import re
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.store import ArticleStore, Conversation, MemoryStore, StoreError
+from bot.schedule import USAGE as SCHEDULE_USAGE
+from bot.schedule import DigestClock, parse_schedule
+from bot.schedule import describe as describe_schedule
+from bot.store import ArticleStore, Conversation, MemoryStore, StoreError, entry_key
 from summarizers.briefing import quoted
 from summarizers.errors import InputError, NewsbriefError
 
 log = logging.getLogger("newsbrief.bot")
+_OLDEST = datetime.min.replace(tzinfo=UTC)  # an entry without a date sorts last
 
-COMMANDS = ("brief", "ask", "help")
+COMMANDS = ("brief", "ask", "help", "follow", "unfollow", "feeds", "digest", "schedule")
 HELP_TEXT = (
     "I brief news articles and answer questions about them.\n"
     "• brief <link or pasted text>: a briefing: what happened, the key points, who contradicts "
     "whom, the people.\n"
     "• ask <question>: an answer from the articles briefed in this channel, with the quote "
     "it rests on.\n"
+    "• follow <feed link> / unfollow <feed link> / feeds: the news feeds this channel follows.\n"
+    "• digest: their new stories now, the same story from several outlets grouped, and where "
+    "the outlets disagree.\n"
+    "• schedule <crontab line> [time zone]: a digest on a schedule, e.g. schedule 0 8 * * 1-5 "
+    "Europe/London; schedule off stops it.\n"
     "• help: this message.\n"
     "Slash commands: /brief, /ask, /newsbrief help. Mention me with a question to ask, "
     "or with \"brief <link>\" to brief."
@@ -131,6 +142,32 @@ class Engine:
     async def analyze(self, article: Any) -> Any:
         return await self._in_nlp(_analyze, article)
 
+    async def read_feed(self, source: str) -> Any:
+        """A feed from its link (fetched in a thread of its own), or a local file (console)."""
+        from summarizers.feeds import FeedError, parse_feed
+
+        source = unwrap_links(source).strip()
+        if _URL.match(source):
+            from summarizers.fetch import fetch_feed
+
+            return await asyncio.to_thread(fetch_feed, source)
+        path = Path(source).expanduser()
+        if self.allow_files and "\n" not in source and len(source) < 4096:
+            from summarizers.article import MAX_INPUT_BYTES
+
+            if not path.is_file():
+                raise FeedError(f"There is no file at {source!r}, nor is it a feed link "
+                                "(http:// or https://).")
+            if path.stat().st_size > MAX_INPUT_BYTES:
+                raise FeedError(f"{source} is over {MAX_INPUT_BYTES:,} bytes, too large a feed.")
+            return await asyncio.to_thread(lambda: parse_feed(path.read_bytes(), url=source))
+        raise FeedError("Give the feed's link (RSS, Atom or JSON Feed): follow "
+                        "https://example.com/rss")
+
+    async def digest(self, items: list[Any]) -> Any:
+        """Group briefed feed items into stories and find where outlets disagree."""
+        return await self._in_nlp(_digest, items)
+
     async def briefing(self, analysis: Any) -> Any:
         from summarizers.briefing import build_briefing
 
@@ -190,6 +227,21 @@ def _embed_all(analysis: Any) -> None:
         log.exception("embedding %s failed", analysis.article.source)
 
 
+def _count(n: int, noun: str) -> str:
+    """ "1 feed", "2 feeds", "1 entry", "3 entries" """
+    if n == 1:
+        return f"1 {noun}"
+    return f"{n} {noun[:-1]}ies" if noun.endswith("y") else f"{n} {noun}s"
+
+
+def _digest(items: list[Any]) -> Any:
+    from summarizers.digest import build_digest
+    from summarizers.nlp import get_nlp
+    from summarizers.stance import stance_many
+
+    return build_digest(items, get_nlp().embed, stance_many)
+
+
 def _analyze(article: Any) -> Any:
     from summarizers.analysis import analyze
     from summarizers.nlp import get_nlp
@@ -246,10 +298,20 @@ class Core:
         store: ArticleStore | None = None,
         max_queue: int = 20,
         keep_analyses: int = 150,
+        timezone: str = "UTC",
+        max_feeds: int = 20,
+        digest_items: int = 20,
     ) -> None:
         self.engine = engine or Engine()
         self.store = store or MemoryStore()
         self.max_queue = max_queue
+        self.timezone = timezone  # of schedules set without one
+        self.max_feeds = max_feeds
+        self.digest_items = digest_items
+        # Platform -> how to post to one of its channels unasked (the adapters register them);
+        # scheduled digests go through these.
+        self.posters: dict[str, Callable[[Conversation, Reply], Awaitable[None]]] = {}
+        self.clock: DigestClock | None = None  # set while the bot serves
         self._pending = 0
         # Analyses in this process, by article id, least recently used first. One the store
         # has outlived (a restart) is read back from the parses it kept, or built again.
@@ -262,11 +324,14 @@ class Core:
         """A reply that needs no work (help, usage, busy), or None when the command must run."""
         if cmd.name == "help":
             return Reply(HELP_TEXT, title="newsbrief", ephemeral=True)
-        if not cmd.arg:
-            usage = {
-                "brief": "Send a link or paste the article's text: brief https://example.com/story",
-                "ask": "Ask a question about the articles briefed here: ask who denied it?",
-            }
+        usage = {
+            "brief": "Send a link or paste the article's text: brief https://example.com/story",
+            "ask": "Ask a question about the articles briefed here: ask who denied it?",
+            "follow": "Give the feed's link: follow https://example.com/rss",
+            "unfollow": "Give the feed's link: unfollow https://example.com/rss",
+            "schedule": SCHEDULE_USAGE,
+        }
+        if not cmd.arg and cmd.name in usage:
             return Reply(usage[cmd.name], ephemeral=True)
         if self._pending >= self.max_queue:
             return Reply("I am busy with other articles right now. Try again in a minute.",
@@ -274,7 +339,9 @@ class Core:
         return None
 
     def working_text(self, cmd: Command) -> str:
-        return "Reading the article…" if cmd.name == "brief" else "Looking through the articles…"
+        return {"brief": "Reading the article…", "ask": "Looking through the articles…",
+                "digest": "Reading the feeds…", "follow": "Reading the feed…"}.get(
+                    cmd.name, "One moment…")
 
     async def run(self, cmd: Command, where: Conversation) -> Reply:
         """Run a command to its reply. Never raises: failures become short ephemeral replies."""
@@ -285,7 +352,9 @@ class Core:
         try:
             if cmd.name == "brief":
                 return await self._brief(cmd.arg, where)
-            return await self._ask(cmd.arg, where)
+            if cmd.name == "ask":
+                return await self._ask(cmd.arg, where)
+            return await self._feed_command(cmd, where)
         except StoreError as err:  # the operator's to fix: the user hears only that it is down
             log.error("%s failed for %s: %s", cmd.name, where, err)
             return Reply("Sorry, I could not answer that: my article store is not available "
@@ -295,7 +364,8 @@ class Core:
             return Reply(str(err), ephemeral=True)
         except Exception:
             log.exception("%s failed for %s", cmd.name, where)
-            what = "brief that article" if cmd.name == "brief" else "answer that"
+            what = {"brief": "brief that article", "ask": "answer that",
+                    "digest": "make the digest"}.get(cmd.name, f"{cmd.name} that")
             return Reply(f"Sorry, I could not {what}: something went wrong on my side.",
                          ephemeral=True)
         finally:
@@ -324,6 +394,159 @@ class Core:
             )
         analyses = [await self._analysis(article) for article in articles]
         return answer_reply(await self.engine.answer(question, analyses))
+
+    # -- feeds and digests ------------------------------------------------------------------
+    async def _feed_command(self, cmd: Command, where: Conversation) -> Reply:
+        if cmd.name == "digest":
+            return await self._digest_reply(where)
+        if cmd.name == "schedule":
+            return await self._schedule(cmd.arg, where)
+        follows = await asyncio.to_thread(self.store.follows, where)
+        if cmd.name == "feeds":
+            return await self._feeds_reply(follows, where)
+        url = unwrap_links(cmd.arg).strip()
+        if cmd.name == "unfollow":
+            if not await asyncio.to_thread(self.store.unfollow, where, url):
+                raise InputError(f"This channel does not follow {url}. feeds lists what it "
+                                 "follows.")
+            return Reply(f"Stopped following {url}.")
+        if url in follows:
+            return Reply(f"This channel already follows {url}.", ephemeral=True)
+        if len(follows) >= self.max_feeds:
+            raise InputError(f"This channel follows {_count(len(follows), 'feed')}, the most "
+                             "it may. Unfollow one first.")
+        feed = await self.engine.read_feed(url)  # a link that is no feed is refused now
+        # The feed's own address: a page that named its feed is not fetched at every digest.
+        url = feed.url or url
+        if url in follows:
+            return Reply(f"This channel already follows {url}.", ephemeral=True)
+        await asyncio.to_thread(self.store.follow, where, url)
+        newest = f' The newest: "{feed.entries[0].title}".' if feed.entries else ""
+        return Reply(f"Following {feed.title or url} ({_count(len(feed.entries), 'entry')}, "
+                     f"{url}).{newest} Type digest for its new stories, or get them on a "
+                     f"schedule: schedule 0 8 * * * {self.timezone}.")
+
+    async def _feeds_reply(self, follows: list[str], where: Conversation) -> Reply:
+        if not follows:
+            return Reply("This channel follows no feeds. Add one: follow https://example.com/rss",
+                         ephemeral=True)
+        lines = [f"• {url}" for url in follows]
+        schedule = await self._schedule_of(where)
+        lines.append(f"Digest: {describe_schedule(schedule)}." if schedule else
+                     "Digest: when asked (digest), no schedule set.")
+        return Reply(f"This channel follows {_count(len(follows), 'feed')}.",
+                     sections=[Section("Feeds followed here", lines)], ephemeral=True)
+
+    async def _schedule_of(self, where: Conversation) -> Any:
+        channel = (where.platform, where.team, where.channel)
+        for other, schedule in await asyncio.to_thread(self.store.schedules):
+            if (other.platform, other.team, other.channel) == channel:
+                return schedule
+        return None
+
+    async def _schedule(self, arg: str, where: Conversation) -> Reply:
+        schedule = None if arg.strip().lower() in ("off", "stop", "none") else \
+            parse_schedule(arg, self.timezone)
+        await asyncio.to_thread(self.store.set_schedule, where, schedule)
+        if self.clock is not None:
+            self.clock.set(where, schedule)
+        if schedule is None:
+            return Reply("No more scheduled digests here. digest still gives one when asked.")
+        hint = "" if await asyncio.to_thread(self.store.follows, where) else \
+            " This channel follows no feeds yet: follow https://example.com/rss"
+        return Reply(f"Digest scheduled: {describe_schedule(schedule)}.{hint}")
+
+    async def _digest_reply(self, where: Conversation) -> Reply:
+        digest = await self.digest(where)
+        if not digest.stories and not digest.unread and not digest.failed_feeds:
+            return Reply("Nothing new in the feeds followed here since the last digest.",
+                         ephemeral=True)
+        return digest_reply(digest)
+
+    async def digest(self, where: Conversation) -> Any:
+        """The channel's feeds read, their entries not yet in a digest here briefed (newest
+        first, at most `digest_items`), grouped into stories. Every article read is remembered
+        here, so questions can be asked about it."""
+        feeds = await asyncio.to_thread(self.store.follows, where)
+        if not feeds:
+            raise InputError("This channel follows no feeds yet. Add one: "
+                             "follow https://example.com/rss")
+        fed = await asyncio.gather(*(self.engine.read_feed(u) for u in feeds),
+                                   return_exceptions=True)
+        failed, entries = [], []
+        for url, feed in zip(feeds, fed, strict=True):
+            if isinstance(feed, BaseException):
+                if not isinstance(feed, NewsbriefError):
+                    log.warning("feed %s could not be read", url, exc_info=feed)
+                failed.append((url, str(feed) if isinstance(feed, NewsbriefError)
+                               else "it could not be read."))
+                continue
+            entries += [(entry_key(url, e.id), e) for e in feed.entries]
+        done = await asyncio.to_thread(self.store.delivered, where, [k for k, _ in entries])
+        new = sorted((ke for ke in entries if ke[0] not in done),
+                     key=lambda ke: ke[1].published or _OLDEST, reverse=True)
+        new = new[: self.digest_items]
+        fetching = asyncio.Semaphore(4)  # links fetched side by side, politely few
+        read = await asyncio.gather(*(self._read_entry(e, where, fetching) for _, e in new))
+        digest = await self.engine.digest([item for item, _ in read])
+        digest.failed_feeds = failed
+        for _, analysis in read:  # behind the digest on the worker, not ahead of it
+            if analysis is not None:
+                self.engine.embed_rest_later(analysis)
+                self._keep_parsed_later(analysis)
+        await asyncio.to_thread(self.store.mark_delivered, where, [k for k, _ in new])
+        return digest
+
+    async def _read_entry(self, entry: Any, where: Conversation,
+                          fetching: asyncio.Semaphore) -> tuple[Any, Any]:
+        """A feed entry briefed (a DigestItem, and its analysis if it was read): from the
+        feed's own text when it carries the article, else from its link, else from its teaser;
+        an entry that cannot be read says why."""
+        from summarizers.digest import DigestItem
+        from summarizers.feeds import entry_article
+
+        unread = ""  # why the link could not be read, if it was tried
+        try:
+            article = entry.article()
+            if article is None and entry.link:
+                try:
+                    async with fetching:
+                        article = await self.engine.load(entry.link)
+                    article.title = entry.title or article.title
+                    article.source = entry.outlet or article.source
+                    article.url = entry.link
+                except NewsbriefError as err:
+                    log.info("feed entry %s: %s; briefing its teaser", entry.link, err)
+                    unread = str(err)
+            if article is None:
+                article = entry_article(entry, entry.text)
+            analysis = await self.engine.analyze(article)
+            briefing = await self.engine.briefing(analysis)
+        except NewsbriefError as err:
+            why = f"its link could not be read ({unread}), and its teaser: {err}" if unread \
+                else str(err)
+            return DigestItem(entry, error=why), None
+        self._keep(analysis)
+        try:
+            await asyncio.to_thread(self.store.remember, where, analysis.article)
+        except StoreError as err:
+            log.error("could not store %s for %s: %s", analysis.article.source, where, err)
+        return DigestItem(entry, briefing=briefing), analysis
+
+    async def deliver(self, where: Conversation) -> None:
+        """A scheduled digest: posted to the channel when there is something new."""
+        post = self.posters.get(where.platform)
+        if post is None:
+            log.warning("no %s connection to post the digest for %s", where.platform, where)
+            return
+        reply = await self.run(Command("digest"), where)
+        if reply.ephemeral:  # nothing new, or a failure meant for one reader: nothing to post
+            log.info("scheduled digest for %s not posted: %s", where, reply.text)
+            return
+        try:
+            await post(where, reply)
+        except Exception:
+            log.exception("could not post the digest to %s", where)
 
     def remember(self, where: Conversation, analysis: Any) -> None:
         """Answer questions here from an analysis made elsewhere (blocks on the store)."""
@@ -455,3 +678,43 @@ def answer_reply(a: Any) -> Reply:
         lines.append("Also: " + ", ".join(others))
     context = " · ".join(x for x in (a.source, f"confidence {a.confidence:.0%}") if x)
     return Reply(text=a.answer, sections=[Section("", lines)], context=context)
+
+
+def digest_reply(d: Any) -> Reply:
+    """A Digest (summarizers.digest): one section per story, stories told by several outlets
+    first; where outlets disagree, both headlines side by side."""
+    sections = []
+    for story in d.stories:
+        lead = story.items[0]
+        b = lead.briefing
+        lines = []
+        if len(story.outlets) > 1:
+            lines.append(f"Reported by {len(story.outlets)} outlets: {', '.join(story.outlets)}")
+        for split in story.splits:
+            lines.append(f"Outlets disagree: {split.claim.entry.outlet} reports "
+                         f"{quoted(split.claim.headline)}; {split.counter.entry.outlet}: "
+                         f"{quoted(split.counter.headline)}")
+        if b.tldr:
+            lines.append(b.tldr)
+        c = b.contradiction
+        if c is not None:
+            lines.append(f"Contradiction: {c.claim.who}: {c.claim.what} / "
+                         f"{c.counter.who}: {c.counter.what}")
+        lines += [f"• {i.entry.outlet}: {i.headline}" + (f" {i.entry.link}" if i.entry.link
+                                                           else "")
+                  for i in story.items[1:]]
+        source = " · ".join(x for x in (lead.entry.outlet, lead.entry.link) if x)
+        if source:
+            lines.append(source)
+        sections.append(Section(lead.headline or b.title or "Story", lines))
+    if d.unread:
+        sections.append(Section("Not briefed", [
+            f"• {i.headline or i.entry.link}: {i.error}" for i in d.unread]))
+    if d.failed_feeds:
+        sections.append(Section("Feeds not read", [f"• {url}: {why}"
+                                                   for url, why in d.failed_feeds]))
+    split = sum(bool(s.splits) for s in d.stories)
+    text = _count(len(d.stories), "story") + (
+        f", {split} where outlets disagree" if split else "")
+    return Reply(text=f"News digest: {text}.", title="News digest", sections=sections,
+                 context=text)

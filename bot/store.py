@@ -14,6 +14,7 @@ Backends, chosen by `open_store(url)`:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -24,7 +25,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 from urllib.parse import quote, urlsplit
@@ -84,7 +85,51 @@ class ArticleStore(Protocol):
         """What `keep_parsed` kept for the article with these models, if anything."""
         ...
 
+    # -- feeds a channel follows, its digest schedule, what its digests have carried --------
+    def follow(self, where: Conversation, feed_url: str) -> bool:
+        """Follow a feed in this channel; False if it already did."""
+        ...
+
+    def unfollow(self, where: Conversation, feed_url: str) -> bool:
+        """Stop following; False if it did not follow that feed."""
+        ...
+
+    def follows(self, where: Conversation) -> list[str]:
+        """The feeds this channel follows, in the order they were followed."""
+        ...
+
+    def set_schedule(self, where: Conversation, schedule: Schedule | None) -> None:
+        """The channel's digest schedule, or None to stop it."""
+        ...
+
+    def schedules(self) -> list[tuple[Conversation, Schedule]]:
+        """Every channel's digest schedule (what a starting bot sets its clock by)."""
+        ...
+
+    def delivered(self, where: Conversation, keys: list[str]) -> set[str]:
+        """Which of these feed entries (`entry_key`) a digest here has carried already."""
+        ...
+
+    def mark_delivered(self, where: Conversation, keys: list[str]) -> None: ...
+
     def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a channel gets its digest: a five-field crontab line in an IANA time zone."""
+
+    cron: str
+    timezone: str
+
+
+def entry_key(feed_url: str, entry_id: str) -> str:
+    """One feed entry, whatever its id looks like: a fixed-length key."""
+    return hashlib.sha1(f"{feed_url}\n{entry_id}".encode()).hexdigest()
+
+
+# A channel's delivered entries are kept this long: far longer than any feed keeps an entry.
+DELIVERED_DAYS = 90
 
 
 # The workspace-wide scope is stored as channel "" (no platform has a channel with that id).
@@ -95,6 +140,10 @@ def _scopes(where: Conversation) -> list[str]:
     """Channels an article briefed here is remembered under: this one, and the workspace unless
     it was briefed in private."""
     return [where.channel] if where.private else [where.channel, _WORKSPACE]
+
+
+def _channel(where: Conversation) -> tuple[str, str, str]:
+    return (where.platform, where.team, where.channel)
 
 
 def _asked(where: Conversation) -> tuple[str, str]:
@@ -108,6 +157,9 @@ class MemoryStore:
     def __init__(self, max_per_scope: int = 50) -> None:
         self.max_per_scope = max_per_scope
         self._scopes: dict[tuple[str, str, str], OrderedDict[str, Article]] = {}
+        self._follows: dict[tuple[str, str, str], list[str]] = {}
+        self._schedules: dict[tuple[str, str, str], tuple[Conversation, Schedule]] = {}
+        self._delivered: dict[tuple[str, str, str], set[str]] = {}
         self._lock = threading.Lock()  # the bot calls stores from worker threads
 
     def remember(self, where: Conversation, article: Article) -> None:
@@ -135,6 +187,44 @@ class MemoryStore:
 
     def parsed(self, article_id: str, models: str) -> bytes | None:
         return None
+
+    def follow(self, where: Conversation, feed_url: str) -> bool:
+        with self._lock:
+            feeds = self._follows.setdefault(_channel(where), [])
+            if feed_url in feeds:
+                return False
+            feeds.append(feed_url)
+            return True
+
+    def unfollow(self, where: Conversation, feed_url: str) -> bool:
+        with self._lock:
+            feeds = self._follows.get(_channel(where), [])
+            if feed_url not in feeds:
+                return False
+            feeds.remove(feed_url)
+            return True
+
+    def follows(self, where: Conversation) -> list[str]:
+        with self._lock:
+            return list(self._follows.get(_channel(where), []))
+
+    def set_schedule(self, where: Conversation, schedule: Schedule | None) -> None:
+        with self._lock:
+            self._schedules.pop(_channel(where), None)
+            if schedule is not None:  # kept as the SQL stores keep it: the channel, no user
+                self._schedules[_channel(where)] = (replace(where, user=""), schedule)
+
+    def schedules(self) -> list[tuple[Conversation, Schedule]]:
+        with self._lock:
+            return list(self._schedules.values())
+
+    def delivered(self, where: Conversation, keys: list[str]) -> set[str]:
+        with self._lock:
+            return set(keys) & self._delivered.get(_channel(where), set())
+
+    def mark_delivered(self, where: Conversation, keys: list[str]) -> None:
+        with self._lock:
+            self._delivered.setdefault(_channel(where), set()).update(keys)
 
     def close(self) -> None:
         pass
@@ -172,8 +262,36 @@ _ARTICLE_COLUMNS = "id, title, body, source, url, byline, published, extra"
 # The schema's version, kept in the database. _SCHEMA above is version 1 (stores made before the
 # version was kept have exactly it). A change to the tables bumps SCHEMA_VERSION and adds the
 # statements that bring the previous version up to it under _MIGRATIONS[new version].
-SCHEMA_VERSION = 1
-_MIGRATIONS: dict[int, tuple[str, ...]] = {}
+SCHEMA_VERSION = 2
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    2: (  # feeds, digest schedules, and what digests have carried
+        """CREATE TABLE IF NOT EXISTS follows (
+            platform TEXT NOT NULL,
+            team TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            feed_url TEXT NOT NULL,
+            followed_at BIGINT NOT NULL,
+            PRIMARY KEY (platform, team, channel, feed_url)
+        )""",
+        """CREATE TABLE IF NOT EXISTS schedules (
+            platform TEXT NOT NULL,
+            team TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            private INTEGER NOT NULL,
+            cron TEXT NOT NULL,
+            timezone TEXT NOT NULL,
+            PRIMARY KEY (platform, team, channel)
+        )""",
+        """CREATE TABLE IF NOT EXISTS delivered (
+            platform TEXT NOT NULL,
+            team TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            entry_key TEXT NOT NULL,
+            delivered_at BIGINT NOT NULL,
+            PRIMARY KEY (platform, team, channel, entry_key)
+        )""",
+    ),
+}
 
 
 class SQLStore:
@@ -370,6 +488,93 @@ class SQLStore:
 
         return self._run(work)
 
+    def follow(self, where: Conversation, feed_url: str) -> bool:
+        def work(cur: _Cursor) -> bool:
+            self._take_turns(cur)  # two processes must not take the same next number
+            # The channel's next number keeps the order feeds were followed in.
+            cur.execute(
+                "INSERT INTO follows (platform, team, channel, feed_url, followed_at) "
+                "SELECT ?, ?, ?, ?, COALESCE(MAX(followed_at), 0) + 1 FROM follows "
+                "WHERE platform = ? AND team = ? AND channel = ? "
+                "ON CONFLICT (platform, team, channel, feed_url) DO NOTHING",
+                (*_channel(where), feed_url, *_channel(where)),
+            )
+            return cur.rowcount > 0
+
+        return self._run(work)
+
+    def unfollow(self, where: Conversation, feed_url: str) -> bool:
+        def work(cur: _Cursor) -> bool:
+            cur.execute("DELETE FROM follows WHERE platform = ? AND team = ? AND channel = ? "
+                        "AND feed_url = ?", (*_channel(where), feed_url))
+            return cur.rowcount > 0
+
+        return self._run(work)
+
+    def follows(self, where: Conversation) -> list[str]:
+        def work(cur: _Cursor) -> list[str]:
+            cur.execute("SELECT feed_url FROM follows WHERE platform = ? AND team = ? "
+                        "AND channel = ? ORDER BY followed_at", _channel(where))
+            return [row[0] for row in cur.fetchall()]
+
+        return self._run(work)
+
+    def set_schedule(self, where: Conversation, schedule: Schedule | None) -> None:
+        def work(cur: _Cursor) -> None:
+            if schedule is None:
+                cur.execute("DELETE FROM schedules WHERE platform = ? AND team = ? "
+                            "AND channel = ?", _channel(where))
+                return
+            # One statement: processes setting the same channel at once cannot collide.
+            cur.execute(
+                "INSERT INTO schedules (platform, team, channel, private, cron, timezone) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (platform, team, channel) DO UPDATE SET "
+                "private = excluded.private, cron = excluded.cron, timezone = excluded.timezone",
+                (*_channel(where), int(where.private), schedule.cron, schedule.timezone),
+            )
+
+        self._run(work)
+
+    def schedules(self) -> list[tuple[Conversation, Schedule]]:
+        def work(cur: _Cursor) -> list[tuple[Conversation, Schedule]]:
+            cur.execute("SELECT platform, team, channel, private, cron, timezone FROM schedules "
+                        "ORDER BY platform, team, channel")
+            return [(Conversation(p, t, c, private=bool(private)), Schedule(cron, tz))
+                    for p, t, c, private, cron, tz in cur.fetchall()]
+
+        return self._run(work)
+
+    def delivered(self, where: Conversation, keys: list[str]) -> set[str]:
+        def work(cur: _Cursor) -> set[str]:
+            found: set[str] = set()
+            for start in range(0, len(keys), 500):  # bounded statements
+                chunk = keys[start:start + 500]
+                cur.execute(
+                    "SELECT entry_key FROM delivered WHERE platform = ? AND team = ? "
+                    f"AND channel = ? AND entry_key IN ({', '.join('?' * len(chunk))})",
+                    (*_channel(where), *chunk),
+                )
+                found.update(row[0] for row in cur.fetchall())
+            return found
+
+        return self._run(work) if keys else set()
+
+    def mark_delivered(self, where: Conversation, keys: list[str]) -> None:
+        now = int(time.time())
+
+        def work(cur: _Cursor) -> None:
+            for key in keys:
+                cur.execute(
+                    "INSERT INTO delivered (platform, team, channel, entry_key, delivered_at) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, team, channel, entry_key) "
+                    "DO UPDATE SET delivered_at = excluded.delivered_at",
+                    (*_channel(where), key, now),
+                )
+            cur.execute("DELETE FROM delivered WHERE delivered_at < ?",
+                        (now - DELIVERED_DAYS * 86400,))
+
+        self._run(work)
+
 
 def _use_wal(conn: sqlite3.Connection) -> None:
     """Write-ahead logging, so readers do not wait for a writer. Switching a new file to it
@@ -400,6 +605,10 @@ class _Cursor:
 
     def fetchall(self) -> list[tuple[Any, ...]]:
         return list(self._cursor.fetchall())
+
+    @property
+    def rowcount(self) -> int:
+        return int(self._cursor.rowcount)
 
 
 def _article(row: tuple[Any, ...]) -> Article:

@@ -13,6 +13,7 @@ Standard library only.
 
 from __future__ import annotations
 
+import html
 import http.client
 import ipaddress
 import re
@@ -21,10 +22,13 @@ import ssl
 import time
 import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from summarizers.article import Article, article_from_html, article_from_text, decode_bytes
 from summarizers.errors import FetchError
+from summarizers.feeds import FEED_HINT, FEED_TYPES, Feed, FeedError, parse_feed
 
 MAX_REDIRECTS = 5
 USER_AGENT = "newsbrief/0.1 (+https://github.com/newsbrief; article summarizer)"
@@ -229,22 +233,37 @@ def _sniff_charset(head: bytes) -> str | None:
     return match.group(1).decode("ascii") if match else None
 
 
-def fetch_article(
+@dataclass
+class Fetched:
+    """A page as the site sent it, after redirects."""
+
+    url: str
+    host: str
+    content_type: str  # "" when the site did not say
+    charset: str | None
+    body: bytes
+
+
+def fetch(
     url: str,
     *,
+    accept: frozenset[str],
+    what: str = "a web page",
+    hint: str = "newsbrief reads HTML and plain-text articles; paste the text instead.",
     timeout: float = 10,
     max_bytes: int = 5_000_000,
     allow_private: bool = False,
     total_timeout: float | None = None,
     resolve: Resolver | None = None,
     ssl_context: ssl.SSLContext | None = None,
-) -> Article:
-    """Fetch `url` and extract its article.
+) -> Fetched:
+    """GET `url`, refusing any content type outside `accept` (`what` names them for the user,
+    and `hint` says what to do instead).
 
     `timeout` bounds each connect and read; `total_timeout` (default 3 x timeout) the whole fetch,
     redirects included. `allow_private` lets tests reach a server on 127.0.0.1 and must never be
     set from user input. `resolve(host, port) -> [ip, ...]` and `ssl_context` exist for tests.
-    Raises FetchError (or InputError when the page holds no article) with a message for the user.
+    Raises FetchError with a message for the user.
     """
     resolve = resolve or _default_resolve
     deadline = _Deadline(timeout, total_timeout if total_timeout is not None else 3 * timeout)
@@ -264,17 +283,15 @@ def fetch_article(
             if resp.status >= 400:
                 raise FetchError(
                     f"The site answered {resp.status} {resp.reason or ''}".rstrip()
-                    + ". Check the link, or paste the article's text instead."
+                    + f". Check the link. {hint}"
                 )
             if resp.status != 200:
                 raise FetchError(f"The site answered with status {resp.status}, not a page.")
             ctype = resp.headers.get_content_type() if resp.getheader("Content-Type") else ""
-            if ctype and ctype not in HTML_TYPES | TEXT_TYPES:
-                what = "a PDF" if ctype == "application/pdf" else f"a {ctype} file"
+            if ctype and ctype not in accept:
+                found = "a PDF" if ctype == "application/pdf" else f"a file of type {ctype}"
                 raise FetchError(
-                    f"That link leads to {what}, not a web page. "
-                    "newsbrief reads HTML and plain-text articles; paste the text instead."
-                )
+                    f"That link leads to {found}, not {what}. {hint}")
             charset = resp.headers.get_content_charset()
             body = _read_body(resp, conn.sock, max_bytes, deadline)
         except TimeoutError as err:
@@ -283,11 +300,41 @@ def fetch_article(
             raise FetchError("The connection to the site broke off. Try again later.") from err
         finally:
             conn.close()
-        if ctype in HTML_TYPES or (not ctype and body.lstrip()[:1] == b"<"):
-            text = decode_bytes(body, charset or _sniff_charset(body))
-            return article_from_html(text, source=host, url=current)
-        return article_from_text(decode_bytes(body, charset), source=host)
+        return Fetched(current, host, ctype, charset, body)
     raise FetchError(f"The link redirected more than {MAX_REDIRECTS} times; newsbrief gave up.")
+
+
+def fetch_article(url: str, **options: Any) -> Article:
+    """Fetch `url` and extract its article (options as for `fetch`). Raises FetchError, or
+    InputError when the page holds no article."""
+    page = fetch(url, accept=HTML_TYPES | TEXT_TYPES, **options)
+    if page.content_type in HTML_TYPES or (not page.content_type
+                                           and page.body.lstrip()[:1] == b"<"):
+        text = decode_bytes(page.body, page.charset or _sniff_charset(page.body))
+        return article_from_html(text, source=page.host, url=page.url)
+    return article_from_text(decode_bytes(page.body, page.charset), source=page.host)
+
+
+_FEED_LINK = re.compile(
+    r"""<link\b[^>]*\btype\s*=\s*["']application/(?:rss|atom|feed)\+(?:xml|json)["'][^>]*>""",
+    re.I)
+_HREF = re.compile(r"""\bhref\s*=\s*["']([^"']+)["']""", re.I)
+
+
+def fetch_feed(url: str, **options: Any) -> Feed:
+    """Fetch and read the feed at `url` (options as for `fetch`). A web page that names its
+    feed (<link rel="alternate" type="application/rss+xml" href=...>) leads to that feed."""
+    page = fetch(url, accept=FEED_TYPES | HTML_TYPES, what="a news feed", hint=FEED_HINT,
+                 **options)
+    if page.content_type in HTML_TYPES:
+        head = decode_bytes(page.body[:200_000], page.charset or _sniff_charset(page.body))
+        link = _FEED_LINK.search(head)
+        href = _HREF.search(link.group(0)) if link else None
+        if href is None:
+            raise FeedError("That link is a web page that names no news feed. " + FEED_HINT)
+        page = fetch(urljoin(page.url, html.unescape(href.group(1))),
+                     accept=FEED_TYPES, what="a news feed", hint=FEED_HINT, **options)
+    return parse_feed(page.body, url=page.url, charset=page.charset)
 
 
 def _request(

@@ -11,7 +11,7 @@ import asyncio
 import getpass
 from typing import TextIO
 
-from bot.core import Core
+from bot.core import Core, Reply
 from bot.render import to_plain
 from bot.store import Conversation
 
@@ -21,6 +21,11 @@ PROMPT = "newsbrief> "
 async def chat(core: Core, lines: TextIO, out: TextIO, interactive: bool = False) -> int:
     """Answer each line until end of input (or "quit"); returns the number of commands run."""
     where = Conversation("console", "local", "console", getpass.getuser())
+
+    async def post(_where: Conversation, reply: Reply) -> None:  # a scheduled digest
+        print(to_plain(reply)[0], file=out, end="\n\n", flush=True)
+
+    core.posters["console"] = post
     if interactive:
         print('newsbrief: type "help", "brief <file, link or text>", "ask <question>"; '
               "Ctrl-D ends.", file=out)

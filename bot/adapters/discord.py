@@ -59,7 +59,8 @@ class _Client(discord.Client):
             await adapter.on_command(interaction, Command("ask", question.strip()))
 
         @app_commands.command(name="newsbrief", description="newsbrief: help, or any command")
-        @app_commands.describe(text="help, brief <link>, or ask <question>")
+        @app_commands.describe(
+            text="help, brief <link>, ask <question>, follow <feed>, digest, schedule ...")
         async def newsbrief(interaction: discord.Interaction, text: str = "help") -> None:
             await adapter.on_command(interaction, parse(text))
 
@@ -77,6 +78,8 @@ class _Client(discord.Client):
 
 
 class DiscordAdapter:
+    platform = "discord"  # Conversation.platform of what it handles
+
     def __init__(self, core: Core, cfg: DiscordConfig) -> None:
         self.core = core
         self.cfg = cfg
@@ -159,6 +162,16 @@ class DiscordAdapter:
                     await message.channel.send(**kwargs)
         except discord.HTTPException:
             log.exception("could not reply in Discord channel %s", where.channel)
+
+    async def post(self, where: Conversation, reply: Reply) -> None:
+        """Send `reply` unprompted to the channel; raises when Discord refuses (HTTPException)."""
+        channel_id = int(where.channel)
+        channel = (self.client.get_channel(channel_id)
+                   or await self.client.fetch_channel(channel_id))
+        if not isinstance(channel, discord.abc.Messageable):
+            raise TypeError(f"Discord channel {channel_id} takes no messages")
+        for kwargs in _messages(reply):
+            await channel.send(**kwargs)
 
     # -- life cycle --------------------------------------------------------------------------
 

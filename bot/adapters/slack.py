@@ -46,6 +46,8 @@ def _user_text(text: str, bot_user_id: str | None = None) -> str:
 
 
 class SlackAdapter:
+    platform = "slack"  # Conversation.platform of what it handles
+
     def __init__(self, core: Core, cfg: SlackConfig) -> None:
         self.core = core
         self.cfg = cfg
@@ -142,12 +144,19 @@ class SlackAdapter:
                     channel=where.channel, user=where.user, thread_ts=thread_ts, **to_slack(reply)
                 )
             else:
-                await self.client.chat_postMessage(
-                    channel=where.channel, thread_ts=thread_ts, unfurl_links=False,
-                    unfurl_media=False, **to_slack(reply),
-                )
+                await self._post_message(where.channel, reply, thread_ts)
         except Exception:
             log.exception("could not post to Slack channel %s", where.channel)
+
+    async def post(self, where: Conversation, reply: Reply) -> None:
+        """Post `reply` unprompted to the channel, for everyone in it; raises when Slack refuses."""
+        await self._post_message(where.channel, reply, thread_ts=None)
+
+    async def _post_message(self, channel: str, reply: Reply, thread_ts: str | None) -> None:
+        await self.client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, unfurl_links=False, unfurl_media=False,
+            **to_slack(reply),
+        )
 
     # -- life cycle --------------------------------------------------------------------------
 

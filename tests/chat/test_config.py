@@ -79,6 +79,15 @@ def test_disabled_adapter_stays_off_even_with_credentials(tmp_path: Path) -> Non
         ('[discord]\nguild_ids = ["123"]\n', {"DISCORD_TOKEN": "d"}, ["discord.guild_ids"]),
         ("[discord]\nenabled = true\n", {}, ["DISCORD_TOKEN"]),
         ("[bot]\nmax_articles = 0\n", {}, ["bot.max_articles", "at least 1"]),
+        ("[bot]\nmax_feeds = 0\n", {}, ["bot.max_feeds", "at least 1", "got 0"]),
+        ("[bot]\ndigest_items = 0\n", {}, ["bot.digest_items", "at least 1", "got 0"]),
+        ("[bot]\ndigest_items = -3\n", {}, ["bot.digest_items", "at least 1", "got -3"]),
+        ('[bot]\nmax_feeds = "20"\n', {}, ["bot.max_feeds", "expected int"]),
+        ('[bot]\ntimezone = "Mars/Olympus"\n', {},
+         ["bot.timezone", "'Mars/Olympus'", "Europe/London"]),
+        ('[bot]\ntimezone = "London"\n', {}, ["bot.timezone", "'London'", "Europe/London"]),
+        ('[bot]\ntimezone = ""\n', {}, ["bot.timezone", "not a time zone"]),
+        ("[bot]\ntimezone = 1\n", {}, ["bot.timezone", "expected str"]),
         ('[bot]\nlog_level = "LOUD"\n', {}, ["bot.log_level"]),
         ("[bot]\nshutdown_grace = -1\n", {}, ["bot.shutdown_grace"]),
         ("[telegram]\ntoken = 1\n", {}, ["telegram", "unknown section"]),
@@ -92,3 +101,21 @@ def test_errors_name_the_key_and_say_what_is_wrong(
         load_config(write(tmp_path, text), env=env)
     for name in names:
         assert name in str(err.value)
+
+
+@pytest.mark.parametrize("zone", ["Europe/London", "UTC", "America/New_York"])
+def test_a_time_zone_by_its_iana_name_is_taken(tmp_path: Path, zone: str) -> None:
+    cfg = load_config(write(tmp_path, f'[bot]\ntimezone = "{zone}"\n'), env={})
+    assert cfg.bot.timezone == zone
+
+
+def test_feeds_and_digests_have_defaults_and_take_any_positive_number(tmp_path: Path) -> None:
+    cfg = load_config(None, env={})
+    assert (cfg.bot.timezone, cfg.bot.max_feeds, cfg.bot.digest_items) == ("UTC", 20, 20)
+    cfg = load_config(write(tmp_path, "[bot]\nmax_feeds = 1\ndigest_items = 1\n"), env={})
+    assert (cfg.bot.max_feeds, cfg.bot.digest_items) == (1, 1)
+
+
+def test_a_region_that_is_no_time_zone_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="bot.timezone"):
+        load_config(write(tmp_path, '[bot]\ntimezone = "America/Argentina"\n'), env={})

@@ -3,14 +3,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from typing import Any
 
+import discord
 import pytest
 from fakes import WAIT, payload
 from fakes.discord import APP_ID, CHANNEL_ID, GUILD_ID, snowflake
 
+from bot.core import Reply, Section
 from bot.store import Conversation
 
 SEED_TITLE = "Leaked draft letter contradicts Pentagon on US withdrawal from Iraq"
@@ -122,3 +125,55 @@ async def test_articles_briefed_in_a_channel_hidden_from_everyone_stay_in_it(
     elsewhere = HIDDEN_CHANNEL_ID if channel == CHANNEL_ID else CHANNEL_ID
     assert len(core.store.recall(Conversation("discord", GUILD_ID, channel))) == 1
     assert len(core.store.recall(Conversation("discord", GUILD_ID, elsewhere))) == int(shared)
+
+
+DIGEST = Reply(
+    "Morning digest for @everyone <!channel>",
+    title="@everyone Morning digest",
+    sections=[Section("Iraq <!channel>", ["Esper: no decision whatsoever to leave Iraq @everyone",
+                                          "<@&1190000000000000900> Pentagon calls it a draft"])],
+    ephemeral=True,  # ignored: a digest has no single reader
+)
+
+
+def assert_digest_message(data: dict[str, Any]) -> None:
+    assert "message_reference" not in data  # not a reply to anything
+    assert not data.get("flags")  # public, not ephemeral
+    assert data["allowed_mentions"]["parse"] == []
+    embed = data["embeds"][0]
+    assert "everyone" in embed["title"]  # still readable, no longer a ping
+    assert "**Iraq" in embed["description"]
+    assert "no decision whatsoever to leave Iraq" in embed["description"]
+    for text in (embed["title"], embed["description"], data.get("content") or ""):
+        assert not PINGS.search(text), text
+
+
+async def test_post_sends_the_digest_to_a_cached_channel_pinging_nobody(
+    discord_bot: Any, fake_discord: Any
+) -> None:
+    await asyncio.wait_for(discord_bot.post(Conversation("discord", GUILD_ID, CHANNEL_ID),
+                                            DIGEST), WAIT)
+    sent = [r for r in fake_discord.requests if r.path.startswith("/channels/")]
+    assert [(r.method, r.path) for r in sent] == [("POST", f"/channels/{CHANNEL_ID}/messages")]
+    assert_digest_message(sent[0].data)
+
+
+async def test_post_fetches_a_channel_the_cache_does_not_hold(
+    discord_bot: Any, fake_discord: Any
+) -> None:
+    channel = {**fake_discord.channels[CHANNEL_ID], "id": "1190000000000000202", "name": "digest"}
+    fake_discord.channels[channel["id"]] = channel
+    await asyncio.wait_for(discord_bot.post(Conversation("discord", GUILD_ID, channel["id"]),
+                                            DIGEST), WAIT)
+    sent = [r for r in fake_discord.requests if r.path.startswith("/channels/")]
+    assert [(r.method, r.path) for r in sent] == [
+        ("GET", f"/channels/{channel['id']}"), ("POST", f"/channels/{channel['id']}/messages")]
+    assert_digest_message(sent[1].data)
+
+
+async def test_post_to_an_unknown_channel_raises(discord_bot: Any, fake_discord: Any) -> None:
+    where = Conversation("discord", GUILD_ID, "1190000000000000299")
+    with pytest.raises(discord.NotFound):
+        await asyncio.wait_for(discord_bot.post(where, DIGEST), WAIT)
+    assert not any(r.method == "POST" and r.path.startswith("/channels/")
+                   for r in fake_discord.requests)

@@ -14,7 +14,9 @@ import aiohttp
 import pytest
 from fakes import SIGNING_SECRET, WAIT, payload
 from fakes.slack import BOT_USER_ID, TEAM_ID, sign
+from slack_sdk.errors import SlackApiError
 
+from bot.core import Reply, Section
 from bot.store import Conversation
 
 SEED_TITLE = "Leaked draft letter contradicts Pentagon on US withdrawal from Iraq"
@@ -244,3 +246,41 @@ async def test_articles_briefed_in_a_private_channel_stay_in_it(
     # Slack was asked once per channel, not once per message.
     infos = [c.data["channel"] for c in fake_slack.calls if c.path == "/api/conversations.info"]
     assert sorted(infos) == ["C0NEWS0001", "C0SECRET01"]
+
+
+DIGEST = Reply(
+    "Morning digest for @everyone <!channel>",
+    title="@everyone Morning digest",
+    sections=[Section("Iraq <!channel>", ["Esper: no decision whatsoever to leave Iraq @everyone",
+                                          "<!here> Pentagon calls the letter a draft"])],
+    ephemeral=True,  # ignored: a digest has no single reader
+)
+
+
+async def test_post_sends_an_unthreaded_channel_message_that_pings_nobody(
+    slack_http: Any, fake_slack: Any
+) -> None:
+    where = Conversation("slack", TEAM_ID, "C0DIGEST01", user="U0READER1")
+    await asyncio.wait_for(slack_http.post(where, DIGEST), WAIT)
+    posts = [c for c in fake_slack.calls if c.path.startswith("/api/chat.post")]
+    assert [c.path for c in posts] == ["/api/chat.postMessage"]  # public, never ephemeral
+    post = posts[0].data
+    assert post["channel"] == "C0DIGEST01"
+    assert "thread_ts" not in post
+    assert post["unfurl_links"] is False and post["unfurl_media"] is False
+    sections = [b["text"]["text"] for b in post["blocks"] if b["type"] == "section"]
+    assert any("*Iraq" in s and "no decision whatsoever to leave Iraq" in s for s in sections)
+    shown = texts_of(post)
+    assert any("everyone" in t for t in shown)  # the words are still there, harmless
+    for text in shown:
+        assert not PINGS.search(text), text
+
+
+async def test_post_to_a_channel_slack_does_not_know_raises(
+    slack_http: Any, fake_slack: Any
+) -> None:
+    fake_slack.missing_channels.add("C0GONE0001")
+    with pytest.raises(SlackApiError) as err:
+        await asyncio.wait_for(
+            slack_http.post(Conversation("slack", TEAM_ID, "C0GONE0001"), DIGEST), WAIT)
+    assert err.value.response["error"] == "channel_not_found"

@@ -8,6 +8,7 @@ the reason, unless NEWSBRIEF_REQUIRE_POSTGRES is set (CI sets it): then they fai
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import threading
@@ -23,10 +24,12 @@ from bot.store import (
     ArticleStore,
     Conversation,
     MemoryStore,
+    Schedule,
     SQLStore,
     StoreError,
     check_url,
     describe,
+    entry_key,
     open_store,
     password_of,
     scratch_schema,
@@ -484,11 +487,15 @@ def test_a_store_from_before_the_version_was_kept_is_adopted_whole(lasting_url: 
     store = open_store(lasting_url)
     assert isinstance(store, SQLStore)
     store.remember(HERE, _article(1))
-    _sql(store, "DROP TABLE schema_version")  # what the first release of the store left
+    # What the first release of the store left: version 1's tables, and no version kept.
+    for table in ("schema_version", "follows", "schedules", "delivered"):
+        _sql(store, f"DROP TABLE {table}")
     store.close()
     again = open_store(lasting_url)
     assert _ids(again.recall(HERE)) == ["1"]
-    assert _sql(again, "SELECT version FROM schema_version") == [(1,)]
+    # Taken for version 1 (what it is), then brought up to the current version.
+    assert _sql(again, "SELECT version FROM schema_version") == [(store_module.SCHEMA_VERSION,)]
+    assert again.follow(HERE, "https://example.com/rss") is True  # version 2's tables are there
     again.close()
 
 
@@ -513,14 +520,17 @@ def test_an_older_store_is_upgraded_once_in_order(
     assert isinstance(store, SQLStore)
     store.remember(HERE, _article(1))
     store.close()
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 3)
+    # Two versions after the current one, the second only right after the first.
+    now = store_module.SCHEMA_VERSION
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", now + 2)
     monkeypatch.setattr(store_module, "_MIGRATIONS", {
-        2: ("ALTER TABLE articles ADD COLUMN lang TEXT NOT NULL DEFAULT 'en'",),
-        3: ("UPDATE articles SET lang = lang || '-gb'",),  # only right after step 2
+        **store_module._MIGRATIONS,
+        now + 1: ("ALTER TABLE articles ADD COLUMN lang TEXT NOT NULL DEFAULT 'en'",),
+        now + 2: ("UPDATE articles SET lang = lang || '-gb'",),
     })
     for _ in range(2):  # the second opening finds it done
         upgraded = open_store(lasting_url)
-        assert _sql(upgraded, "SELECT version FROM schema_version") == [(3,)]
+        assert _sql(upgraded, "SELECT version FROM schema_version") == [(now + 2,)]
         assert _sql(upgraded, "SELECT lang FROM articles") == [("en-gb",)]
         assert _ids(upgraded.recall(HERE)) == ["1"]
         upgraded.close()
@@ -555,3 +565,241 @@ def test_stores_opened_at_once_record_one_schema_version(lasting_url: str, tmp_p
         ]
         for s in stores:
             s.close()
+
+
+# -- feeds followed, digest schedules, entries delivered ---------------------------------------
+
+FEED_A, FEED_B, FEED_C = (f"https://example.com/{n}/rss" for n in ("a", "b", "c"))
+ELSEWHERE = [
+    Conversation("slack", "T1", "C2", "U1"),  # another channel
+    Conversation("slack", "T2", "C1", "U1"),  # the same channel id in another workspace
+    Conversation("discord", "T1", "C1", "U1"),  # ... on another platform
+    Conversation("slack", "T1", "", "U1"),  # the workspace-wide scope is no channel's follows
+]
+
+
+def test_a_channel_follows_feeds_in_the_order_it_followed_them(store_url: str) -> None:
+    store = open_store(store_url)
+    assert store.follows(HERE) == []
+    for feed in (FEED_B, FEED_A, FEED_C):
+        assert store.follow(HERE, feed) is True
+    assert store.follows(HERE) == [FEED_B, FEED_A, FEED_C]  # not sorted: as followed
+    assert store.follow(HERE, FEED_A) is False  # already followed: nothing added, order kept
+    assert store.follows(HERE) == [FEED_B, FEED_A, FEED_C]
+    assert store.follows(Conversation("slack", "T1", "C1", "U2")) == [FEED_B, FEED_A, FEED_C]
+    assert store.unfollow(HERE, FEED_A) is True
+    assert store.unfollow(HERE, FEED_A) is False  # no longer followed
+    assert store.unfollow(HERE, "https://example.com/never/rss") is False
+    assert store.follows(HERE) == [FEED_B, FEED_C]
+    assert store.follow(HERE, FEED_A) is True  # followed again: now the last
+    assert store.follows(HERE) == [FEED_B, FEED_C, FEED_A]
+    store.close()
+
+
+def test_feeds_followed_in_one_channel_are_that_channels_alone(store_url: str) -> None:
+    store = open_store(store_url)
+    store.follow(HERE, FEED_A)
+    for other in ELSEWHERE:
+        assert store.follows(other) == [], other
+        assert store.unfollow(other, FEED_A) is False, other
+        assert store.follow(other, FEED_A) is True, other  # not "already followed"
+    assert store.follows(HERE) == [FEED_A]
+    assert store.unfollow(ELSEWHERE[0], FEED_A) is True
+    assert store.follows(HERE) == [FEED_A]  # another channel unfollowing changes nothing here
+    assert store.follows(ELSEWHERE[1]) == [FEED_A]
+    store.close()
+
+
+def test_feeds_followed_are_kept_across_a_restart(lasting_url: str) -> None:
+    first = open_store(lasting_url)
+    for feed in (FEED_C, FEED_A, FEED_B):
+        first.follow(HERE, feed)
+    first.unfollow(HERE, FEED_A)
+    first.close()
+    again = open_store(lasting_url)
+    assert again.follows(HERE) == [FEED_C, FEED_B]
+    assert again.follow(HERE, FEED_C) is False
+    again.close()
+
+
+def _channels(schedules: list[tuple[Conversation, Schedule]]) -> set[tuple[Conversation, Schedule]]:
+    """Schedules as a set, each channel without the user who set it (not part of a channel)."""
+    return {(dataclasses.replace(where, user=""), schedule) for where, schedule in schedules}
+
+
+def test_a_channel_has_one_schedule_replaced_or_cleared(store_url: str) -> None:
+    store = open_store(store_url)
+    assert store.schedules() == []
+    morning, evening = Schedule("0 8 * * 1-5", "Europe/London"), Schedule("30 18 * * *", "UTC")
+    store.set_schedule(HERE, morning)
+    assert _channels(store.schedules()) == {(Conversation("slack", "T1", "C1"), morning)}
+    store.set_schedule(Conversation("slack", "T1", "C1", "U2"), evening)  # replaced, not added
+    assert _channels(store.schedules()) == {(Conversation("slack", "T1", "C1"), evening)}
+    store.set_schedule(HERE, None)
+    assert store.schedules() == []
+    store.set_schedule(HERE, None)  # clearing what is not set is no error
+    assert store.schedules() == []
+    store.close()
+
+
+def test_every_channels_schedule_is_listed(store_url: str) -> None:
+    store = open_store(store_url)
+    dm = Conversation("slack", "T1", "D0DIRECT1", "U1", private=True)
+    plan = {
+        HERE: Schedule("0 8 * * *", "UTC"),
+        dm: Schedule("0 7 * * 1", "America/New_York"),
+        Conversation("slack", "T2", "C1", "U1"): Schedule("0 9 * * *", "Europe/Paris"),
+        Conversation("discord", "T1", "C1", "U1"): Schedule("15 12 * * 0", "Asia/Tokyo"),
+    }
+    for where, schedule in plan.items():
+        store.set_schedule(where, schedule)
+    store.set_schedule(Conversation("slack", "T1", "C2", "U1"), Schedule("0 6 * * *", "UTC"))
+    store.set_schedule(Conversation("slack", "T1", "C2", "U1"), None)
+    listed = store.schedules()
+    assert len(listed) == len(plan)
+    assert _channels(listed) == _channels(list(plan.items()))
+    assert {where.channel: where.private for where, _ in listed} == {"C1": False, "D0DIRECT1": True}
+    store.close()
+
+
+def test_schedules_and_whether_their_channel_is_private_survive_a_restart(
+    lasting_url: str,
+) -> None:
+    dm = Conversation("slack", "T1", "D0DIRECT1", "U1", private=True)
+    first = open_store(lasting_url)
+    first.set_schedule(dm, Schedule("0 7 * * 1-5", "Europe/London"))
+    first.set_schedule(HERE, Schedule("0 8 * * *", "UTC"))
+    first.close()
+    again = open_store(lasting_url)
+    assert _channels(again.schedules()) == {
+        (Conversation("slack", "T1", "D0DIRECT1", private=True),
+         Schedule("0 7 * * 1-5", "Europe/London")),
+        (Conversation("slack", "T1", "C1", private=False), Schedule("0 8 * * *", "UTC")),
+    }
+    again.set_schedule(dm, None)
+    again.close()
+    last = open_store(lasting_url)
+    assert _channels(last.schedules()) == {
+        (Conversation("slack", "T1", "C1"), Schedule("0 8 * * *", "UTC"))
+    }
+    last.close()
+
+
+def test_an_entry_key_names_the_entry_of_one_feed() -> None:
+    key = entry_key(FEED_A, "tag:example.com,2026:1")
+    assert key == entry_key(FEED_A, "tag:example.com,2026:1")
+    assert key != entry_key(FEED_B, "tag:example.com,2026:1")  # the same id in another feed
+    assert key != entry_key(FEED_A, "tag:example.com,2026:2")
+    assert len(key) == len(entry_key(FEED_A, "x" * 5000)) == 40
+
+
+def test_entries_delivered_are_remembered_per_channel(store_url: str) -> None:
+    store = open_store(store_url)
+    one, two, three = (entry_key(FEED_A, str(n)) for n in (1, 2, 3))
+    assert store.delivered(HERE, []) == set()
+    assert store.delivered(HERE, [one, two]) == set()
+    store.mark_delivered(HERE, [one, two])
+    assert store.delivered(HERE, [one, two, three]) == {one, two}
+    assert store.delivered(HERE, [three]) == set()
+    store.mark_delivered(HERE, [two, three])  # one already delivered: no error, no duplicate
+    assert store.delivered(HERE, [three, one, two, one]) == {one, two, three}
+    store.mark_delivered(HERE, [])
+    for other in ELSEWHERE:
+        assert store.delivered(other, [one, two, three]) == set(), other
+    store.mark_delivered(ELSEWHERE[0], [three])
+    assert store.delivered(ELSEWHERE[0], [one, two, three]) == {three}
+    store.close()
+
+
+def test_many_entries_at_once_are_marked_and_found(store_url: str) -> None:
+    store = open_store(store_url)
+    keys = [entry_key(FEED_A, str(n)) for n in range(1234)]
+    # Across the boundaries of the statements the question is split into.
+    marked = [keys[i] for i in (0, 1, 498, 499, 500, 501, 999, 1000, 1233)]
+    store.mark_delivered(HERE, marked)
+    assert store.delivered(HERE, keys) == set(marked)
+    store.mark_delivered(HERE, keys)
+    assert store.delivered(HERE, keys) == set(keys)
+    assert store.delivered(ELSEWHERE[0], keys) == set()
+    store.close()
+
+
+def test_entries_delivered_are_kept_across_a_restart(lasting_url: str) -> None:
+    keys = [entry_key(FEED_A, str(n)) for n in range(3)]
+    first = open_store(lasting_url)
+    first.mark_delivered(HERE, keys[:2])
+    first.close()
+    again = open_store(lasting_url)
+    assert again.delivered(HERE, keys) == set(keys[:2])
+    assert again.delivered(ELSEWHERE[0], keys) == set()
+    again.close()
+
+
+def _age(store: SQLStore, keys: list[str], seconds: int) -> None:
+    """As if these entries had been delivered `seconds` earlier."""
+    listed = ", ".join(f"'{k}'" for k in keys)
+    _sql(store, f"UPDATE delivered SET delivered_at = delivered_at - {seconds} "
+                f"WHERE entry_key IN ({listed})")
+
+
+def test_entries_delivered_long_ago_are_forgotten_at_the_next_delivery(lasting_url: str) -> None:
+    store = open_store(lasting_url)
+    assert isinstance(store, SQLStore)
+    days = store_module.DELIVERED_DAYS * 86400
+    old, recent, again, elsewhere, new = (entry_key(FEED_A, str(n)) for n in range(5))
+    store.mark_delivered(HERE, [old, recent, again])
+    store.mark_delivered(ELSEWHERE[0], [elsewhere])
+    _age(store, [old, again, elsewhere], days + 600)  # past the limit
+    _age(store, [recent], days - 3600)  # within it, just
+    assert store.delivered(HERE, [old, recent, again]) == {old, recent, again}  # not yet pruned
+    store.mark_delivered(HERE, [again, new])  # delivered once more: its clock starts again
+    assert store.delivered(HERE, [old, recent, again, new]) == {recent, again, new}
+    assert store.delivered(ELSEWHERE[0], [elsewhere]) == set()  # every channel is pruned
+    assert _sql(store, "SELECT COUNT(*) FROM delivered") == [(3,)]
+    store.close()
+
+
+_NEW_IN_2 = ("follows", "schedules", "delivered")
+
+
+def _tables(url: str) -> set[str]:
+    if url.startswith("sqlite"):
+        query = "SELECT name FROM sqlite_master WHERE type = 'table'"
+    else:
+        query = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+    return {row[0] for row in _raw(url, query)}
+
+
+def test_a_version_1_store_is_upgraded_with_feeds_schedules_and_deliveries(
+    lasting_url: str,
+) -> None:
+    store = open_store(lasting_url)
+    assert isinstance(store, SQLStore)
+    store.remember(HERE, _article(1))
+    store.keep_parsed(_article(1).id, "models", b"parses")
+    for table in _NEW_IN_2:  # what version 1 had not
+        _sql(store, f"DROP TABLE {table}")
+    _sql(store, "UPDATE schema_version SET version = 1")
+    store.close()
+    assert _raw(lasting_url, "SELECT version FROM schema_version") == [(1,)]
+    assert not _tables(lasting_url) & set(_NEW_IN_2)
+
+    upgraded = open_store(lasting_url)
+    assert isinstance(upgraded, SQLStore)
+    assert _tables(lasting_url) >= {*_NEW_IN_2, "articles", "briefed", "parsed"}
+    assert _sql(upgraded, "SELECT version FROM schema_version") == [(store_module.SCHEMA_VERSION,)]
+    assert _ids(upgraded.recall(HERE)) == ["1"]  # what it had is kept
+    assert upgraded.parsed(_article(1).id, "models") == b"parses"
+    assert upgraded.follow(HERE, FEED_A) is True
+    assert upgraded.follows(HERE) == [FEED_A]
+    upgraded.set_schedule(HERE, Schedule("0 8 * * *", "UTC"))
+    assert _channels(upgraded.schedules()) == {
+        (Conversation("slack", "T1", "C1"), Schedule("0 8 * * *", "UTC"))
+    }
+    upgraded.mark_delivered(HERE, [entry_key(FEED_A, "1")])
+    assert upgraded.delivered(HERE, [entry_key(FEED_A, "1")]) == {entry_key(FEED_A, "1")}
+    upgraded.close()
+    again = open_store(lasting_url)  # the next opening finds it done
+    assert _sql(again, "SELECT version FROM schema_version") == [(store_module.SCHEMA_VERSION,)]
+    assert again.follows(HERE) == [FEED_A]
+    again.close()

@@ -60,6 +60,9 @@ class FakeDiscord(LocalServer):
     def __init__(self, guild_create: dict[str, Any]) -> None:
         super().__init__()
         self.guild_create = guild_create  # the GUILD_CREATE dispatch data sent after READY
+        # GET /channels/{id} answers these (the guild's, and any a test adds); others are 404.
+        self.channels: dict[str, dict[str, Any]] = {
+            c["id"]: c for c in guild_create.get("channels", [])}
         self.requests: list[Request] = []
         self.identified: dict[str, Any] | None = None
         self._seq = 0
@@ -125,6 +128,10 @@ class FakeDiscord(LocalServer):
             return _json(message_object(CHANNEL_ID, data or {}, BOT_USER))
         if m == "DELETE" and parts[0] == "webhooks" and parts[-1] == "@original":
             return web.Response(status=204)
+        if m == "GET" and parts[0] == "channels" and len(parts) == 2:
+            if parts[1] in self.channels:
+                return _json(self.channels[parts[1]])
+            return _json({"message": "Unknown Channel", "code": 10003}, 404)
         if m == "POST" and parts[0] == "channels" and parts[-1] == "typing":
             return web.Response(status=204)
         if m == "POST" and parts[0] == "channels" and parts[-1] == "messages":

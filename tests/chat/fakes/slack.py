@@ -46,6 +46,7 @@ class FakeSlack(LocalServer):
         # Web API method -> how many of its next calls get Slack's 429 "ratelimited" answer.
         self.rate_limited: dict[str, int] = {}
         self.private_channels: set[str] = set()  # what conversations.info calls private
+        self.missing_channels: set[str] = set()  # chat.postMessage answers channel_not_found
 
     @property
     def url(self) -> str:
@@ -100,6 +101,8 @@ class FakeSlack(LocalServer):
                 "bot_id": "B0NEWSBRF", "is_enterprise_install": False,
             })
         if method == "chat.postMessage":
+            if data.get("channel") in self.missing_channels:
+                return web.json_response({"ok": False, "error": "channel_not_found"})
             return web.json_response(
                 {"ok": True, "channel": data.get("channel"), "ts": ts, "message": {"ts": ts}}
             )

@@ -1,0 +1,161 @@
+"""When channels get their digests: crontab lines in IANA time zones, run by APScheduler.
+
+A schedule is what people already write for cron: "0 8 * * 1-5 Europe/London" is 08:00 London
+time, Monday to Friday. APScheduler 3 reads a crontab's day-of-week numbers from Monday = 0
+(crontab's 1-5 would be Tuesday to Saturday there), so numbers are turned into day names first.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.store import Conversation, Schedule
+from summarizers.errors import InputError
+
+log = logging.getLogger("newsbrief.schedule")
+
+_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")  # crontab: 0 and 7 are Sunday
+_NOT_A_DAY = "{!r} is not a day of the week or a range of them (0-7 or sun-sat; Sunday is 0 or 7)."
+_DAY_PART = re.compile(r"^(\*|\d+|[a-z]{3})(?:-(\d+|[a-z]{3}))?(?:/(\d+))?$")
+# A digest that could not run at its time (the bot was down) still runs if it is this late.
+MISFIRE_GRACE_S = 3600
+USAGE = ("Give a crontab line and, if you like, a time zone: schedule 0 8 * * 1-5 Europe/London "
+         "(08:00 on weekdays). schedule off stops the digest.")
+
+
+def check_timezone(name: str) -> ZoneInfo:
+    """The IANA zone named, or an error that says how to name one."""
+    try:
+        if "/" in name.strip("/") or name in ("UTC", "GMT"):
+            return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder ("America/Argentina")
+        pass
+    raise InputError(f"{name!r} is not a time zone I know; use a name like Europe/London, "
+                     "America/New_York or UTC.")
+
+
+def _day_number(token: str, end: bool = False) -> int:
+    """A crontab day of the week as its number (Sunday 0; "sun" closing a range is 7)."""
+    if token.isdigit():
+        return int(token)
+    if token in _DAYS:
+        return 7 if end and token == "sun" else _DAYS.index(token)
+    raise InputError(_NOT_A_DAY.format(token))
+
+
+def _day_names(field: str) -> str:
+    """A crontab day-of-week field as a list of day names, which APScheduler reads as cron
+    does (its own numbers start on Monday, and its ranges of names end on Sunday)."""
+    out = []
+    for part in field.lower().split(","):
+        m = _DAY_PART.match(part)
+        if not m:
+            raise InputError(_NOT_A_DAY.format(part))
+        start, end, step = m.groups()
+        if start == "*":
+            lo, hi = 0, 6
+        else:
+            lo = _day_number(start)
+            hi = _day_number(end, end=True) if end else (6 if step else lo)  # "1/2": to Saturday
+        if hi > 7 or lo > hi:
+            raise InputError(_NOT_A_DAY.format(part))
+        out.extend(_DAYS[d] for d in range(lo, hi + 1, int(step or 1)))
+    return ",".join(dict.fromkeys(out))
+
+
+def trigger(schedule: Schedule) -> Any:
+    """The APScheduler trigger of a schedule; InputError when the line is not a crontab.
+    As in cron, a day of the month and a day of the week both given mean either of them."""
+    from apscheduler.triggers.combining import OrTrigger
+    from apscheduler.triggers.cron import CronTrigger
+
+    fields = schedule.cron.split()
+    if len(fields) != 5:
+        raise InputError(f"{schedule.cron!r} is not a crontab line of five fields "
+                         "(minute hour day month weekday). " + USAGE)
+    minute, hour, day, month, weekday = fields
+    zone = check_timezone(schedule.timezone)
+    try:
+        days = _day_names(weekday)
+        if day.startswith("*") or weekday.startswith("*"):
+            return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=days,
+                               timezone=zone)
+        return OrTrigger([
+            CronTrigger(minute=minute, hour=hour, day=day, month=month, timezone=zone),
+            CronTrigger(minute=minute, hour=hour, month=month, day_of_week=days, timezone=zone),
+        ])
+    except ValueError as err:
+        raise InputError(f"{schedule.cron!r}: {err}. " + USAGE) from None
+
+
+def parse_schedule(text: str, default_timezone: str) -> Schedule:
+    """ "0 8 * * 1-5 Europe/London" (the zone may be left out) to a checked Schedule."""
+    words = text.split()
+    zone = default_timezone
+    if len(words) == 6:
+        zone = words.pop()
+    schedule = Schedule(" ".join(words), zone)
+    trigger(schedule)
+    return schedule
+
+
+def next_run(schedule: Schedule, after: datetime | None = None) -> datetime | None:
+    zone = check_timezone(schedule.timezone)
+    return trigger(schedule).get_next_fire_time(None, after or datetime.now(zone))
+
+
+def describe(schedule: Schedule) -> str:
+    """ "0 8 * * 1-5 (Europe/London), next on Fri 4 Dec 08:00" """
+    when = next_run(schedule)
+    nxt = f", next on {when:%a} {when.day} {when:%b %H:%M}" if when else ""
+    return f"{schedule.cron} ({schedule.timezone}){nxt}"
+
+
+def _job_id(where: Conversation) -> str:
+    return f"digest:{where.platform}:{where.team}:{where.channel}"
+
+
+class DigestClock:
+    """Runs `deliver(where)` at each channel's scheduled times, on the running event loop."""
+
+    def __init__(self, deliver: Callable[[Conversation], Awaitable[None]]) -> None:
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+        self._deliver = deliver
+        self._scheduler = AsyncIOScheduler(job_defaults={
+            "coalesce": True,  # several missed runs make one digest, not a burst
+            "max_instances": 1,  # a slow digest is not started again on top of itself
+            "misfire_grace_time": MISFIRE_GRACE_S,
+        })
+
+    def start(self, schedules: list[tuple[Conversation, Schedule]]) -> None:
+        """Start the clock (in a running event loop) with the schedules the store kept."""
+        for where, schedule in schedules:
+            try:
+                self.set(where, schedule)
+            except InputError as err:  # a zone the system no longer has, say
+                log.error("digest schedule for %s not started: %s", where, err)
+        self._scheduler.start()
+
+    def set(self, where: Conversation, schedule: Schedule | None) -> None:
+        """Replace the channel's schedule (None stops its digests)."""
+        job = _job_id(where)
+        if schedule is None:
+            if self._scheduler.get_job(job) is not None:
+                self._scheduler.remove_job(job)
+            return
+        self._scheduler.add_job(self._deliver, trigger(schedule), args=[where], id=job,
+                                replace_existing=True, name=f"digest for {where}")
+
+    def jobs(self) -> dict[str, datetime | None]:
+        """Job id -> its next run time (for logs and tests)."""
+        return {j.id: getattr(j, "next_run_time", None) for j in self._scheduler.get_jobs()}
+
+    def shutdown(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)

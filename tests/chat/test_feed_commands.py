@@ -1,0 +1,676 @@
+"""Feeds, digests and scheduled digests end to end: the real pipeline (the session's engine), a
+real SQLite store, and a local HTTP server playing the news sites. The sites have made-up public
+names that resolve to a public address, and the one place fetch opens a socket routes that
+address to the local server, so nothing here needs `allow_private`.
+
+The stories are invented for these tests."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import ipaddress
+import re
+import socket
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from fakes import WAIT
+
+from bot.app import start_clock
+from bot.core import Core, Engine, Reply, Section
+from bot.render import to_discord, to_slack
+from bot.schedule import check_timezone, describe, next_run, parse_schedule
+from bot.store import Conversation, Schedule, open_store
+from summarizers import fetch
+from summarizers.errors import InputError
+
+PUBLIC_IP = "93.184.216.34"  # what the made-up sites resolve to; routed to the local server
+HOSTS = {
+    "gazette.example": [PUBLIC_IP],
+    "courier.example": [PUBLIC_IP],
+    "valley.example": [PUBLIC_IP],
+    "internal.example": ["10.1.2.3"],
+}
+GAZETTE = "http://gazette.example/rss"
+COURIER = "http://courier.example/feed.xml"
+VALLEY = "http://valley.example/rss"
+HERE = Conversation("slack", "T1", "C1", "U1")
+NOW = datetime.now(UTC).replace(microsecond=0)
+# What Slack or Discord would turn into a ping (as the adapter tests check).
+SLACK_PINGS = re.compile(r"<[!@#]|@(everyone|here|channel)\b", re.I)
+DISCORD_PINGS = re.compile(r"<@[!&]?\d+>|@(everyone|here)\b", re.I)
+
+# -- the stories ---------------------------------------------------------------------------------
+
+BRIDGE_CONFIRMS = "Mayor confirms Kestrel Bridge will close in May"
+BRIDGE_CONFIRMS_TEXT = [
+    "The Dunmore city council voted eight to three on Tuesday night to approve a new crossing "
+    "over the Alder River, ending two years of argument over the future of the ageing Kestrel "
+    "Bridge. Mayor Helen Okafor confirmed after the vote that the old bridge will close to all "
+    "traffic in May, when demolition crews are due to begin removing its steel deck.",
+    "“We cannot keep patching a bridge that was built for horses and carts,” Okafor told "
+    "reporters outside the council chamber. “The Kestrel Bridge will close in May, and drivers "
+    "should start planning other routes now.”",
+    "The new bridge, a four-lane concrete span with a separate lane for cyclists, is expected to "
+    "cost 64 million dollars and to take about three years to build. The council will pay for "
+    "most of it with a state infrastructure grant and a bond approved by voters last autumn.",
+    "Business owners on the east bank warned that a long closure would cut them off from their "
+    "customers. Priya Natarajan, who runs a hardware store near the bridge, said the city had "
+    "given traders too little notice. “Three years is a long time to live without a bridge,” "
+    "she said. The council said a temporary ferry service would run while the works last.",
+]
+
+BRIDGE_DENIES = "City denies Kestrel Bridge will close in May"
+BRIDGE_DENIES_TEXT = [
+    "Dunmore councillors approved plans for a new bridge across the Alder River on Tuesday, but "
+    "city officials denied reports that the old Kestrel Bridge would shut in May. The council "
+    "backed the new crossing by eight votes to three after a long debate in which residents of "
+    "both banks spoke for and against it.",
+    "City spokesman Daniel Reyes said on Wednesday that no closure date had been set. “The "
+    "Kestrel Bridge will not close in May,” Reyes said. “It will stay open until engineers have "
+    "finished their survey and a detailed plan for the works has been agreed.”",
+    "Reyes said the mayor's remarks after the vote had described an early timetable that was no "
+    "longer current. The survey of the bridge's piers is expected to take most of the spring.",
+    "The replacement, a concrete span with four lanes and a protected cycle path, will cost an "
+    "estimated 64 million dollars, to be paid largely from a state grant and a bond that voters "
+    "approved. Construction could take three years. Traders near the bridge welcomed the "
+    "clarification. Tom Whitaker, who owns a cafe on the east bank, said many of his customers "
+    "crossed the river every morning and that he had feared the worst.",
+]
+
+ROBOTS = "Westfield students win national robotics championship"
+ROBOTS_TEASER = "A team of five students built a robot that sorts recycling. Read on."
+ROBOTS_PAGE = "http://gazette.example/news/robotics"
+ROBOTS_TEXT = [
+    "A team of five students from Westfield High School won the national robotics championship "
+    "in Columbus on Saturday with a machine that sorts household recycling faster than any "
+    "other entry in the competition's history.",
+    "The robot, which the students named Magpie, uses a camera and a small vacuum arm to pick "
+    "glass, paper and plastic from a moving belt. In the final round it sorted 412 items in "
+    "three minutes without a single mistake, beating a team from Portland by nine items.",
+    "“We rebuilt the arm four times since January,” said team captain Aisha Bello, who is 17. "
+    "“The judges kept asking whether it was really all our own work, and it was.”",
+    "Their teacher, Marcus Lindqvist, said the school had bought the parts with money raised at "
+    "bake sales and a car wash. The students will travel to Geneva in July to represent the "
+    "country at the international final, and the city has promised to pay for their flights.",
+]
+
+FLOOD = "Heavy rain floods farm roads across the upper valley"
+FLOOD_TEASER = (
+    "Heavy rain overnight flooded farm roads across the upper valley on Thursday, and the county "
+    "closed the old mill road after water rose above the bridge deck near Ashby. Farmers said "
+    "they had moved sheep to higher fields before dawn. The county engineer, Ruth Calloway, said "
+    "the roads would reopen once the water fell and crews had checked the culverts for damage."
+)
+FAIR = "County fair opens on Saturday"
+PINGED = "@everyone <!channel> Valley choir wins regional contest"
+PINGED_TEASER = (
+    "<!channel> The Ashby valley choir won the regional contest in Carlow on Sunday, singing "
+    "three songs written by its own members. @everyone in the village turned out to welcome "
+    "the singers home, and the choir said it would perform at the county fair next month."
+)
+
+# -- the news sites ------------------------------------------------------------------------------
+
+
+def rss(outlet: str, home: str, *items: str) -> str:
+    return ('<?xml version="1.0" encoding="utf-8"?>\n'
+            '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">'
+            f"<channel><title>{html.escape(outlet)}</title><link>{home}</link>"
+            f"<description>News from {html.escape(outlet)}</description>"
+            + "".join(items) + "</channel></rss>")
+
+
+def item(title: str, *, link: str = "", teaser: str = "", paragraphs: list[str] | None = None,
+         hours_ago: float = 1) -> str:
+    """An RSS item, its text given plain (the feed carries it as HTML); `paragraphs` become its
+    content:encoded (the whole article)."""
+    parts = [f"<title>{html.escape(html.escape(title))}</title>",
+             f"<pubDate>{format_datetime(NOW - timedelta(hours=hours_ago))}</pubDate>"]
+    if link:
+        parts.append(f"<link>{link}</link>")
+    if teaser:
+        parts.append(f"<description>{html.escape(html.escape(teaser))}</description>")
+    if paragraphs:
+        body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+        parts.append(f"<content:encoded>{html.escape(body)}</content:encoded>")
+    return "<item>" + "".join(parts) + "</item>"
+
+
+def web_page(title: str, paragraphs: list[str], head: str = "") -> str:
+    body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+    return (f'<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}'
+            f"</title>{head}</head><body><nav><a href='/'>Home</a></nav><article>"
+            f"<h1>{html.escape(title)}</h1>{body}</article></body></html>")
+
+
+def gazette_feed() -> str:
+    return rss("Harbour Gazette", "http://gazette.example/",
+               item(ROBOTS, link=ROBOTS_PAGE, teaser=ROBOTS_TEASER, hours_ago=1),
+               item(BRIDGE_CONFIRMS, link="http://gazette.example/news/bridge",
+                    paragraphs=BRIDGE_CONFIRMS_TEXT, hours_ago=3))
+
+
+def courier_feed() -> str:
+    return rss("Riverside Courier", "http://courier.example/",
+               item(BRIDGE_DENIES, link="http://courier.example/2024/kestrel",
+                    paragraphs=BRIDGE_DENIES_TEXT, hours_ago=2))
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: object) -> None:  # keep test output quiet
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        pages = self.server.pages  # type: ignore[attr-defined]
+        url = f"http://{self.headers.get('Host', '')}{self.path}"
+        status, ctype, body = pages.get(url, (404, "text/plain", b"not here"))
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class Site:
+    """What the local server serves, by URL (anything else is a 404), and the addresses fetch
+    connected to."""
+
+    def __init__(self, pages: dict[str, tuple[int, str, bytes]]) -> None:
+        self.pages = pages
+        self.connects: list[str] = []
+
+    def serve(self, url: str, body: str | bytes,
+              ctype: str = "application/rss+xml; charset=utf-8") -> None:
+        self.pages[url] = (200, ctype, body.encode() if isinstance(body, str) else body)
+
+    def remove(self, url: str) -> None:
+        self.pages.pop(url, None)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ThreadingHTTPServer]:
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    srv.daemon_threads = True
+    srv.pages = {}  # type: ignore[attr-defined]
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+@pytest.fixture
+def site(server: ThreadingHTTPServer, monkeypatch: pytest.MonkeyPatch) -> Site:
+    """The made-up sites resolve to PUBLIC_IP (internal.example to 10.x); a connection to
+    PUBLIC_IP reaches the local server, one to any other address is refused (and recorded)."""
+    server.pages.clear()  # type: ignore[attr-defined]
+    site = Site(server.pages)  # type: ignore[attr-defined]
+    port = server.server_address[1]
+
+    def resolve(host: str, _port: int) -> list[str]:
+        try:
+            return [str(ipaddress.ip_address(host))]
+        except ValueError:
+            pass
+        if host not in HOSTS:
+            raise socket.gaierror(f"no such host {host}")
+        return HOSTS[host]
+
+    def open_socket(ip: str, _port: int, timeout: float) -> socket.socket:
+        site.connects.append(ip)
+        if ip != PUBLIC_IP:
+            raise ConnectionRefusedError(f"the test network has no {ip}")
+        return socket.create_connection(("127.0.0.1", port), timeout)
+
+    monkeypatch.setattr(fetch, "_default_resolve", resolve)
+    monkeypatch.setattr(fetch, "_open_socket", open_socket)
+    return site
+
+
+@pytest.fixture
+async def core(engine: Engine, tmp_path: Path) -> AsyncIterator[Core]:
+    """A core over the session's engine and a SQLite store of the test's own."""
+    core = Core(engine=engine, store=open_store(f"sqlite:///{tmp_path}/a.db"),
+                timezone="America/New_York")
+    yield core
+    await core.flush()  # analyses still on their way to the store
+    core.store.close()  # not core.close(): that would close the session's engine
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+
+async def say(core: Core, text: str, where: Conversation = HERE) -> Reply:
+    """What a user typing `text` gets back."""
+    return await asyncio.wait_for(core.handle_text(text, where), WAIT)
+
+
+def section(reply: Reply, heading: str) -> Section:
+    found = [s for s in reply.sections if s.heading == heading]
+    assert len(found) == 1, [s.heading for s in reply.sections]
+    return found[0]
+
+
+def shown(reply: Reply) -> str:
+    """Everything a reply says, as one string."""
+    return "\n".join([reply.text, reply.title, reply.context]
+                     + [f"{s.heading}\n" + "\n".join(s.lines) for s in reply.sections])
+
+
+def assert_polite(reply: Reply, *words: str) -> None:
+    """An error meant for the one who asked: short, no traceback, not the catch-all apology."""
+    assert reply.ephemeral, reply.text
+    assert "Traceback" not in reply.text and "went wrong on my side" not in reply.text
+    for word in words:
+        assert word.lower() in reply.text.lower(), reply.text
+
+
+async def until(condition: Callable[[], bool], timeout: float = WAIT) -> None:
+    end = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < end, "timed out waiting"
+        await asyncio.sleep(0.05)
+
+
+# -- follow, unfollow, feeds ---------------------------------------------------------------------
+
+
+async def test_follow_names_the_feed_then_feeds_lists_it_until_unfollowed(
+    core: Core, site: Site
+) -> None:
+    site.serve(GAZETTE, gazette_feed())
+    reply = await say(core, f"follow <{GAZETTE}|gazette.example/rss>")  # as Slack wraps links
+    assert not reply.ephemeral
+    assert reply.text.startswith(f"Following Harbour Gazette (2 entries, {GAZETTE}).")
+    assert f'The newest: "{ROBOTS}"' in reply.text
+    assert core.store.follows(HERE) == [GAZETTE]
+    assert site.connects == [PUBLIC_IP]
+
+    feeds = await say(core, "feeds")
+    assert feeds.ephemeral
+    assert section(feeds, "Feeds followed here").lines == [
+        f"• {GAZETTE}", "Digest: when asked (digest), no schedule set."]
+
+    again = await say(core, f"follow {GAZETTE}")
+    assert again.ephemeral and "already follows" in again.text
+    assert core.store.follows(HERE) == [GAZETTE]
+
+    gone = await say(core, f"unfollow {GAZETTE}")
+    assert not gone.ephemeral and gone.text == f"Stopped following {GAZETTE}."
+    assert core.store.follows(HERE) == []
+    assert "follows no feeds" in (await say(core, "feeds")).text
+
+
+async def test_unfollow_of_a_feed_not_followed_is_refused_politely(core: Core, site: Site) -> None:
+    assert_polite(await say(core, f"unfollow {COURIER}"), "does not follow", COURIER)
+    assert site.connects == []
+
+
+async def test_follow_of_a_web_page_finds_the_feed_it_names(core: Core, site: Site) -> None:
+    home = "http://courier.example/"
+    site.serve(home, web_page("Riverside Courier", ["Today's news from the river towns."],
+                              head='<link rel="alternate" type="application/rss+xml" '
+                                   'title="Riverside Courier" href="/feed.xml">'),
+               ctype="text/html; charset=utf-8")
+    site.serve(COURIER, courier_feed())
+    reply = await say(core, f"follow {home}")
+    assert not reply.ephemeral
+    assert reply.text.startswith(f"Following Riverside Courier (1 entry, {COURIER}).")
+    assert core.store.follows(HERE) == [COURIER]  # the feed itself, not the page naming it
+    again = await say(core, f"follow {COURIER}")
+    assert again.ephemeral and "already follows" in again.text
+    assert core.store.follows(HERE) == [COURIER]
+
+
+async def test_follow_of_a_web_page_that_names_no_feed_is_refused_politely(
+    core: Core, site: Site
+) -> None:
+    site.serve(ROBOTS_PAGE, web_page(ROBOTS, ROBOTS_TEXT), ctype="text/html; charset=utf-8")
+    assert_polite(await say(core, f"follow {ROBOTS_PAGE}"), "feed")
+    assert core.store.follows(HERE) == []
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1/rss", "http://127.0.0.1:8080/feed.xml",
+                                 "http://internal.example/rss", "http://[::1]/rss"])
+async def test_follow_of_an_internal_address_is_refused_and_nothing_is_stored(
+    core: Core, site: Site, url: str
+) -> None:
+    assert_polite(await say(core, f"follow {url}"), "which newsbrief does not fetch")
+    assert site.connects == []  # refused before any connection
+    assert core.store.follows(HERE) == []
+
+
+@pytest.mark.parametrize("body", [
+    pytest.param(b"\x89\x00\xff\xfe garbage \x01\x02 not a feed at all", id="garbage"),
+    pytest.param(b"<rss><channel><item>", id="truncated"),
+    pytest.param(b"", id="empty"),
+    pytest.param(b'{"version": "https://jsonfeed.org/version/1.1", "items": [', id="bad-json"),
+])
+async def test_a_malformed_feed_is_refused_politely(core: Core, site: Site, body: bytes) -> None:
+    site.serve(GAZETTE, body)
+    assert_polite(await say(core, f"follow {GAZETTE}"), "feed")
+    assert core.store.follows(HERE) == []
+
+
+async def test_following_more_feeds_than_allowed_is_refused_politely(
+    core: Core, site: Site
+) -> None:
+    core.max_feeds = 1
+    site.serve(GAZETTE, gazette_feed())
+    site.serve(COURIER, courier_feed())
+    assert not (await say(core, f"follow {GAZETTE}")).ephemeral
+    assert_polite(await say(core, f"follow {COURIER}"), "the most it may", "unfollow")
+    assert core.store.follows(HERE) == [GAZETTE]
+
+
+# -- digests -------------------------------------------------------------------------------------
+
+
+async def test_digest_groups_the_story_two_outlets_tell_and_says_where_they_disagree(
+    core: Core, site: Site
+) -> None:
+    site.serve(GAZETTE, gazette_feed())
+    site.serve(COURIER, courier_feed())
+    site.serve(ROBOTS_PAGE, web_page(ROBOTS, ROBOTS_TEXT), ctype="text/html; charset=utf-8")
+    for url in (GAZETTE, COURIER):
+        assert not (await say(core, f"follow {url}")).ephemeral
+
+    reply = await say(core, "digest")
+    assert not reply.ephemeral, reply.text
+    assert reply.title == "News digest"
+    assert reply.text == "News digest: 2 stories, 1 where outlets disagree."
+    assert [s.heading for s in reply.sections][1:] == [ROBOTS]
+
+    # The bridge comes first (two outlets), though the robotics story is the newest.
+    bridge = reply.sections[0]
+    assert bridge.heading in (BRIDGE_CONFIRMS, BRIDGE_DENIES)
+    assert bridge.lines[0] in ("Reported by 2 outlets: Harbour Gazette, Riverside Courier",
+                               "Reported by 2 outlets: Riverside Courier, Harbour Gazette")
+    [split] = [line for line in bridge.lines if line.startswith("Outlets disagree")]
+    assert split == (f"Outlets disagree: Harbour Gazette reports “{BRIDGE_CONFIRMS}”; "
+                     f"Riverside Courier: “{BRIDGE_DENIES}”")
+
+    # The robotics story was briefed from its page, not from the feed's one-line teaser.
+    robots = "\n".join(reply.sections[1].lines)
+    assert "Reported by" not in robots and "Outlets disagree" not in robots
+    assert "Westfield High School" in robots and "Read on" not in robots
+    assert reply.sections[1].lines[-1] == f"Harbour Gazette · {ROBOTS_PAGE}"
+
+    again = await say(core, "digest")
+    assert again.ephemeral and again.text.startswith("Nothing new in the feeds")
+
+
+async def test_after_a_digest_questions_are_answered_from_its_articles(
+    core: Core, site: Site
+) -> None:
+    site.serve(COURIER, courier_feed())
+    await say(core, f"follow {COURIER}")
+    assert not (await say(core, "digest")).ephemeral
+    answer = await say(core, "ask Who is the city spokesman?")
+    assert not answer.ephemeral
+    assert "Daniel Reyes" in answer.text
+    assert "Riverside Courier" in answer.context
+
+
+async def test_a_dead_link_is_briefed_from_its_teaser_and_an_entry_with_neither_is_listed(
+    core: Core, site: Site
+) -> None:
+    site.serve(VALLEY, rss("Valley Post", "http://valley.example/",
+                           item(FLOOD, link="http://valley.example/gone/flood",
+                                teaser=FLOOD_TEASER, hours_ago=1),
+                           item(FAIR, link="http://valley.example/gone/fair",
+                                teaser="Details soon.", hours_ago=2)))
+    await say(core, f"follow {VALLEY}")
+    reply = await say(core, "digest")
+    assert not reply.ephemeral, reply.text
+    assert reply.text == "News digest: 1 story."
+    assert [s.heading for s in reply.sections] == [FLOOD, "Not briefed"]
+    flood = "\n".join(section(reply, FLOOD).lines)
+    assert "mill road" in flood or "flooded farm roads" in flood  # the teaser's own words
+    [unread] = section(reply, "Not briefed").lines
+    assert unread.startswith(f"• {FAIR}: ") and "too little text" in unread
+
+    # Both entries were delivered: neither comes back in the next digest.
+    assert (await say(core, "digest")).text.startswith("Nothing new")
+
+
+async def test_a_feed_that_cannot_be_read_is_listed_and_the_digest_still_comes(
+    core: Core, site: Site
+) -> None:
+    site.serve(VALLEY, rss("Valley Post", "http://valley.example/",
+                           item(FLOOD, teaser=FLOOD_TEASER)))
+    site.serve(COURIER, courier_feed())
+    for url in (COURIER, VALLEY):
+        await say(core, f"follow {url}")
+    site.remove(COURIER)  # the Courier's feed is gone since it was followed: a 404
+
+    reply = await say(core, "digest")
+    assert not reply.ephemeral, reply.text
+    assert [s.heading for s in reply.sections] == [FLOOD, "Feeds not read"]
+    [failed] = section(reply, "Feeds not read").lines
+    assert failed.startswith(f"• {COURIER}: The site answered 404")
+    assert "Traceback" not in shown(reply)
+
+
+async def test_pings_written_in_a_feed_never_ping_in_slack_or_discord(
+    core: Core, site: Site
+) -> None:
+    site.serve(VALLEY, rss("Valley Post", "http://valley.example/",
+                           item(PINGED, teaser=PINGED_TEASER)))
+    await say(core, f"follow {VALLEY}")
+    reply = await say(core, "digest")
+    assert not reply.ephemeral, reply.text
+    text = shown(reply)
+    assert "@everyone" in text and "<!channel>" in text  # the digest does carry them
+
+    slack = to_slack(reply)
+    for block_text in [slack["text"]] + [b["text"]["text"] for b in slack["blocks"]
+                                         if "text" in b]:
+        assert not SLACK_PINGS.search(block_text), block_text
+    for message in to_discord(reply):
+        embed = message.get("embed", {})
+        for part in (message.get("content", ""), embed.get("title", ""),
+                     embed.get("description", ""), embed.get("footer", {}).get("text", "")):
+            assert not DISCORD_PINGS.search(part), part
+        assert "everyone" in embed.get("description", "")  # still readable, just harmless
+
+
+# -- the schedule command ------------------------------------------------------------------------
+
+NEXT_WEEKDAY_8AM = re.compile(r"next on (Mon|Tue|Wed|Thu|Fri) \d{1,2} [A-Z][a-z]{2} 08:00\.")
+
+
+async def test_schedule_with_a_zone_says_when_the_next_weekday_digest_comes(core: Core) -> None:
+    reply = await say(core, "schedule 0 8 * * 1-5 Europe/London")
+    assert not reply.ephemeral
+    assert reply.text.startswith("Digest scheduled: 0 8 * * 1-5 (Europe/London), next on ")
+    assert NEXT_WEEKDAY_8AM.search(reply.text), reply.text
+    assert "follows no feeds yet" in reply.text
+    assert core.store.schedules() == [(Conversation("slack", "T1", "C1"),
+                                       Schedule("0 8 * * 1-5", "Europe/London"))]
+
+
+async def test_schedule_without_a_zone_uses_the_bots_time_zone(core: Core) -> None:
+    reply = await say(core, "schedule 0 8 * * 1-5")
+    assert "(America/New_York)" in reply.text and NEXT_WEEKDAY_8AM.search(reply.text)
+    [(_, schedule)] = core.store.schedules()
+    assert schedule == Schedule("0 8 * * 1-5", "America/New_York")
+
+
+@pytest.mark.parametrize(("line", "words"), [
+    ("0 8 * *", ["five fields"]),
+    ("61 8 * * *", ["61 8 * * *"]),
+    ("0 8 * * 1-5 Mars/Base", ["Mars/Base", "time zone"]),
+    ("0 8 * * 9", ["day of the week"]),
+])
+async def test_a_bad_schedule_is_refused_politely(core: Core, line: str, words: list[str]) -> None:
+    assert_polite(await say(core, f"schedule {line}"), *words)
+    assert core.store.schedules() == []
+
+
+async def test_schedule_off_stops_the_digests(core: Core) -> None:
+    await say(core, "schedule 30 7 * * * Europe/Paris")
+    assert len(core.store.schedules()) == 1
+    reply = await say(core, "schedule off")
+    assert not reply.ephemeral and reply.text.startswith("No more scheduled digests here.")
+    assert core.store.schedules() == []
+
+
+# -- bot.schedule --------------------------------------------------------------------------------
+
+LONDON = ZoneInfo("Europe/London")
+SATURDAY_NOON = datetime(2024, 6, 1, 12, 0, tzinfo=LONDON)
+
+
+def runs(cron: str, n: int, after: datetime = SATURDAY_NOON) -> list[str]:
+    """The next `n` runs of a crontab line in London, as "Sun 2 Jun 08:00"."""
+    out = []
+    for _ in range(n):
+        when = next_run(Schedule(cron, "Europe/London"), after)
+        assert when is not None
+        out.append(f"{when:%a} {when.day} {when:%b %H:%M}")
+        after = when + timedelta(minutes=1)
+    return out
+
+
+def test_weekday_numbers_count_from_sunday_as_in_crontab() -> None:
+    assert SATURDAY_NOON.strftime("%A") == "Saturday"
+    assert runs("0 8 * * 1-5", 2) == ["Mon 3 Jun 08:00", "Tue 4 Jun 08:00"]
+    assert runs("0 8 * * 1", 1) == ["Mon 3 Jun 08:00"]
+    assert runs("0 8 * * 6", 1) == ["Sat 8 Jun 08:00"]
+
+
+@pytest.mark.parametrize("cron", ["0 8 * * 0", "0 8 * * 7", "0 8 * * sun"])
+def test_sunday_is_0_7_or_sun(cron: str) -> None:
+    assert runs(cron, 2) == ["Sun 2 Jun 08:00", "Sun 9 Jun 08:00"]
+
+
+def test_steps_and_lists_of_weekdays() -> None:
+    assert runs("0 8 * * */2", 4) == ["Sun 2 Jun 08:00", "Tue 4 Jun 08:00", "Thu 6 Jun 08:00",
+                                      "Sat 8 Jun 08:00"]
+    assert runs("0 8 * * 1-5/2", 3) == ["Mon 3 Jun 08:00", "Wed 5 Jun 08:00", "Fri 7 Jun 08:00"]
+    assert runs("0 8 * * 5-7", 3) == ["Sun 2 Jun 08:00", "Fri 7 Jun 08:00", "Sat 8 Jun 08:00"]
+    assert runs("15 9 * * 1,3", 2) == ["Mon 3 Jun 09:15", "Wed 5 Jun 09:15"]
+
+
+def test_weekday_names_pass_through() -> None:
+    assert runs("0 8 * * mon-fri", 2) == runs("0 8 * * 1-5", 2)
+    assert runs("0 8 * * SAT,sun", 2) == ["Sun 2 Jun 08:00", "Sat 8 Jun 08:00"]
+
+
+def test_a_range_of_day_names_may_start_on_sunday_as_in_crontab() -> None:
+    # crontab reads "sun-tue" as 0-2; it must mean what "0-2" means.
+    assert runs("0 8 * * sun-tue", 3) == runs("0 8 * * 0-2", 3)
+
+
+def test_a_day_of_month_and_a_weekday_mean_either_as_in_crontab() -> None:
+    # crontab runs "0 8 1 * 1" on the 1st of the month and on every Monday, not only on
+    # Mondays that are the 1st.
+    saturday = datetime(2024, 5, 25, 12, 0, tzinfo=LONDON)
+    assert runs("0 8 1 * 1", 3, saturday) == ["Mon 27 May 08:00", "Sat 1 Jun 08:00",
+                                              "Mon 3 Jun 08:00"]
+
+
+def test_parse_schedule_takes_an_optional_zone() -> None:
+    assert parse_schedule("0 8 * * 1-5 Asia/Tokyo", "UTC") == Schedule("0 8 * * 1-5", "Asia/Tokyo")
+    assert parse_schedule("  0 8 * * 1-5 ", "UTC") == Schedule("0 8 * * 1-5", "UTC")
+    with pytest.raises(InputError, match="five fields"):
+        parse_schedule("0 8 * * 1-5 Europe/London extra", "UTC")
+
+
+def test_the_schedule_is_kept_in_local_time_across_a_clock_change() -> None:
+    # London moves to summer time on 31 March 2024: 08:00 stays 08:00 local.
+    before = datetime(2024, 3, 29, 12, 0, tzinfo=LONDON)
+    assert runs("0 8 * * 1-5", 1, before) == ["Mon 1 Apr 08:00"]
+    when = next_run(Schedule("0 8 * * 1-5", "Europe/London"), before)
+    assert when is not None and when.utcoffset() == timedelta(hours=1)
+
+
+@pytest.mark.parametrize("name", ["UTC", "Europe/London", "America/Argentina/Buenos_Aires"])
+def test_check_timezone_accepts_iana_names(name: str) -> None:
+    assert check_timezone(name).key == name
+
+
+@pytest.mark.parametrize("name", ["Mars/Base", "London", "EST", "../etc/passwd", "", "Europe/"])
+def test_check_timezone_refuses_anything_else_politely(name: str) -> None:
+    with pytest.raises(InputError, match="not a time zone I know"):
+        check_timezone(name)
+
+
+def test_describe_names_the_line_the_zone_and_the_next_run() -> None:
+    text = describe(Schedule("0 8 * * 1-5", "Europe/London"))
+    assert text.startswith("0 8 * * 1-5 (Europe/London), next on ")
+    assert re.search(r"next on (Mon|Tue|Wed|Thu|Fri) \d{1,2} [A-Z][a-z]{2} 08:00$", text), text
+
+
+# -- the digest clock ----------------------------------------------------------------------------
+
+TEST_CHANNEL = Conversation("test", "T", "C")
+JOB = "digest:test:T:C"
+
+
+async def test_start_clock_sets_the_schedules_the_store_kept(core: Core) -> None:
+    core.store.set_schedule(TEST_CHANNEL, Schedule("0 8 * * 1-5", "Europe/London"))
+    clock = start_clock(core)
+    try:
+        assert core.clock is clock
+        when = clock.jobs()[JOB]
+        assert when is not None and str(when.tzinfo) == "Europe/London"
+    finally:
+        clock.shutdown()
+        await asyncio.sleep(0)  # the scheduler shuts down on the loop
+
+
+async def test_the_clock_posts_the_digest_on_time_and_nothing_when_nothing_is_new(
+    core: Core, site: Site
+) -> None:
+    from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
+
+    posted: list[tuple[Conversation, Reply]] = []
+
+    async def record(where: Conversation, reply: Reply) -> None:
+        posted.append((where, reply))
+
+    core.posters["test"] = record
+    site.serve(VALLEY, rss("Valley Post", "http://valley.example/",
+                           item(FLOOD, teaser=FLOOD_TEASER)))
+    assert not (await say(core, f"follow {VALLEY}", TEST_CHANNEL)).ephemeral
+
+    clock = start_clock(core)
+    runs_done: list[object] = []
+    clock._scheduler.add_listener(runs_done.append, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    try:
+        reply = await say(core, "schedule 0 8 * * 1-5 Europe/London", TEST_CHANNEL)
+        assert NEXT_WEEKDAY_8AM.search(reply.text), reply.text
+        when = clock.jobs()[JOB]
+        assert when is not None and str(when.tzinfo) == "Europe/London"
+        assert when.weekday() < 5 and (when.hour, when.minute) == (8, 0)
+        assert when > datetime.now(UTC)
+
+        # Rather than wait for 08:00: make the job due now (APScheduler runs it at once).
+        clock._scheduler.modify_job(JOB, next_run_time=datetime.now(UTC))
+        await until(lambda: len(runs_done) == 1)
+        assert [where for where, _ in posted] == [TEST_CHANNEL]
+        digest = posted[0][1]
+        assert digest.title == "News digest" and not digest.ephemeral
+        assert [s.heading for s in digest.sections] == [FLOOD]
+        # After running, the job waits for the next weekday 08:00 again.
+        after = clock.jobs()[JOB]
+        assert after is not None and after.weekday() < 5 and after.hour == 8
+
+        clock._scheduler.modify_job(JOB, next_run_time=datetime.now(UTC))
+        await until(lambda: len(runs_done) == 2)
+        assert len(posted) == 1  # nothing new: nothing posted
+        assert all(getattr(e, "exception", None) is None for e in runs_done)
+    finally:
+        clock.shutdown()
+        await until(lambda: not clock._scheduler.running, timeout=5)
