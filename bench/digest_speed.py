@@ -4,8 +4,10 @@ articles one by one (the baseline: what the digest costs on top is grouping and 
 Run: python bench/digest_speed.py [--items 20] [--runs 3] [--eval-dir ../shared/eval-dev]
 
 The entries are CNN/DM articles of the eval-dev file, written into two RSS files of two made-up
-outlets (full text in content:encoded, no links, so nothing is fetched). Each run digests them
-afresh (a new channel, so nothing counts as delivered) in one warm process.
+outlets (full text in content:encoded, no links, so nothing is fetched): first each outlet with
+its own half, then both with the same half (every story from two outlets, so the splits are
+looked for in each). Each run digests them afresh (a new channel, so nothing counts as
+delivered) in one warm process.
 """
 
 from __future__ import annotations
@@ -65,22 +67,33 @@ async def _one_by_one(core: Core, feeds: list[str]) -> float:
     return time.perf_counter() - start
 
 
+async def _row(core: Core, feeds: list[str], what: str, runs: int) -> None:
+    digests = [await _digest(core, feeds, run) for run in range(runs)]
+    singles = [await _one_by_one(core, feeds) for _ in range(runs)]
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"| {what} | {statistics.median(digests):.2f} s | "
+          f"{statistics.median(singles):.2f} s | {rss:,.0f} MB |", flush=True)
+
+
 async def main(args: argparse.Namespace) -> None:
     rows = read_jsonl(args.eval_dir / "summarization" / "cnndm_summeval.dev.jsonl")[: args.items]
-    tmp = Path(tempfile.mkdtemp())
-    feeds = []
-    for k, outlet in enumerate(("Outlet A", "Outlet B")):
-        path = tmp / f"feed{k}.xml"
-        path.write_text(_feed(outlet, rows[k::2]), encoding="utf-8")
-        feeds.append(str(path))
-    core = Core(engine=Engine(allow_files=True), store=MemoryStore(), digest_items=args.items)
-    await _digest(core, feeds, -1)  # warm-up: models loaded
-    digests = [await _digest(core, feeds, run) for run in range(args.runs)]
-    singles = [await _one_by_one(core, feeds) for _ in range(args.runs)]
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     words = sum(len(r["article"].split()) for r in rows)
-    print(f"| {len(rows)} entries ({words:,} words) | {statistics.median(digests):.2f} s | "
-          f"{statistics.median(singles):.2f} s | {rss:,.0f} MB |")
+    tmp = Path(tempfile.mkdtemp())
+    apart, shared = [], []
+    for k, outlet in enumerate(("Outlet A", "Outlet B")):
+        # Apart: each outlet has half the articles. Shared: both carry the same half, so every
+        # story comes from two outlets and the splits are looked for in each.
+        for feeds, chosen, name in ((apart, rows[k::2], "apart"), (shared, rows[::2], "shared")):
+            path = tmp / f"{name}{k}.xml"
+            path.write_text(_feed(outlet, chosen), encoding="utf-8")
+            feeds.append(str(path))
+    core = Core(engine=Engine(allow_files=True), store=MemoryStore(), digest_items=args.items)
+    await _digest(core, apart, -1)  # warm-up: models loaded
+    await _row(core, apart, f"{len(rows)} entries, {len(rows)} stories ({words:,} words)",
+               args.runs)
+    shared_words = 2 * sum(len(r["article"].split()) for r in rows[::2])
+    await _row(core, shared, f"{2 * len(rows[::2])} entries, {len(rows[::2])} stories from "
+               f"both outlets ({shared_words:,} words)", args.runs)
     core.close()
 
 

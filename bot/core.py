@@ -312,6 +312,7 @@ class Core:
         # scheduled digests go through these.
         self.posters: dict[str, Callable[[Conversation, Reply], Awaitable[None]]] = {}
         self.clock: DigestClock | None = None  # set while the bot serves
+        self._digesting: dict[tuple[str, str, str], asyncio.Lock] = {}
         self._pending = 0
         # Analyses in this process, by article id, least recently used first. One the store
         # has outlived (a restart) is read back from the parses it kept, or built again.
@@ -467,6 +468,14 @@ class Core:
         """The channel's feeds read, their entries not yet in a digest here briefed (newest
         first, at most `digest_items`), grouped into stories. Every article read is remembered
         here, so questions can be asked about it."""
+        # One digest at a time per channel, so a digest asked for while the scheduled one runs
+        # finds its entries delivered instead of carrying them again.
+        lock = self._digesting.setdefault((where.platform, where.team, where.channel),
+                                          asyncio.Lock())
+        async with lock:
+            return await self._digest(where)
+
+    async def _digest(self, where: Conversation) -> Any:
         feeds = await asyncio.to_thread(self.store.follows, where)
         if not feeds:
             raise InputError("This channel follows no feeds yet. Add one: "

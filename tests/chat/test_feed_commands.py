@@ -409,6 +409,19 @@ async def test_digest_groups_the_story_two_outlets_tell_and_says_where_they_disa
     assert again.ephemeral and again.text.startswith("Nothing new in the feeds")
 
 
+async def test_two_digests_asked_at_once_in_one_channel_carry_each_entry_once(
+    core: Core, site: Site
+) -> None:
+    site.serve(GAZETTE, gazette_feed())
+    site.serve(COURIER, courier_feed())
+    site.serve(ROBOTS_PAGE, web_page(ROBOTS, ROBOTS_TEXT), ctype="text/html; charset=utf-8")
+    for url in (GAZETTE, COURIER):
+        assert not (await say(core, f"follow {url}")).ephemeral
+    first, second = await asyncio.gather(say(core, "digest"), say(core, "digest"))
+    assert sorted([first.ephemeral, second.ephemeral]) == [False, True]
+    assert "Nothing new" in (first if first.ephemeral else second).text
+
+
 async def test_after_a_digest_questions_are_answered_from_its_articles(
     core: Core, site: Site
 ) -> None:
