@@ -1,12 +1,12 @@
 """A digest of new feed entries: each briefed, the same story from several outlets grouped, and
 the places where outlets disagree called out.
 
-- Grouping: headline + lead embedded (MiniLM), average-linkage clustering on cosine similarity,
-  cut at GROUP_AT (measured on Emergent: headlines of one claim from many outlets; see the README).
-- Disagreement: within a story, one outlet's headline read as a claim and another's as a text
-  by the stance engine's short-text rules (who asserts, who denies, of what). A headline that
-  denies what another headline asserts is a split between those outlets; one that only reports
-  a claim ("X says ...") is not.
+- Grouping: headlines embedded (MiniLM), average-linkage clustering on cosine similarity, cut at
+  GROUP_AT (measured on Emergent: headlines of one claim from many outlets; see the README).
+- Disagreement: within a story, each pair of outlets' headlines read by the stance engine's
+  short-text rules (who asserts, who denies, of what), both ways round. When exactly one of the
+  two denies and it contradicts the other read as the claim, the outlets split; two denials
+  agree.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ import numpy as np
 
 from summarizers.feeds import FeedEntry
 
-# Two items are one story when their average cosine similarity (headline + lead) is at least
-# this. Chosen on Emergent's dev headlines (bench/quality.py --only digest).
+# Two items are one story when their average cosine similarity (of headlines) is at least this.
+# Chosen on Emergent's dev headlines (bench/quality.py --only digest): B-cubed F1 94.3; 0.45
+# scores 96.0 but merges more, and a wrong merge misleads more than a missed one.
 GROUP_AT = 0.5
 
 
@@ -73,28 +74,28 @@ class Digest:
 def group(vectors: np.ndarray, threshold: float = GROUP_AT) -> list[list[int]]:
     """Average-linkage clusters of unit `vectors` whose mean pairwise cosine similarity is at
     least `threshold`; each cluster in input order, clusters in order of their first member."""
-    clusters = [[i] for i in range(len(vectors))]
-    if len(clusters) < 2:
+    n = len(vectors)
+    clusters = [[i] for i in range(n)]
+    if n < 2:
         return clusters
-    sim = np.asarray(vectors, dtype=np.float64) @ np.asarray(vectors, dtype=np.float64).T
-    # link[a][b]: the summed similarity between clusters a and b (average = sum / sizes).
-    link = sim.copy()
-    alive = list(range(len(clusters)))
-    while len(alive) > 1:
-        best, pair = -np.inf, None
-        for x, a in enumerate(alive):
-            for b in alive[x + 1:]:
-                avg = link[a, b] / (len(clusters[a]) * len(clusters[b]))
-                if avg > best:
-                    best, pair = avg, (a, b)
-        if pair is None or best < threshold:
+    v = np.asarray(vectors, dtype=np.float64)
+    link = v @ v.T  # link[a, b]: the summed similarity between clusters a and b
+    sizes = np.ones(n)
+    alive = np.ones(n, dtype=bool)
+    while alive.sum() > 1:
+        avg = link / np.outer(sizes, sizes)
+        avg[~alive, :] = -np.inf
+        avg[:, ~alive] = -np.inf
+        np.fill_diagonal(avg, -np.inf)
+        a, b = sorted(np.unravel_index(int(np.argmax(avg)), avg.shape))
+        if avg[a, b] < threshold:
             break
-        a, b = pair
         clusters[a] = sorted(clusters[a] + clusters[b])
         link[a, :] += link[b, :]
         link[:, a] += link[:, b]
-        alive.remove(b)
-    return sorted((clusters[a] for a in alive), key=lambda c: c[0])
+        sizes[a] += sizes[b]
+        alive[b] = False
+    return sorted((clusters[a] for a in np.flatnonzero(alive)), key=lambda c: c[0])
 
 
 def _lead_first(members: list[int], sim: np.ndarray) -> list[int]:
