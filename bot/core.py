@@ -74,6 +74,7 @@ class Reply:
     sections: list[Section] = field(default_factory=list)
     context: str = ""  # the footer line: source, byline, date, confidence
     ephemeral: bool = False  # only the person who asked sees it (errors, help)
+    paged: bool = False  # too long for one message: sent as several, never trimmed (digests)
 
 
 def parse(text: str) -> Command:
@@ -726,4 +727,4 @@ def digest_reply(d: Any) -> Reply:
     text = _count(len(d.stories), "story") + (
         f", {split} where outlets disagree" if split else "")
     return Reply(text=f"News digest: {text}.", title="News digest", sections=sections,
-                 context=text)
+                 context=text, paged=True)

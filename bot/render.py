@@ -2,11 +2,13 @@
 
 Pure functions over dicts and strings (no platform library), so the limits are unit-tested without
 a network. Content that does not fit is trimmed at line boundaries with a visible "…", never sent
-over a limit. All text passes through bot.safety on the way.
+over a limit; a paged reply (a digest) is sent as several messages instead, whole sections to each.
+All text passes through bot.safety on the way.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from bot.core import Reply, Section
@@ -29,6 +31,10 @@ DISCORD_TITLE_MAX = 256
 DISCORD_DESCRIPTION_MAX = 4096
 DISCORD_FOOTER_MAX = 2048
 DISCORD_EMBED_TOTAL_MAX = 6000
+# A paged reply's pages: room to spare for headings, escapes and the footer.
+DISCORD_PAGE_CHARS = 3500
+SLACK_PAGE_CHARS = 9000
+SLACK_PAGE_SECTIONS = 40
 
 
 def clip(text: str, limit: int) -> str:
@@ -79,6 +85,29 @@ def _chunks(lines: list[str], limit: int) -> list[list[str]]:
     return [g for g in groups if g]
 
 
+def pages(reply: Reply, max_chars: int, max_sections: int) -> list[Reply]:
+    """A paged reply as replies of whole sections, each within `max_chars` characters of lines
+    and `max_sections` sections: the title on the first, the footer on the last. Any other reply
+    as it is."""
+    if not reply.paged or not reply.sections:
+        return [reply]
+    groups: list[list[Section]] = [[]]
+    size = 0
+    for section in reply.sections:
+        n = len(section.heading) + sum(len(line) + 1 for line in section.lines)
+        if groups[-1] and (size + n > max_chars or len(groups[-1]) >= max_sections):
+            groups.append([])
+            size = 0
+        groups[-1].append(section)
+        size += n
+    last = len(groups) - 1
+    return [replace(reply, text=reply.text if i == 0 else f"{reply.text} (continued)",
+                    title=reply.title if i == 0 else "", sections=group,
+                    url=reply.url if i == last else "", context=reply.context if i == last else "",
+                    paged=False)
+            for i, group in enumerate(groups)]
+
+
 def _sections(reply: Reply) -> list[Section]:
     """The sections to show; a reply that has only text shows its text."""
     return reply.sections or [Section("", reply.text.split("\n"))]
@@ -97,6 +126,11 @@ def _slack_context(reply: Reply, note: str = "") -> str:
         label = clip(slack_escape(reply.context or reply.url), room - len(url) - 3)
         return f"<{url}|{label}>{note}"
     return clip(slack_escape(reply.context), room) + note if reply.context else note.lstrip(" ·")
+
+
+def to_slack_messages(reply: Reply) -> list[dict[str, Any]]:
+    """`to_slack` for each message a reply takes: one, or a paged reply's pages."""
+    return [to_slack(page) for page in pages(reply, SLACK_PAGE_CHARS, SLACK_PAGE_SECTIONS)]
 
 
 def to_slack(reply: Reply) -> dict[str, Any]:
@@ -148,6 +182,8 @@ def _split_text(text: str, limit: int) -> list[str]:
 
 def to_discord(reply: Reply) -> list[dict[str, Any]]:
     """Message payloads (content and/or one embed each), every one within Discord's limits."""
+    if reply.paged:
+        return [p for page in pages(reply, DISCORD_PAGE_CHARS, 100) for p in to_discord(page)]
     if not reply.title and not reply.sections and not reply.context:
         return [{"content": part} for part in _split_text(discord_escape(reply.text),
                                                           DISCORD_CONTENT_MAX)]

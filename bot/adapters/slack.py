@@ -31,7 +31,7 @@ from bot.core import (
     strip_mention,
     unwrap_links,
 )
-from bot.render import to_slack
+from bot.render import to_slack, to_slack_messages
 from bot.safety import slack_unescape
 from bot.store import Conversation
 
@@ -93,11 +93,12 @@ class SlackAdapter:
         where = await self._where(command.get("team_id", ""), command.get("channel_id", ""),
                                   command.get("user_id", ""))
         reply = await self.core.run(cmd, where)
-        await respond(
-            response_type="ephemeral" if reply.ephemeral else "in_channel",
-            replace_original=False,
-            **to_slack(reply),
-        )
+        for message in to_slack_messages(reply):
+            await respond(
+                response_type="ephemeral" if reply.ephemeral else "in_channel",
+                replace_original=False,
+                **message,
+            )
 
     async def _on_mention(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
         # Bolt has acknowledged the event already; Slack retries unacked ones, so drop repeats.
@@ -153,10 +154,11 @@ class SlackAdapter:
         await self._post_message(where.channel, reply, thread_ts=None)
 
     async def _post_message(self, channel: str, reply: Reply, thread_ts: str | None) -> None:
-        await self.client.chat_postMessage(
-            channel=channel, thread_ts=thread_ts, unfurl_links=False, unfurl_media=False,
-            **to_slack(reply),
-        )
+        for message in to_slack_messages(reply):
+            await self.client.chat_postMessage(
+                channel=channel, thread_ts=thread_ts, unfurl_links=False, unfurl_media=False,
+                **message,
+            )
 
     # -- life cycle --------------------------------------------------------------------------
 

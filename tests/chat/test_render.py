@@ -184,3 +184,54 @@ def test_sections_split_only_between_lines() -> None:
     assert len(sections) > 1
     assert all(s.split("\n")[-1].startswith("• point") for s in sections)
     assert sum(s.count("• point") for s in sections) == 20
+
+
+def _long_digest(stories: int = 30) -> Reply:
+    sections = [Section(f"Story {k} @everyone", [f"Reported by 2 outlets: A{k}, B{k}",
+                                                 f"Line about story {k}. " * 20,
+                                                 f"A{k} · https://news.example/{k}"])
+                for k in range(stories)]
+    return Reply("News digest: 30 stories.", title="News digest", sections=sections,
+                 context="30 stories", paged=True)
+
+
+def test_a_paged_reply_goes_to_discord_as_several_messages_with_nothing_trimmed() -> None:
+    payloads = to_discord(_long_digest())
+    assert len(payloads) > 1
+    embeds = [p["embed"] for p in payloads]
+    assert all(len(e["description"]) <= DISCORD_DESCRIPTION_MAX for e in embeds)
+    assert all(sum(len(v) if isinstance(v, str) else len(v.get("text", ""))
+                   for v in e.values()) <= DISCORD_EMBED_TOTAL_MAX for e in embeds)
+    text = "\n".join(e["description"] for e in embeds)
+    assert "trimmed" not in text
+    headings = re.findall(r"\*\*Story (\d+)", text)
+    assert headings == [str(k) for k in range(30)]  # every story, in order, once
+    assert [("title" in e, "footer" in e) for e in embeds] == (
+        [(True, False)] + [(False, False)] * (len(embeds) - 2) + [(False, True)])
+    assert not DISCORD_PINGS.search(text)
+
+
+def test_a_paged_reply_goes_to_slack_as_several_messages_with_nothing_trimmed() -> None:
+    from bot.render import to_slack_messages
+
+    messages = to_slack_messages(_long_digest(60))
+    assert len(messages) > 1
+    for m in messages:
+        assert len(m["blocks"]) <= SLACK_MAX_BLOCKS
+        assert sum(len(b["text"]["text"]) for b in m["blocks"] if "text" in b) <= SLACK_TOTAL_MAX
+    text = "\n".join(b["text"]["text"] for m in messages for b in m["blocks"] if "text" in b)
+    assert "trimmed" not in text + str(messages)
+    assert re.findall(r"\*Story (\d+)", text) == [str(k) for k in range(60)]
+    assert messages[0]["blocks"][0]["type"] == "header"
+    assert [m["blocks"][-1]["type"] for m in messages][-1] == "context"
+    assert all(m["blocks"][-1]["type"] != "context" for m in messages[:-1])
+    assert not PINGS.search(text)
+
+
+def test_a_reply_that_is_not_paged_is_one_message_as_before() -> None:
+    from bot.render import to_slack_messages
+
+    one = _long_digest()
+    one.paged = False
+    assert len(to_discord(one)) == 1 and "trimmed" in to_discord(one)[0]["embed"]["description"]
+    assert to_slack_messages(one) == [to_slack(one)]
