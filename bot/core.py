@@ -26,6 +26,7 @@ from summarizers.briefing import quoted
 from summarizers.errors import InputError, NewsbriefError
 
 log = logging.getLogger("newsbrief.bot")
+ENTRY_TRIES = 3  # digests that try a feed entry's page before it is given up
 _OLDEST = datetime.min.replace(tzinfo=UTC)  # an entry without a date sorts last
 
 COMMANDS = ("brief", "ask", "help", "follow", "unfollow", "feeds", "digest", "schedule")
@@ -118,11 +119,17 @@ class Engine:
     def __init__(self, allow_files: bool = False) -> None:
         # One worker: models are not thread-safe and a second thread would only contend for cores.
         self._nlp = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsbrief-nlp")
+        # Fetches wait on the network: threads of their own, so a digest's slow sites do not
+        # hold up the store calls and the parsing of pasted pages in asyncio's default pool.
+        self._fetches = ThreadPoolExecutor(max_workers=8, thread_name_prefix="newsbrief-fetch")
         self.allow_files = allow_files  # local paths only on the console, never from chat users
         self._models_key: str | None = None
 
     async def _in_nlp(self, fn: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._nlp, fn, *args)
+
+    async def _fetch(self, fn: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._fetches, fn, *args)
 
     async def load(self, source: str) -> Any:
         """A URL (fetched in a thread of its own), a local file (console only), or pasted text."""
@@ -132,7 +139,7 @@ class Engine:
         if _URL.match(source):
             from summarizers.fetch import fetch_article
 
-            return await asyncio.to_thread(fetch_article, source)
+            return await self._fetch(fetch_article, source)
         if self.allow_files and "\n" not in source and len(source) < 4096:
             path = Path(source).expanduser()
             if path.is_file():
@@ -151,17 +158,17 @@ class Engine:
         if _URL.match(source):
             from summarizers.fetch import fetch_feed
 
-            return await asyncio.to_thread(fetch_feed, source)
+            return await self._fetch(fetch_feed, source)
         path = Path(source).expanduser()
         if self.allow_files and "\n" not in source and len(source) < 4096:
-            from summarizers.article import MAX_INPUT_BYTES
+            from summarizers.feeds import MAX_FEED_BYTES
 
             if not path.is_file():
                 raise FeedError(f"There is no file at {source!r}, nor is it a feed link "
                                 "(http:// or https://).")
-            if path.stat().st_size > MAX_INPUT_BYTES:
-                raise FeedError(f"{source} is over {MAX_INPUT_BYTES:,} bytes, too large a feed.")
-            return await asyncio.to_thread(lambda: parse_feed(path.read_bytes(), url=source))
+            if path.stat().st_size > MAX_FEED_BYTES:
+                raise FeedError(f"{source} is over {MAX_FEED_BYTES:,} bytes, too large a feed.")
+            return await self._fetch(lambda: parse_feed(path.read_bytes(), url=source))
         raise FeedError("Give the feed's link (RSS, Atom or JSON Feed): follow "
                         "https://example.com/rss")
 
@@ -219,6 +226,7 @@ class Engine:
 
     def close(self) -> None:
         self._nlp.shutdown(wait=False, cancel_futures=True)
+        self._fetches.shutdown(wait=False, cancel_futures=True)
 
 
 def _embed_all(analysis: Any) -> None:
@@ -226,6 +234,35 @@ def _embed_all(analysis: Any) -> None:
         analysis.embeddings  # noqa: B018 - made on first access, then kept
     except Exception:  # a question would retry it; the reply has already gone
         log.exception("embedding %s failed", analysis.article.source)
+
+
+def _fair_share(feeds: list[list[tuple[str, Any]]], limit: int) -> list[tuple[str, Any]]:
+    """At most `limit` entries, the newest of each feed taken in turn, so a busy feed (or one
+    dated in the future) cannot keep a quiet or undated one out of every digest."""
+    queues = [sorted(entries, key=lambda ke: ke[1].published or _OLDEST, reverse=True)
+              for entries in feeds]
+    out: list[tuple[str, Any]] = []
+    while len(out) < limit and any(queues):
+        for queue in queues:
+            if queue and len(out) < limit:
+                out.append(queue.pop(0))
+    return out
+
+
+def _unread(entry: Any, err: NewsbriefError, page_error: NewsbriefError | None) -> Any:
+    """An entry that could not be briefed, with the reason in a feed reader's terms."""
+    from summarizers.digest import DigestItem
+    from summarizers.errors import TransientFetchError
+
+    words = len(entry.text.split())
+    teaser = (f"the feed gives only {_count(words, 'word')} of it" if words < 150 and
+              "too little text" in str(err) else f"its text in the feed: {err}")
+    if page_error is None:
+        why = teaser + ("" if entry.link else ", and no link to the article")
+        return DigestItem(entry, error=why[0].upper() + why[1:] + ".")
+    # A site too slow or down may answer next time; a missing page or one with no article not.
+    return DigestItem(entry, error=f"Its page could not be read ({page_error}) and {teaser}.",
+                      retry=isinstance(page_error, TransientFetchError))
 
 
 def _count(n: int, noun: str) -> str:
@@ -314,6 +351,8 @@ class Core:
         self.posters: dict[str, Callable[[Conversation, Reply], Awaitable[None]]] = {}
         self.clock: DigestClock | None = None  # set while the bot serves
         self._digesting: dict[tuple[str, str, str], asyncio.Lock] = {}
+        # Per channel: entry key -> failed tries at its page (kept for the process's life).
+        self._tries: dict[tuple[str, str, str], dict[str, int]] = {}
         self._pending = 0
         # Analyses in this process, by article id, least recently used first. One the store
         # has outlived (a restart) is read back from the parses it kept, or built again.
@@ -458,8 +497,18 @@ class Core:
             " This channel follows no feeds yet: follow https://example.com/rss"
         return Reply(f"Digest scheduled: {describe_schedule(schedule)}.{hint}")
 
+    def _turn(self, where: Conversation) -> asyncio.Lock:
+        """Digests of one channel take turns, from reading its feeds to recording what was
+        delivered: a digest asked for while the scheduled one runs finds its entries delivered
+        instead of carrying them again."""
+        return self._digesting.setdefault((where.platform, where.team, where.channel),
+                                          asyncio.Lock())
+
     async def _digest_reply(self, where: Conversation) -> Reply:
-        digest = await self.digest(where)
+        async with self._turn(where):
+            digest = await self._digest(where)
+            # Asked for here: the reply goes to the channel now, so its entries are delivered.
+            await self.delivered(where, digest)
         if not digest.stories and not digest.unread and not digest.failed_feeds:
             return Reply("Nothing new in the feeds followed here since the last digest.",
                          ephemeral=True)
@@ -467,13 +516,10 @@ class Core:
 
     async def digest(self, where: Conversation) -> Any:
         """The channel's feeds read, their entries not yet in a digest here briefed (newest
-        first, at most `digest_items`), grouped into stories. Every article read is remembered
-        here, so questions can be asked about it."""
-        # One digest at a time per channel, so a digest asked for while the scheduled one runs
-        # finds its entries delivered instead of carrying them again.
-        lock = self._digesting.setdefault((where.platform, where.team, where.channel),
-                                          asyncio.Lock())
-        async with lock:
+        first, a fair share from each feed, at most `digest_items`), grouped into stories. Every
+        article read is remembered here, so questions can be asked about it. The entries count
+        as delivered only once `delivered` is called, when the digest has reached the channel."""
+        async with self._turn(where):
             return await self._digest(where)
 
     async def _digest(self, where: Conversation) -> Any:
@@ -481,9 +527,14 @@ class Core:
         if not feeds:
             raise InputError("This channel follows no feeds yet. Add one: "
                              "follow https://example.com/rss")
-        fed = await asyncio.gather(*(self.engine.read_feed(u) for u in feeds),
-                                   return_exceptions=True)
-        failed, entries = [], []
+        fetching = asyncio.Semaphore(4)  # feeds and links fetched side by side, politely few
+
+        async def read(url: str) -> Any:
+            async with fetching:
+                return await self.engine.read_feed(url)
+
+        fed = await asyncio.gather(*(read(u) for u in feeds), return_exceptions=True)
+        failed, per_feed = [], []
         for url, feed in zip(feeds, fed, strict=True):
             if isinstance(feed, BaseException):
                 if not isinstance(feed, NewsbriefError):
@@ -491,34 +542,52 @@ class Core:
                 failed.append((url, str(feed) if isinstance(feed, NewsbriefError)
                                else "it could not be read."))
                 continue
-            entries += [(entry_key(url, e.id), e) for e in feed.entries]
-        done = await asyncio.to_thread(self.store.delivered, where, [k for k, _ in entries])
-        new = sorted((ke for ke in entries if ke[0] not in done),
-                     key=lambda ke: ke[1].published or _OLDEST, reverse=True)
-        new = new[: self.digest_items]
-        fetching = asyncio.Semaphore(4)  # links fetched side by side, politely few
-        read = await asyncio.gather(*(self._read_entry(e, where, fetching) for _, e in new))
-        digest = await self.engine.digest([item for item, _ in read])
+            per_feed.append([(entry_key(url, e.id), e) for e in feed.entries])
+        seen = [k for entries in per_feed for k, _ in entries]
+        done = await asyncio.to_thread(self.store.delivered, where, seen)
+        new = _fair_share([[ke for ke in entries if ke[0] not in done] for entries in per_feed],
+                          self.digest_items)
+        read_entries = await asyncio.gather(*(self._read_entry(e, where, fetching)
+                                              for _, e in new))
+        digest = await self.engine.digest([item for item, _ in read_entries])
         digest.failed_feeds = failed
-        for _, analysis in read:  # behind the digest on the worker, not ahead of it
+        for _, analysis in read_entries:  # behind the digest on the worker, not ahead of it
             if analysis is not None:
                 self.engine.embed_rest_later(analysis)
                 self._keep_parsed_later(analysis)
-        await asyncio.to_thread(self.store.mark_delivered, where, [k for k, _ in new])
+        # Delivered once it reaches the channel: what was shown, and what the feeds still
+        # carry from before (its time renewed, so a long-lived entry is not shown again).
+        # An entry whose page could not be fetched is tried again at the next digests.
+        retry = {id(item.entry) for item, _ in read_entries if item.retry}
+        shown = [k for k, e in new if id(e) not in retry or self._tried(where, k)]
+        digest.keys = shown + sorted(done)
         return digest
+
+    def _tried(self, where: Conversation, key: str) -> bool:
+        """Count a failed try at an entry's page; True once it has had its tries."""
+        tries = self._tries.setdefault((where.platform, where.team, where.channel), {})
+        tries[key] = tries.get(key, 0) + 1
+        if tries[key] >= ENTRY_TRIES:
+            del tries[key]
+            return True
+        return False
+
+    async def delivered(self, where: Conversation, digest: Any) -> None:
+        """The digest's entries are in the channel: later digests leave them out."""
+        await asyncio.to_thread(self.store.mark_delivered, where, digest.keys)
 
     async def _read_entry(self, entry: Any, where: Conversation,
                           fetching: asyncio.Semaphore) -> tuple[Any, Any]:
         """A feed entry briefed (a DigestItem, and its analysis if it was read): from the
-        feed's own text when it carries the article, else from its link, else from its teaser;
+        feed's own text when it carries the article, else from its page, else from its teaser;
         an entry that cannot be read says why."""
         from summarizers.digest import DigestItem
         from summarizers.feeds import entry_article
 
-        unread = ""  # why the link could not be read, if it was tried
+        page_error = None  # why the page could not be read, if it was tried
         try:
             article = entry.article()
-            if article is None and entry.link:
+            if article is None and _URL.match(entry.link):
                 try:
                     async with fetching:
                         article = await self.engine.load(entry.link)
@@ -527,15 +596,16 @@ class Core:
                     article.url = entry.link
                 except NewsbriefError as err:
                     log.info("feed entry %s: %s; briefing its teaser", entry.link, err)
-                    unread = str(err)
+                    page_error = err
             if article is None:
                 article = entry_article(entry, entry.text)
             analysis = await self.engine.analyze(article)
             briefing = await self.engine.briefing(analysis)
         except NewsbriefError as err:
-            why = f"its link could not be read ({unread}), and its teaser: {err}" if unread \
-                else str(err)
-            return DigestItem(entry, error=why), None
+            return _unread(entry, err, page_error), None
+        except Exception:
+            log.exception("feed entry %s could not be briefed", entry.link or entry.id)
+            return DigestItem(entry, error="something went wrong on my side."), None
         self._keep(analysis)
         try:
             await asyncio.to_thread(self.store.remember, where, analysis.article)
@@ -544,19 +614,31 @@ class Core:
         return DigestItem(entry, briefing=briefing), analysis
 
     async def deliver(self, where: Conversation) -> None:
-        """A scheduled digest: posted to the channel when there is something new."""
+        """A scheduled digest: posted to the channel when there is something new, and its
+        entries counted as delivered only once the post went through."""
         post = self.posters.get(where.platform)
         if post is None:
             log.warning("no %s connection to post the digest for %s", where.platform, where)
             return
-        reply = await self.run(Command("digest"), where)
-        if reply.ephemeral:  # nothing new, or a failure meant for one reader: nothing to post
-            log.info("scheduled digest for %s not posted: %s", where, reply.text)
-            return
-        try:
-            await post(where, reply)
-        except Exception:
-            log.exception("could not post the digest to %s", where)
+        async with self._turn(where):
+            try:
+                digest = await self._digest(where)
+            except NewsbriefError as err:
+                log.info("scheduled digest for %s not made: %s", where, err)
+                return
+            except Exception:
+                log.exception("scheduled digest for %s failed", where)
+                return
+            if digest.stories or digest.unread or digest.failed_feeds:
+                try:
+                    await post(where, digest_reply(digest))
+                except Exception:
+                    log.exception("could not post the digest to %s; its entries stay new", where)
+                    return
+            try:
+                await self.delivered(where, digest)
+            except StoreError as err:
+                log.error("could not record the digest delivered to %s: %s", where, err)
 
     def remember(self, where: Conversation, analysis: Any) -> None:
         """Answer questions here from an analysis made elsewhere (blocks on the store)."""
@@ -724,7 +806,10 @@ def digest_reply(d: Any) -> Reply:
         sections.append(Section("Feeds not read", [f"• {url}: {why}"
                                                    for url, why in d.failed_feeds]))
     split = sum(bool(s.splits) for s in d.stories)
-    text = _count(len(d.stories), "story") + (
-        f", {split} where outlets disagree" if split else "")
+    text = ", ".join(x for x in (
+        _count(len(d.stories), "story"),
+        f"{split} where outlets disagree" if split else "",
+        f"{_count(len(d.unread), 'entry')} not briefed" if d.unread else "",
+        f"{_count(len(d.failed_feeds), 'feed')} not read" if d.failed_feeds else "") if x)
     return Reply(text=f"News digest: {text}.", title="News digest", sections=sections,
                  context=text, paged=True)

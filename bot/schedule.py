@@ -10,9 +10,11 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.triggers.base import BaseTrigger
 
 from bot.store import Conversation, Schedule
 from summarizers.errors import InputError
@@ -22,7 +24,9 @@ log = logging.getLogger("newsbrief.schedule")
 _DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")  # crontab: 0 and 7 are Sunday
 _NOT_A_DAY = "{!r} is not a day of the week or a range of them (0-7 or sun-sat; Sunday is 0 or 7)."
 _DAY_PART = re.compile(r"^(\*|\d+|[a-z]{3})(?:-(\d+|[a-z]{3}))?(?:/(\d+))?$")
-# A digest that could not run at its time (the bot was down) still runs if it is this late.
+# A digest held up past its time while the bot runs (the event loop busy, the machine asleep)
+# still runs if it is this late. One due while the bot was down is not made up at start: the
+# next one carries what is new, as the feeds keep it.
 MISFIRE_GRACE_S = 3600
 USAGE = ("Give a crontab line and, if you like, a time zone: schedule 0 8 * * 1-5 Europe/London "
          "(08:00 on weekdays). schedule off stops the digest.")
@@ -83,14 +87,41 @@ def trigger(schedule: Schedule) -> Any:
     try:
         days = _day_names(weekday)
         if day.startswith("*") or weekday.startswith("*"):
-            return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=days,
-                               timezone=zone)
-        return OrTrigger([
-            CronTrigger(minute=minute, hour=hour, day=day, month=month, timezone=zone),
-            CronTrigger(minute=minute, hour=hour, month=month, day_of_week=days, timezone=zone),
-        ])
+            cron: Any = CronTrigger(minute=minute, hour=hour, day=day, month=month,
+                                    day_of_week=days, timezone=zone)
+        else:
+            cron = OrTrigger([
+                CronTrigger(minute=minute, hour=hour, day=day, month=month, timezone=zone),
+                CronTrigger(minute=minute, hour=hour, month=month, day_of_week=days,
+                            timezone=zone),
+            ])
     except ValueError as err:
         raise InputError(f"{schedule.cron!r}: {err}. " + USAGE) from None
+    return _OnceAtEachTime(cron) if "*" not in hour else cron
+
+
+class _OnceAtEachTime(BaseTrigger):
+    """A job at a fixed hour runs once when the clocks go back, as in cron: APScheduler's cron
+    trigger fires at 01:30 summer time and again at 01:30 winter time."""
+
+    def __init__(self, cron: Any) -> None:
+        self.cron = cron
+
+    def get_next_fire_time(self, previous: datetime | None, now: datetime) -> datetime | None:
+        when = self.cron.get_next_fire_time(previous, now)
+        while when is not None and _second_of_two(when):
+            # In UTC: aware times in one zone compare by the clock face, fold ignored.
+            when = self.cron.get_next_fire_time(
+                when, when.astimezone(UTC) + timedelta(microseconds=1))
+        return when
+
+    def __str__(self) -> str:
+        return str(self.cron)
+
+
+def _second_of_two(when: datetime) -> bool:
+    """Is this the second time the clock shows this time today (the hour the clocks go back)?"""
+    return when.fold == 1 and when.replace(fold=0).utcoffset() != when.utcoffset()
 
 
 def parse_schedule(text: str, default_timezone: str) -> Schedule:

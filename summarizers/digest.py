@@ -30,6 +30,7 @@ class DigestItem:
     entry: FeedEntry
     briefing: Any = None  # summarizers.briefing.Briefing, when the entry could be briefed
     error: str = ""  # why it could not be: shown, so nothing is dropped in silence
+    retry: bool = False  # its page could not be fetched: worth another try at the next digest
 
     @property
     def headline(self) -> str:
@@ -69,6 +70,7 @@ class Digest:
     stories: list[Story]
     unread: list[DigestItem] = field(default_factory=list)  # entries that could not be briefed
     failed_feeds: list[tuple[str, str]] = field(default_factory=list)  # (feed url, why)
+    keys: list[str] = field(default_factory=list)  # entries it delivers (bot.store.entry_key)
 
 
 def group(vectors: np.ndarray, threshold: float = GROUP_AT) -> list[list[int]]:

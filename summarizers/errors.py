@@ -13,3 +13,7 @@ class InputError(NewsbriefError):
 
 class FetchError(NewsbriefError):
     """A URL could not be fetched (unreachable, refused, not allowed, wrong content type, ...)."""
+
+
+class TransientFetchError(FetchError):
+    """A fetch that may work later: the site too slow, the connection broken, a server error."""

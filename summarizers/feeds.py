@@ -11,6 +11,7 @@ feeds that are not well-formed XML but still hold entries (read leniently, like 
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import html
 import json
@@ -32,10 +33,18 @@ FEED_TYPES = frozenset({
     "text/xml", "application/feed+json", "application/json", "text/plain",
 })
 FEED_HINT = "Send the feed's own link (RSS, Atom or JSON Feed), often ending in /rss or /feed."
-_BLOCK_TAGS = re.compile(r"<\s*/?\s*(?:p|div|br|li|h[1-6]|blockquote|tr|figure|section)\b[^>]*>",
-                         re.I)
-_FIGCAPTION = re.compile(r"<\s*figcaption\b.*?<\s*/\s*figcaption\s*>", re.I | re.S)
-_TAG = re.compile(r"<[^>]+>")
+# Linear-time patterns: "[^<>]" and the tempered caption body stop at the next tag, so a page of
+# unclosed "<figcaption" or "<p" cannot make each match scan to the end (quadratic time).
+_BLOCK_TAGS = re.compile(
+    r"<\s*/?\s*(?:p|div|br|li|h[1-6]|blockquote|tr|figure|section)\b[^<>]*>", re.I)
+_FIGCAPTION = re.compile(
+    r"<\s*figcaption\b(?:[^<]|<(?!\s*/?\s*figcaption\b))*<\s*/\s*figcaption\s*>", re.I)
+_TAG = re.compile(r"<[^<>]+>")
+# Entries read from one feed before the newest are chosen: bounds the work a huge feed makes.
+MAX_READ = 1000
+# A feed's size at most. Real feeds are tens to hundreds of kB; feedparser, pure Python, takes
+# about 2 s a MB of entries, so a bigger "feed" is refused rather than read.
+MAX_FEED_BYTES = 2_000_000
 
 
 class FeedError(InputError):
@@ -109,6 +118,13 @@ def _when(value: object) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
+def _web_link(base: str, link: str) -> str:
+    """An entry's link made absolute, if it is a web address: a feed's "file:" or bare-path
+    link ("/etc/passwd" against a base that is no URL) is no link to follow."""
+    link = urljoin(base, link.strip()) if link else ""
+    return link if urlsplit(link).scheme in ("http", "https") else ""
+
+
 def _outlet(title: str, url: str) -> str:
     host = urlsplit(url).hostname or ""
     return title or host.removeprefix("www.")
@@ -117,18 +133,21 @@ def _outlet(title: str, url: str) -> str:
 def _json_feed(data: bytes, url: str) -> Feed:
     try:
         doc = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError) as err:
+    except (UnicodeDecodeError, ValueError, RecursionError) as err:
         raise FeedError("That feed is not valid JSON, so newsbrief cannot read it.") from err
     if not isinstance(doc, dict) or "jsonfeed.org/version/" not in str(doc.get("version", "")):
         raise FeedError("That JSON is not a JSON Feed (https://jsonfeed.org).")
+    items = doc.get("items") or []
+    if not isinstance(items, list):
+        raise FeedError("That JSON Feed's items are not a list, so newsbrief cannot read it.")
     title = plain_text(str(doc.get("title") or ""))
-    home = str(doc.get("home_page_url") or url)
+    home = urljoin(url, str(doc.get("home_page_url") or ""))
     outlet = _outlet(title, home)
     entries = []
-    for item in doc.get("items") or []:
+    for item in items[:MAX_READ]:
         if not isinstance(item, dict):
             continue
-        link = urljoin(home, str(item.get("url") or item.get("external_url") or ""))
+        link = _web_link(home, str(item.get("url") or item.get("external_url") or ""))
         text = plain_text(str(item.get("content_html") or ""))
         if not text:
             text = plain_text(str(item.get("content_text") or item.get("summary") or ""))
@@ -151,16 +170,16 @@ def _xml_feed(data: bytes, url: str, charset: str | None) -> Feed:
     if not doc.get("version") and not doc.entries:
         raise FeedError("That is not a feed newsbrief can read. " + FEED_HINT)
     title = plain_text(doc.feed.get("title", ""))
-    home = doc.feed.get("link") or url
+    home = urljoin(url, doc.feed.get("link") or "")
     outlet = _outlet(title, home)
     entries = []
-    for e in doc.entries:
+    for e in doc.entries[:MAX_READ]:
         # Full content first (content:encoded, Atom content), else the teaser.
         bodies = [c.get("value", "") for c in e.get("content", [])]
         text = max((plain_text(b) for b in bodies), key=len, default="")
         if not text:
             text = plain_text(e.get("summary", ""))
-        link = urljoin(home, e.get("link", "")) if e.get("link") else ""
+        link = _web_link(home, e.get("link", ""))
         entries.append(FeedEntry(
             id=str(e.get("id") or link or e.get("title", "")),
             title=plain_text(e.get("title", "")),
@@ -181,14 +200,16 @@ def parse_feed(data: bytes, url: str = "", charset: str | None = None) -> Feed:
     the server declared, if anything. Raises FeedError when the bytes hold no feed."""
     if not data.strip():
         raise FeedError("That feed is empty.")
-    head = data.lstrip()[:1]
+    head = data.removeprefix(codecs.BOM_UTF8).lstrip()[:1]
     feed = _json_feed(data, url) if head in (b"{", b"[") else _xml_feed(data, url, charset)
     seen: set[str] = set()
     entries = []
     for entry in feed.entries:
         if not (entry.title or entry.text):
             continue
-        entry.id = entry.id or hashlib.sha1(entry.text.encode()).hexdigest()[:16]
+        # A lone surrogate ("\\ud800" in JSON) cannot be stored or hashed: replace it.
+        entry.id = (entry.id or hashlib.sha1(entry.text.encode("utf-8", "replace"))
+                    .hexdigest()[:16]).encode("utf-8", "replace").decode("utf-8")
         if entry.id not in seen:
             seen.add(entry.id)
             entries.append(entry)

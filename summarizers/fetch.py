@@ -27,10 +27,18 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from summarizers.article import Article, article_from_html, article_from_text, decode_bytes
-from summarizers.errors import FetchError
-from summarizers.feeds import FEED_HINT, FEED_TYPES, Feed, FeedError, parse_feed
+from summarizers.errors import FetchError, TransientFetchError
+from summarizers.feeds import (
+    FEED_HINT,
+    FEED_TYPES,
+    MAX_FEED_BYTES,
+    Feed,
+    FeedError,
+    parse_feed,
+)
 
 MAX_REDIRECTS = 5
+_TOO_SLOW = "The site took too long to answer. Try again later."
 USER_AGENT = "newsbrief/0.1 (+https://github.com/newsbrief; article summarizer)"
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 TEXT_TYPES = frozenset({"text/plain"})
@@ -181,7 +189,7 @@ class _Deadline:
     def left(self) -> float:
         remaining = self.end - time.monotonic()
         if remaining <= 0:
-            raise FetchError("The site took too long to answer. Try again later.")
+            raise TransientFetchError(_TOO_SLOW)
         return min(self.timeout, remaining)
 
 
@@ -198,7 +206,7 @@ def _read_body(
     else:
         raise FetchError("The site sent the page in an encoding newsbrief cannot read.")
     too_big = FetchError(
-        f"That page is larger than {max_bytes:,} bytes, too large to be one article."
+        f"That page is larger than {max_bytes:,} bytes, more than newsbrief reads at once."
     )
     declared = resp.getheader("Content-Length")
     if inflater is None and declared and declared.isdigit() and int(declared) > max_bytes:
@@ -218,7 +226,7 @@ def _read_body(
                 # max_length bounds what one chunk may inflate to (decompression bombs).
                 chunk = inflater.decompress(chunk, max_bytes + 1 - len(out))
             except zlib.error as err:
-                raise FetchError("The site sent a damaged page. Try again later.") from err
+                raise TransientFetchError("The site sent a damaged page. Try again later.") from err
         out += chunk
         if len(out) > max_bytes:
             raise too_big
@@ -280,8 +288,8 @@ def fetch(
                     raise FetchError("The site redirected without saying where to.")
                 current = urljoin(current, location.strip())
                 continue
-            if resp.status >= 400:
-                raise FetchError(
+            if resp.status >= 400:  # a server error (5xx) may be over by the next try
+                raise (TransientFetchError if resp.status >= 500 else FetchError)(
                     f"The site answered {resp.status} {resp.reason or ''}".rstrip()
                     + f". Check the link. {hint}"
                 )
@@ -295,9 +303,10 @@ def fetch(
             charset = resp.headers.get_content_charset()
             body = _read_body(resp, conn.sock, max_bytes, deadline)
         except TimeoutError as err:
-            raise FetchError("The site took too long to answer. Try again later.") from err
+            raise TransientFetchError(_TOO_SLOW) from err
         except (OSError, http.client.HTTPException) as err:
-            raise FetchError("The connection to the site broke off. Try again later.") from err
+            raise TransientFetchError(
+                "The connection to the site broke off. Try again later.") from err
         finally:
             conn.close()
         return Fetched(current, host, ctype, charset, body)
@@ -324,6 +333,7 @@ _HREF = re.compile(r"""\bhref\s*=\s*["']([^"']+)["']""", re.I)
 def fetch_feed(url: str, **options: Any) -> Feed:
     """Fetch and read the feed at `url` (options as for `fetch`). A web page that names its
     feed (<link rel="alternate" type="application/rss+xml" href=...>) leads to that feed."""
+    options.setdefault("max_bytes", MAX_FEED_BYTES)
     page = fetch(url, accept=FEED_TYPES | HTML_TYPES, what="a news feed", hint=FEED_HINT,
                  **options)
     if page.content_type in HTML_TYPES:
@@ -376,11 +386,12 @@ def _request(
             ) from err
         except TimeoutError as err:
             conn.close()
-            last = FetchError("The site took too long to answer. Try again later.")
+            last = TransientFetchError(_TOO_SLOW)
             last.__cause__ = err
         except (OSError, http.client.HTTPException) as err:
             conn.close()
-            last = FetchError(f"Could not connect to {host}. The site may be down; try later.")
+            last = TransientFetchError(
+                f"Could not connect to {host}. The site may be down; try later.")
             last.__cause__ = err
     assert last is not None
     raise last

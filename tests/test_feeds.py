@@ -138,3 +138,36 @@ def test_plain_text_keeps_paragraphs_and_drops_markup() -> None:
     html = ("<p>First &amp; foremost.</p><figure><img src=x><figcaption>A caption"
             "</figcaption></figure><p>Second<br/>line, with a soft\u00adhyphen.</p>")
     assert plain_text(html) == "First & foremost.\n\nSecond\nline, with a softhyphen."
+
+
+def test_links_that_are_not_web_addresses_are_dropped() -> None:
+    rss = (b"<rss version='2.0'><channel><title>T</title><link>x</link>"
+           b"<item><title>A</title><link>/etc/passwd</link></item>"
+           b"<item><title>B</title><link>file:///etc/passwd</link></item>"
+           b"<item><title>C</title><link>/news/1</link></item></channel></rss>")
+    # Against the feed's own address a path is a page of its site; with no address, nothing.
+    assert [e.link for e in parse_feed(rss, "https://news.example/rss").entries] == [
+        "https://news.example/etc/passwd", "", "https://news.example/news/1"]
+    assert [e.link for e in parse_feed(rss).entries] == ["", "", ""]
+
+
+def test_unclosed_tags_leave_the_text_around_them() -> None:
+    assert plain_text("<figcaption>" * 3 + "Words stay.") == "Words stay."
+    assert plain_text("Words stay. <p unclosed") == "Words stay. <p unclosed"  # no tag: text
+    assert plain_text("a <b>bold</b> < c") == "a bold < c"
+
+
+def test_a_json_feed_with_a_lone_surrogate_or_a_bom_is_read() -> None:
+    doc = {"version": "https://jsonfeed.org/version/1.1", "title": "T",
+           "items": [{"id": "\ud800x", "title": "Bad \udc00 title", "url": "https://e.example/1"}]}
+    raw = json.dumps(doc).encode()  # ensure_ascii: the surrogates travel as \ud800 escapes
+    for data in (raw, b"\xef\xbb\xbf" + raw):
+        [entry] = parse_feed(data, "https://e.example/feed.json").entries
+        entry.id.encode("utf-8") and entry.title.encode("utf-8")  # storable and hashable
+        assert entry.link == "https://e.example/1"
+
+
+def test_json_feed_items_that_are_not_a_list_get_a_clear_error() -> None:
+    raw = json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": 5}).encode()
+    with pytest.raises(FeedError, match="not a list"):
+        parse_feed(raw)

@@ -24,9 +24,9 @@ import pytest
 from fakes import WAIT
 
 from bot.app import start_clock
-from bot.core import Core, Engine, Reply, Section
+from bot.core import ENTRY_TRIES, Core, Engine, Reply, Section
 from bot.render import to_discord, to_slack
-from bot.schedule import check_timezone, describe, next_run, parse_schedule
+from bot.schedule import check_timezone, describe, next_run, parse_schedule, trigger
 from bot.store import Conversation, Schedule, open_store
 from summarizers import fetch
 from summarizers.errors import InputError
@@ -445,15 +445,70 @@ async def test_a_dead_link_is_briefed_from_its_teaser_and_an_entry_with_neither_
     await say(core, f"follow {VALLEY}")
     reply = await say(core, "digest")
     assert not reply.ephemeral, reply.text
-    assert reply.text == "News digest: 1 story."
+    assert reply.text == "News digest: 1 story, 1 entry not briefed."
     assert [s.heading for s in reply.sections] == [FLOOD, "Not briefed"]
     flood = "\n".join(section(reply, FLOOD).lines)
     assert "mill road" in flood or "flooded farm roads" in flood  # the teaser's own words
     [unread] = section(reply, "Not briefed").lines
-    assert unread.startswith(f"• {FAIR}: ") and "too little text" in unread
+    assert unread.startswith(f"• {FAIR}: Its page could not be read (The site answered 404")
+    assert unread.endswith("and the feed gives only 2 words of it.")
 
-    # Both entries were delivered: neither comes back in the next digest.
+    # A page that is not there will not be there next time: both entries were delivered.
     assert (await say(core, "digest")).text.startswith("Nothing new")
+
+
+async def test_an_entry_whose_site_is_down_is_tried_again_then_given_up(
+    core: Core, site: Site
+) -> None:
+    site.serve(VALLEY, rss("Valley Post", "http://valley.example/",
+                           item(FAIR, link="http://valley.example/busy/fair",
+                                teaser="Details soon.")))
+    site.pages["http://valley.example/busy/fair"] = (503, "text/html", b"busy")
+    await say(core, f"follow {VALLEY}")
+    for _ in range(ENTRY_TRIES):  # shown each time, with the reason, until its tries are used
+        reply = await say(core, "digest")
+        [unread] = section(reply, "Not briefed").lines
+        assert "The site answered 503" in unread
+    assert (await say(core, "digest")).text.startswith("Nothing new")
+
+
+async def test_a_scheduled_digest_that_could_not_be_posted_leaves_its_entries_new(
+    core: Core, site: Site
+) -> None:
+    async def refuse(where: Conversation, reply: Reply) -> None:
+        raise RuntimeError("the platform refused the message")
+
+    core.posters["test"] = refuse
+    site.serve(VALLEY, rss("Valley Post", "http://valley.example/",
+                           item(FLOOD, teaser=FLOOD_TEASER)))
+    await say(core, f"follow {VALLEY}", TEST_CHANNEL)
+    await core.deliver(TEST_CHANNEL)
+    reply = await say(core, "digest", TEST_CHANNEL)
+    assert [s.heading for s in reply.sections] == [FLOOD]
+
+
+async def test_entries_still_in_the_feed_have_their_delivery_renewed(
+    core: Core, site: Site
+) -> None:
+    site.serve(VALLEY, rss("Valley Post", "http://valley.example/",
+                           item(FLOOD, teaser=FLOOD_TEASER)))
+    await say(core, f"follow {VALLEY}")
+    first = await core.digest(HERE)
+    await core.delivered(HERE, first)
+    again = await core.digest(HERE)
+    assert not again.stories and again.keys == first.keys  # seen again: its time renewed
+
+
+def test_each_feed_gets_its_turn_so_a_busy_feed_cannot_crowd_out_a_quiet_one() -> None:
+    from types import SimpleNamespace
+
+    from bot.core import _fair_share
+
+    busy = [(f"b{k}", SimpleNamespace(published=datetime(2026, 1, 1 + k, tzinfo=UTC)))
+            for k in range(25)]
+    quiet = [(f"q{k}", SimpleNamespace(published=None)) for k in range(2)]
+    chosen = [k for k, _ in _fair_share([busy, quiet], 6)]
+    assert chosen == ["b24", "q0", "b23", "q1", "b22", "b21"]
 
 
 async def test_a_feed_that_cannot_be_read_is_listed_and_the_digest_still_comes(
@@ -687,3 +742,23 @@ async def test_the_clock_posts_the_digest_on_time_and_nothing_when_nothing_is_ne
     finally:
         clock.shutdown()
         await until(lambda: not clock._scheduler.running, timeout=5)
+
+
+def test_a_fixed_time_digest_runs_once_when_the_clocks_go_back_as_in_cron() -> None:
+    # London goes back from 02:00 BST to 01:00 GMT on 26 October 2025: 01:30 happens twice.
+    before = datetime(2025, 10, 26, 0, tzinfo=UTC)
+
+    def fires(cron: str, n: int) -> list[str]:
+        t = trigger(Schedule(cron, "Europe/London"))
+        out, prev, now = [], None, before
+        for _ in range(n):
+            prev = t.get_next_fire_time(prev, now)
+            out.append(prev.isoformat())
+            now = prev.astimezone(UTC) + timedelta(microseconds=1)
+        return out
+
+    assert fires("30 1 * * *", 2) == ["2025-10-26T01:30:00+01:00", "2025-10-27T01:30:00+00:00"]
+    # A job every half hour runs through the repeated hour, as cron runs it.
+    assert fires("*/30 * * * *", 4) == [
+        "2025-10-26T01:00:00+01:00", "2025-10-26T01:30:00+01:00",
+        "2025-10-26T01:00:00+00:00", "2025-10-26T01:30:00+00:00"]
