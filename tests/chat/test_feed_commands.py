@@ -375,14 +375,25 @@ async def test_following_more_feeds_than_allowed_is_refused_politely(
 # -- digests -------------------------------------------------------------------------------------
 
 
-async def test_digest_groups_the_story_two_outlets_tell_and_says_where_they_disagree(
-    core: Core, site: Site
-) -> None:
+def serve_flood(site: Site) -> None:
+    """The Valley Post's feed: one story, the flood, as a teaser long enough to brief."""
+    site.serve(VALLEY, rss("Valley Post", "http://valley.example/",
+                           item(FLOOD, teaser=FLOOD_TEASER)))
+
+
+async def follow_both_outlets(core: Core, site: Site) -> None:
+    """The Gazette and the Courier, both telling the bridge story, followed here."""
     site.serve(GAZETTE, gazette_feed())
     site.serve(COURIER, courier_feed())
     site.serve(ROBOTS_PAGE, web_page(ROBOTS, ROBOTS_TEXT), ctype="text/html; charset=utf-8")
     for url in (GAZETTE, COURIER):
         assert not (await say(core, f"follow {url}")).ephemeral
+
+
+async def test_digest_groups_the_story_two_outlets_tell_and_says_where_they_disagree(
+    core: Core, site: Site
+) -> None:
+    await follow_both_outlets(core, site)
 
     reply = await say(core, "digest")
     assert not reply.ephemeral, reply.text
@@ -412,11 +423,7 @@ async def test_digest_groups_the_story_two_outlets_tell_and_says_where_they_disa
 async def test_two_digests_asked_at_once_in_one_channel_carry_each_entry_once(
     core: Core, site: Site
 ) -> None:
-    site.serve(GAZETTE, gazette_feed())
-    site.serve(COURIER, courier_feed())
-    site.serve(ROBOTS_PAGE, web_page(ROBOTS, ROBOTS_TEXT), ctype="text/html; charset=utf-8")
-    for url in (GAZETTE, COURIER):
-        assert not (await say(core, f"follow {url}")).ephemeral
+    await follow_both_outlets(core, site)
     first, second = await asyncio.gather(say(core, "digest"), say(core, "digest"))
     assert sorted([first.ephemeral, second.ephemeral]) == [False, True]
     assert "Nothing new" in (first if first.ephemeral else second).text
@@ -479,8 +486,7 @@ async def test_a_scheduled_digest_that_could_not_be_posted_leaves_its_entries_ne
         raise RuntimeError("the platform refused the message")
 
     core.posters["test"] = refuse
-    site.serve(VALLEY, rss("Valley Post", "http://valley.example/",
-                           item(FLOOD, teaser=FLOOD_TEASER)))
+    serve_flood(site)
     await say(core, f"follow {VALLEY}", TEST_CHANNEL)
     await core.deliver(TEST_CHANNEL)
     reply = await say(core, "digest", TEST_CHANNEL)
@@ -490,8 +496,7 @@ async def test_a_scheduled_digest_that_could_not_be_posted_leaves_its_entries_ne
 async def test_entries_still_in_the_feed_have_their_delivery_renewed(
     core: Core, site: Site
 ) -> None:
-    site.serve(VALLEY, rss("Valley Post", "http://valley.example/",
-                           item(FLOOD, teaser=FLOOD_TEASER)))
+    serve_flood(site)
     await say(core, f"follow {VALLEY}")
     first = await core.digest(HERE)
     await core.delivered(HERE, first)
@@ -514,8 +519,7 @@ def test_each_feed_gets_its_turn_so_a_busy_feed_cannot_crowd_out_a_quiet_one() -
 async def test_a_feed_that_cannot_be_read_is_listed_and_the_digest_still_comes(
     core: Core, site: Site
 ) -> None:
-    site.serve(VALLEY, rss("Valley Post", "http://valley.example/",
-                           item(FLOOD, teaser=FLOOD_TEASER)))
+    serve_flood(site)
     site.serve(COURIER, courier_feed())
     for url in (COURIER, VALLEY):
         await say(core, f"follow {url}")
@@ -709,8 +713,7 @@ async def test_the_clock_posts_the_digest_on_time_and_nothing_when_nothing_is_ne
         posted.append((where, reply))
 
     core.posters["test"] = record
-    site.serve(VALLEY, rss("Valley Post", "http://valley.example/",
-                           item(FLOOD, teaser=FLOOD_TEASER)))
+    serve_flood(site)
     assert not (await say(core, f"follow {VALLEY}", TEST_CHANNEL)).ephemeral
 
     clock = start_clock(core)
