@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import resource
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -71,6 +72,8 @@ async def _row(core: Core, feeds: list[str], what: str, runs: int) -> None:
     digests = [await _digest(core, feeds, run) for run in range(runs)]
     singles = [await _one_by_one(core, feeds) for _ in range(runs)]
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print("runs (s):", " ".join(f"{x:.2f}" for x in digests), "/",
+          " ".join(f"{x:.2f}" for x in singles), file=sys.stderr)
     print(f"| {what} | {statistics.median(digests):.2f} s | "
           f"{statistics.median(singles):.2f} s | {rss:,.0f} MB |", flush=True)
 
