@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +28,7 @@ from summarizers.errors import InputError, NewsbriefError
 
 log = logging.getLogger("newsbrief.bot")
 ENTRY_TRIES = 3  # digests that try a feed entry's page before it is given up
+SENDING_S = 600.0  # how long a digest being sent holds its entries from other digests
 _OLDEST = datetime.min.replace(tzinfo=UTC)  # an entry without a date sorts last
 
 COMMANDS = ("brief", "ask", "help", "follow", "unfollow", "feeds", "digest", "schedule")
@@ -76,6 +78,9 @@ class Reply:
     context: str = ""  # the footer line: source, byline, date, confidence
     ephemeral: bool = False  # only the person who asked sees it (errors, help)
     paged: bool = False  # too long for one message: sent as several, never trimmed (digests)
+    # Called by the adapter once the reply has reached the channel (a digest's entries then
+    # count as delivered); not called when sending failed.
+    sent: Callable[[], Awaitable[None]] | None = field(default=None, repr=False, compare=False)
 
 
 def parse(text: str) -> Command:
@@ -236,6 +241,10 @@ def _embed_all(analysis: Any) -> None:
         log.exception("embedding %s failed", analysis.article.source)
 
 
+def _channel_of(where: Conversation) -> tuple[str, str, str]:
+    return (where.platform, where.team, where.channel)
+
+
 def _fair_share(feeds: list[list[tuple[str, Any]]], limit: int) -> list[tuple[str, Any]]:
     """At most `limit` entries, the newest of each feed taken in turn, so a busy feed (or one
     dated in the future) cannot keep a quiet or undated one out of every digest."""
@@ -353,6 +362,10 @@ class Core:
         self._digesting: dict[tuple[str, str, str], asyncio.Lock] = {}
         # Per channel: entry key -> failed tries at its page (kept for the process's life).
         self._tries: dict[tuple[str, str, str], dict[str, int]] = {}
+        # Per channel: entry key -> until when a digest on its way to the channel holds it.
+        self._sending: dict[tuple[str, str, str], dict[str, float]] = {}
+        # Fetches of all digests together: half the fetch threads, so `brief` always has some.
+        self._digest_fetches = asyncio.Semaphore(4)
         self._pending = 0
         # Analyses in this process, by article id, least recently used first. One the store
         # has outlived (a restart) is read back from the parses it kept, or built again.
@@ -462,6 +475,9 @@ class Core:
         if url in follows:
             return Reply(f"This channel already follows {url}.", ephemeral=True)
         await asyncio.to_thread(self.store.follow, where, url)
+        # The first digest carries the newest entries, not the feed's whole backlog over weeks.
+        backlog = [entry_key(url, e.id) for e in feed.entries[self.digest_items:]]
+        await asyncio.to_thread(self.store.mark_delivered, where, backlog)
         newest = f' The newest: "{feed.entries[0].title}".' if feed.entries else ""
         return Reply(f"Following {feed.title or url} ({_count(len(feed.entries), 'entry')}, "
                      f"{url}).{newest} Type digest for its new stories, or get them on a "
@@ -501,18 +517,29 @@ class Core:
         """Digests of one channel take turns, from reading its feeds to recording what was
         delivered: a digest asked for while the scheduled one runs finds its entries delivered
         instead of carrying them again."""
-        return self._digesting.setdefault((where.platform, where.team, where.channel),
-                                          asyncio.Lock())
+        return self._digesting.setdefault(_channel_of(where), asyncio.Lock())
 
     async def _digest_reply(self, where: Conversation) -> Reply:
         async with self._turn(where):
             digest = await self._digest(where)
-            # Asked for here: the reply goes to the channel now, so its entries are delivered.
+            if not digest.stories and not digest.unread and not digest.failed_feeds:
+                await self.delivered(where, digest)  # renews what the feeds still carry
+                return Reply("Nothing new in the feeds followed here since the last digest.",
+                             ephemeral=True)
+            # Its entries are delivered when the adapter has sent the reply; until then (or
+            # for SENDING_S, if sending fails) no other digest here carries them.
+            sending = self._sending.setdefault(_channel_of(where), {})
+            until = time.monotonic() + SENDING_S
+            sending.update(dict.fromkeys(digest.keys, until))
+        reply = digest_reply(digest)
+
+        async def sent() -> None:
             await self.delivered(where, digest)
-        if not digest.stories and not digest.unread and not digest.failed_feeds:
-            return Reply("Nothing new in the feeds followed here since the last digest.",
-                         ephemeral=True)
-        return digest_reply(digest)
+            for key in digest.keys:
+                sending.pop(key, None)
+
+        reply.sent = sent
+        return reply
 
     async def digest(self, where: Conversation) -> Any:
         """The channel's feeds read, their entries not yet in a digest here briefed (newest
@@ -527,7 +554,7 @@ class Core:
         if not feeds:
             raise InputError("This channel follows no feeds yet. Add one: "
                              "follow https://example.com/rss")
-        fetching = asyncio.Semaphore(4)  # feeds and links fetched side by side, politely few
+        fetching = self._digest_fetches
 
         async def read(url: str) -> Any:
             async with fetching:
@@ -545,8 +572,12 @@ class Core:
             per_feed.append([(entry_key(url, e.id), e) for e in feed.entries])
         seen = [k for entries in per_feed for k, _ in entries]
         done = await asyncio.to_thread(self.store.delivered, where, seen)
-        new = _fair_share([[ke for ke in entries if ke[0] not in done] for entries in per_feed],
-                          self.digest_items)
+        held = self._sending.setdefault(_channel_of(where), {})
+        now = time.monotonic()
+        for key in [k for k, until in held.items() if until <= now]:  # never sent: new again
+            del held[key]
+        new = _fair_share([[ke for ke in entries if ke[0] not in done and ke[0] not in held]
+                           for entries in per_feed], self.digest_items)
         read_entries = await asyncio.gather(*(self._read_entry(e, where, fetching)
                                               for _, e in new))
         digest = await self.engine.digest([item for item, _ in read_entries])
@@ -555,22 +586,24 @@ class Core:
             if analysis is not None:
                 self.engine.embed_rest_later(analysis)
                 self._keep_parsed_later(analysis)
+        # An entry whose page the site could not serve for now is left out, to be tried again
+        # at the next digests; after ENTRY_TRIES it is shown as not briefed.
+        tries = self._tries.setdefault(_channel_of(where), {})
+        for key in [k for k in tries if k not in seen]:  # gone from its feed
+            del tries[key]
+        later = set()
+        for (key, _), (item, _) in zip(new, read_entries, strict=True):
+            if item.retry and tries.get(key, 0) + 1 < ENTRY_TRIES:
+                tries[key] = tries.get(key, 0) + 1
+                later.add(key)
+            else:
+                tries.pop(key, None)
+        waiting = {id(e) for k, e in new if k in later}
+        digest.unread = [i for i in digest.unread if id(i.entry) not in waiting]
         # Delivered once it reaches the channel: what was shown, and what the feeds still
         # carry from before (its time renewed, so a long-lived entry is not shown again).
-        # An entry whose page could not be fetched is tried again at the next digests.
-        retry = {id(item.entry) for item, _ in read_entries if item.retry}
-        shown = [k for k, e in new if id(e) not in retry or self._tried(where, k)]
-        digest.keys = shown + sorted(done)
+        digest.keys = [k for k, _ in new if k not in later] + sorted(done)
         return digest
-
-    def _tried(self, where: Conversation, key: str) -> bool:
-        """Count a failed try at an entry's page; True once it has had its tries."""
-        tries = self._tries.setdefault((where.platform, where.team, where.channel), {})
-        tries[key] = tries.get(key, 0) + 1
-        if tries[key] >= ENTRY_TRIES:
-            del tries[key]
-            return True
-        return False
 
     async def delivered(self, where: Conversation, digest: Any) -> None:
         """The digest's entries are in the channel: later digests leave them out."""

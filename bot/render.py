@@ -85,6 +85,19 @@ def _chunks(lines: list[str], limit: int) -> list[list[str]]:
     return [g for g in groups if g]
 
 
+def _split_sections(sections: list[Section], max_chars: int) -> list[Section]:
+    """Sections, each over `max_chars` cut between lines into several (the heading repeated,
+    marked as continued)."""
+    out = []
+    for section in sections:
+        parts = _chunks(section.lines, max_chars - len(section.heading) - 20) or [[]]
+        for k, lines in enumerate(parts):
+            heading = section.heading if k == 0 or not section.heading else \
+                f"{section.heading} (continued)"
+            out.append(Section(heading, lines))
+    return out
+
+
 def pages(reply: Reply, max_chars: int, max_sections: int) -> list[Reply]:
     """A paged reply as replies of whole sections, each within `max_chars` characters of lines
     and `max_sections` sections: the title on the first, the footer on the last. Any other reply
@@ -93,7 +106,7 @@ def pages(reply: Reply, max_chars: int, max_sections: int) -> list[Reply]:
         return [reply]
     groups: list[list[Section]] = [[]]
     size = 0
-    for section in reply.sections:
+    for section in _split_sections(reply.sections, max_chars):
         n = len(section.heading) + sum(len(line) + 1 for line in section.lines)
         if groups[-1] and (size + n > max_chars or len(groups[-1]) >= max_sections):
             groups.append([])

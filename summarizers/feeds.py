@@ -34,11 +34,13 @@ FEED_TYPES = frozenset({
 })
 FEED_HINT = "Send the feed's own link (RSS, Atom or JSON Feed), often ending in /rss or /feed."
 # Linear-time patterns: "[^<>]" and the tempered caption body stop at the next tag, so a page of
-# unclosed "<figcaption" or "<p" cannot make each match scan to the end (quadratic time).
+# unclosed "<figcaption" or "<p" cannot make each match scan to the end, and "(?:/\s*)?" leaves
+# one way only to read "<" and spaces (two optional runs of spaces side by side could split a
+# long run every way: quadratic time, holding the GIL).
 _BLOCK_TAGS = re.compile(
-    r"<\s*/?\s*(?:p|div|br|li|h[1-6]|blockquote|tr|figure|section)\b[^<>]*>", re.I)
+    r"<\s*(?:/\s*)?(?:p|div|br|li|h[1-6]|blockquote|tr|figure|section)\b[^<>]*>", re.I)
 _FIGCAPTION = re.compile(
-    r"<\s*figcaption\b(?:[^<]|<(?!\s*/?\s*figcaption\b))*<\s*/\s*figcaption\s*>", re.I)
+    r"<\s*figcaption\b(?:[^<]|<(?!\s*(?:/\s*)?figcaption\b))*<\s*/\s*figcaption\s*>", re.I)
 _TAG = re.compile(r"<[^<>]+>")
 # Entries read from one feed before the newest are chosen: bounds the work a huge feed makes.
 MAX_READ = 1000
@@ -122,6 +124,7 @@ def _web_link(base: str, link: str) -> str:
     """An entry's link made absolute, if it is a web address: a feed's "file:" or bare-path
     link ("/etc/passwd" against a base that is no URL) is no link to follow."""
     link = urljoin(base, link.strip()) if link else ""
+    link = link.encode("utf-8", "replace").decode("utf-8")  # a lone surrogate (JSON): "?"
     return link if urlsplit(link).scheme in ("http", "https") else ""
 
 

@@ -112,6 +112,10 @@ def blocked_reason(address: str | IPAddress) -> str | None:
 def _vet(host: str, port: int, resolve: Resolver, allow_private: bool) -> list[str]:
     try:
         addresses = resolve(host, port)
+    except socket.gaierror as err:
+        # EAI_AGAIN: the name server did not answer this time; anything else: no such site.
+        kind = TransientFetchError if err.errno == socket.EAI_AGAIN else FetchError
+        raise kind(f"Could not find the site {host!r}. Check the link and try again.") from err
     except (OSError, UnicodeError) as err:
         raise FetchError(
             f"Could not find the site {host!r}. Check the link and try again."
@@ -288,8 +292,9 @@ def fetch(
                     raise FetchError("The site redirected without saying where to.")
                 current = urljoin(current, location.strip())
                 continue
-            if resp.status >= 400:  # a server error (5xx) may be over by the next try
-                raise (TransientFetchError if resp.status >= 500 else FetchError)(
+            if resp.status >= 400:  # a server error, 408 or 429 may be over by the next try
+                raise (TransientFetchError if resp.status >= 500 or resp.status in (408, 429)
+                       else FetchError)(
                     f"The site answered {resp.status} {resp.reason or ''}".rstrip()
                     + f". Check the link. {hint}"
                 )
@@ -333,7 +338,6 @@ _HREF = re.compile(r"""\bhref\s*=\s*["']([^"']+)["']""", re.I)
 def fetch_feed(url: str, **options: Any) -> Feed:
     """Fetch and read the feed at `url` (options as for `fetch`). A web page that names its
     feed (<link rel="alternate" type="application/rss+xml" href=...>) leads to that feed."""
-    options.setdefault("max_bytes", MAX_FEED_BYTES)
     page = fetch(url, accept=FEED_TYPES | HTML_TYPES, what="a news feed", hint=FEED_HINT,
                  **options)
     if page.content_type in HTML_TYPES:
@@ -344,6 +348,8 @@ def fetch_feed(url: str, **options: Any) -> Feed:
             raise FeedError("That link is a web page that names no news feed. " + FEED_HINT)
         page = fetch(urljoin(page.url, html.unescape(href.group(1))),
                      accept=FEED_TYPES, what="a news feed", hint=FEED_HINT, **options)
+    if len(page.body) > MAX_FEED_BYTES:  # a page may be bigger; a feed that big is no feed
+        raise FeedError(f"That feed is over {MAX_FEED_BYTES:,} bytes, more than newsbrief reads.")
     return parse_feed(page.body, url=page.url, charset=page.charset)
 
 

@@ -171,3 +171,16 @@ def test_json_feed_items_that_are_not_a_list_get_a_clear_error() -> None:
     raw = json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": 5}).encode()
     with pytest.raises(FeedError, match="not a list"):
         parse_feed(raw)
+
+
+def test_a_lone_surrogate_in_a_json_feed_link_is_replaced() -> None:
+    doc = {"version": "https://jsonfeed.org/version/1", "items": [
+        {"id": "1", "title": "T", "url": "https://e.example/\ud800"}]}
+    [entry] = parse_feed(json.dumps(doc).encode()).entries
+    entry.link.encode("utf-8")
+    assert entry.link.startswith("https://e.example/")
+
+
+def test_spaces_after_a_bracket_are_text_not_a_tag() -> None:
+    assert plain_text("a <" + " " * 50 + "b") == "a < b"
+    assert plain_text("<  p>One</ p >< /p>") == "One"

@@ -99,6 +99,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, ARTICLE_HTML.encode(), "text/html")
         elif path == "/missing":
             self._send(404, b"not here", "text/plain")
+        elif path == "/busy":
+            self._send(429, b"slow down", "text/plain")
         elif path.startswith("/redirect?to="):
             self._send(302, b"", "text/plain", {"Location": path.split("=", 1)[1]})
         elif path == "/loop":
@@ -282,6 +284,31 @@ def test_wrong_content_type_is_refused(base: str, path: str, what: str) -> None:
 def test_http_error_status(base: str) -> None:
     with pytest.raises(FetchError, match="404"):
         fetch_article(f"{base}/missing", allow_private=True)
+
+
+def test_what_may_work_later_is_told_apart_from_what_will_not(base: str) -> None:
+    """A digest tries a page again only when the failure may pass: a timeout, a refused
+    connection, a server error, 429; not a missing page or a name that does not exist."""
+    from summarizers.errors import TransientFetchError
+
+    for path in ("/busy", "/nope-500", "/slow"):
+        with pytest.raises(TransientFetchError):
+            fetch_article(f"{base}{path}", allow_private=True, timeout=0.3)
+    with pytest.raises(FetchError) as err:
+        fetch_article(f"{base}/missing", allow_private=True)
+    assert not isinstance(err.value, TransientFetchError)
+
+    def no_answer_now(host: str, port: int) -> list[str]:
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    def no_such_name(host: str, port: int) -> list[str]:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    with pytest.raises(TransientFetchError, match="Could not find"):
+        fetch_article("http://news.example/", resolve=no_answer_now)
+    with pytest.raises(FetchError, match="Could not find") as err:
+        fetch_article("http://news.example/", resolve=no_such_name)
+    assert not isinstance(err.value, TransientFetchError)
 
 
 def test_timeout(base: str) -> None:

@@ -43,5 +43,7 @@ async def chat(core: Core, lines: TextIO, out: TextIO, interactive: bool = False
             break
         reply = await core.handle_text(line, where)
         print(to_plain(reply)[0], file=out, end="\n\n", flush=True)
+        if reply.sent is not None:
+            await reply.sent()
         count += 1
     return count

@@ -113,6 +113,8 @@ class DiscordAdapter:
                 await interaction.delete_original_response()
             for kwargs in _messages(reply):
                 await interaction.followup.send(ephemeral=reply.ephemeral, **kwargs)
+            if reply.sent is not None:
+                await reply.sent()
         except discord.HTTPException:
             log.exception("could not follow up interaction %s", interaction.id)
 
@@ -160,6 +162,8 @@ class DiscordAdapter:
                     await message.reply(mention_author=False, **kwargs)
                 else:
                     await message.channel.send(**kwargs)
+            if reply.sent is not None:
+                await reply.sent()
         except discord.HTTPException:
             log.exception("could not reply in Discord channel %s", where.channel)
 

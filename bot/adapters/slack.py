@@ -99,6 +99,8 @@ class SlackAdapter:
                 replace_original=False,
                 **message,
             )
+        if reply.sent is not None:
+            await reply.sent()
 
     async def _on_mention(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
         # Bolt has acknowledged the event already; Slack retries unacked ones, so drop repeats.
@@ -115,7 +117,9 @@ class SlackAdapter:
     async def _finish_mention(self, cmd: Command, team: str, event: dict) -> None:
         where = await self._where(team, event.get("channel", ""), event.get("user", ""))
         reply = self.core.quick_reply(cmd) or await self.core.run(cmd, where)
-        await self._post(reply, where, thread_ts=event.get("thread_ts") or event.get("ts"))
+        if await self._post(reply, where, thread_ts=event.get("thread_ts") or event.get("ts")):
+            if reply.sent is not None:
+                await reply.sent()
 
     async def _where(self, team: str, channel: str, user: str) -> Conversation:
         return Conversation("slack", team, channel, user, private=await self._is_private(channel))
@@ -137,8 +141,8 @@ class SlackAdapter:
                 self._private[channel] = True
         return self._private[channel]
 
-    async def _post(self, reply: Reply, where: Conversation, thread_ts: str | None) -> None:
-        """Answer in the thread; errors only to the person who asked."""
+    async def _post(self, reply: Reply, where: Conversation, thread_ts: str | None) -> bool:
+        """Answer in the thread; errors only to the person who asked. False if Slack refused."""
         try:
             if reply.ephemeral and where.user:
                 await self.client.chat_postEphemeral(
@@ -148,6 +152,8 @@ class SlackAdapter:
                 await self._post_message(where.channel, reply, thread_ts)
         except Exception:
             log.exception("could not post to Slack channel %s", where.channel)
+            return False
+        return True
 
     async def post(self, where: Conversation, reply: Reply) -> None:
         """Post `reply` unprompted to the channel, for everyone in it; raises when Slack refuses."""

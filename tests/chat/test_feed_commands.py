@@ -23,11 +23,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from fakes import WAIT
 
+import bot.core as core_module
 from bot.app import start_clock
 from bot.core import ENTRY_TRIES, Core, Engine, Reply, Section
 from bot.render import to_discord, to_slack
 from bot.schedule import check_timezone, describe, next_run, parse_schedule, trigger
-from bot.store import Conversation, Schedule, open_store
+from bot.store import Conversation, Schedule, entry_key, open_store
 from summarizers import fetch
 from summarizers.errors import InputError
 
@@ -173,6 +174,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
         pages = self.server.pages  # type: ignore[attr-defined]
         url = f"http://{self.headers.get('Host', '')}{self.path}"
+        self.server.requests.append(url)  # type: ignore[attr-defined]
         status, ctype, body = pages.get(url, (404, "text/plain", b"not here"))
         self.send_response(status)
         self.send_header("Content-Type", ctype)
@@ -188,6 +190,7 @@ class Site:
     def __init__(self, pages: dict[str, tuple[int, str, bytes]]) -> None:
         self.pages = pages
         self.connects: list[str] = []
+        self.requests: list[str] = []  # every URL asked for, in order
 
     def serve(self, url: str, body: str | bytes,
               ctype: str = "application/rss+xml; charset=utf-8") -> None:
@@ -202,6 +205,7 @@ def server() -> Iterator[ThreadingHTTPServer]:
     srv = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     srv.daemon_threads = True
     srv.pages = {}  # type: ignore[attr-defined]
+    srv.requests = []  # type: ignore[attr-defined]
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     yield srv
     srv.shutdown()
@@ -213,7 +217,9 @@ def site(server: ThreadingHTTPServer, monkeypatch: pytest.MonkeyPatch) -> Site:
     """The made-up sites resolve to PUBLIC_IP (internal.example to 10.x); a connection to
     PUBLIC_IP reaches the local server, one to any other address is refused (and recorded)."""
     server.pages.clear()  # type: ignore[attr-defined]
+    server.requests.clear()  # type: ignore[attr-defined]
     site = Site(server.pages)  # type: ignore[attr-defined]
+    site.requests = server.requests  # type: ignore[attr-defined]
     port = server.server_address[1]
 
     def resolve(host: str, _port: int) -> list[str]:
@@ -249,9 +255,13 @@ async def core(engine: Engine, tmp_path: Path) -> AsyncIterator[Core]:
 # -- helpers -------------------------------------------------------------------------------------
 
 
-async def say(core: Core, text: str, where: Conversation = HERE) -> Reply:
-    """What a user typing `text` gets back."""
-    return await asyncio.wait_for(core.handle_text(text, where), WAIT)
+async def say(core: Core, text: str, where: Conversation = HERE, sent: bool = True) -> Reply:
+    """What a user typing `text` gets back; `sent`: the reply reached the channel, as an
+    adapter reports it."""
+    reply = await asyncio.wait_for(core.handle_text(text, where), WAIT)
+    if sent and reply.sent is not None:
+        await reply.sent()
+    return reply
 
 
 def section(reply: Reply, heading: str) -> Section:
@@ -429,6 +439,47 @@ async def test_two_digests_asked_at_once_in_one_channel_carry_each_entry_once(
     assert "Nothing new" in (first if first.ephemeral else second).text
 
 
+async def test_a_digest_that_never_reached_the_channel_leaves_its_entries_new(
+    core: Core, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serve_flood(site)
+    await say(core, f"follow {VALLEY}")
+    # The platform refused the reply; once the wait for it is over (SENDING_S, here none), the
+    # entry is new again: it never reached anyone.
+    monkeypatch.setattr(core_module, "SENDING_S", 0.0)
+    lost = await say(core, "digest", sent=False)
+    assert [s.heading for s in lost.sections] == [FLOOD]
+    again = await say(core, "digest")
+    assert [s.heading for s in again.sections] == [FLOOD]
+    assert (await say(core, "digest")).text.startswith("Nothing new")
+
+
+async def test_a_digest_on_its_way_holds_its_entries_from_another_digest(
+    core: Core, site: Site
+) -> None:
+    serve_flood(site)
+    await say(core, f"follow {VALLEY}")
+    on_its_way = await say(core, "digest", sent=False)  # the adapter is still sending it
+    assert [s.heading for s in on_its_way.sections] == [FLOOD]
+    assert (await say(core, "digest")).text.startswith("Nothing new")
+    assert on_its_way.sent is not None
+    await on_its_way.sent()
+    assert (await say(core, "digest")).text.startswith("Nothing new")
+
+
+async def test_following_a_long_feed_digests_its_newest_entries_not_its_backlog(
+    core: Core, site: Site
+) -> None:
+    items = [item(f"Council minutes, week {k}", teaser=FLOOD_TEASER, hours_ago=24 * k)
+             for k in range(core.digest_items + 5)]
+    site.serve(VALLEY, rss("Valley Post", "http://valley.example/", *items))
+    await say(core, f"follow {VALLEY}")
+    first = await core.digest(HERE)
+    assert len(first.stories) + len(first.unread) <= core.digest_items
+    await core.delivered(HERE, first)
+    assert not (await core.digest(HERE)).stories  # the 5 oldest never come
+
+
 async def test_after_a_digest_questions_are_answered_from_its_articles(
     core: Core, site: Site
 ) -> None:
@@ -472,11 +523,13 @@ async def test_an_entry_whose_site_is_down_is_tried_again_then_given_up(
                                 teaser="Details soon.")))
     site.pages["http://valley.example/busy/fair"] = (503, "text/html", b"busy")
     await say(core, f"follow {VALLEY}")
-    for _ in range(ENTRY_TRIES):  # shown each time, with the reason, until its tries are used
-        reply = await say(core, "digest")
-        [unread] = section(reply, "Not briefed").lines
-        assert "The site answered 503" in unread
+    for _ in range(ENTRY_TRIES - 1):  # left out, to be tried again
+        assert (await say(core, "digest")).text.startswith("Nothing new")
+    reply = await say(core, "digest")  # its last try: shown, with the reason
+    [unread] = section(reply, "Not briefed").lines
+    assert "The site answered 503" in unread
     assert (await say(core, "digest")).text.startswith("Nothing new")
+    assert site.requests.count("http://valley.example/busy/fair") == ENTRY_TRIES
 
 
 async def test_a_scheduled_digest_that_could_not_be_posted_leaves_its_entries_new(
@@ -765,3 +818,23 @@ def test_a_fixed_time_digest_runs_once_when_the_clocks_go_back_as_in_cron() -> N
     assert fires("*/30 * * * *", 4) == [
         "2025-10-26T01:00:00+01:00", "2025-10-26T01:30:00+01:00",
         "2025-10-26T01:00:00+00:00", "2025-10-26T01:30:00+00:00"]
+
+
+async def test_the_console_counts_a_digest_delivered_once_it_is_printed(
+    core: Core, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from bot.adapters.console import chat
+
+    monkeypatch.setattr(core.engine, "allow_files", True)  # the console reads local files
+    feed = tmp_path / "valley.xml"
+    feed.write_text(rss("Valley Post", "http://valley.example/",
+                        item(FLOOD, teaser=FLOOD_TEASER)), encoding="utf-8")
+    out = io.StringIO()
+    await chat(core, io.StringIO(f"follow {feed}\ndigest\n"), out)
+    assert FLOOD.upper() in out.getvalue()
+    where = Conversation("console", "local", "console")
+    [feed_url] = core.store.follows(where)
+    keys = [entry_key(feed_url, FLOOD)]  # an item with no guid or link: its title is its id
+    assert core.store.delivered(where, keys) == set(keys)

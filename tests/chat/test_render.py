@@ -235,3 +235,14 @@ def test_a_reply_that_is_not_paged_is_one_message_as_before() -> None:
     one.paged = False
     assert len(to_discord(one)) == 1 and "trimmed" in to_discord(one)[0]["embed"]["description"]
     assert to_slack_messages(one) == [to_slack(one)]
+
+
+def test_a_paged_section_longer_than_a_message_is_cut_between_lines_not_trimmed() -> None:
+    lines = [f"• Entry {k}: its page could not be read and the feed gives only 3 words of it. "
+             + "x" * 150 for k in range(40)]  # about 9,000 characters in one section
+    reply = Reply("News digest", title="News digest", paged=True,
+                  sections=[Section("Not briefed", lines)])
+    text = "\n".join(p["embed"]["description"] for p in to_discord(reply))
+    assert "trimmed" not in text
+    assert re.findall(r"Entry (\d+):", text) == [str(k) for k in range(40)]
+    assert "**Not briefed (continued)**" in text
