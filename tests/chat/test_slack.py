@@ -16,7 +16,7 @@ from fakes import SIGNING_SECRET, WAIT, payload
 from fakes.slack import BOT_USER_ID, TEAM_ID, sign
 from slack_sdk.errors import SlackApiError
 
-from bot.core import Reply, Section
+from bot.core import Command, Reply, Section
 from bot.store import Conversation
 
 SEED_TITLE = "Leaked draft letter contradicts Pentagon on US withdrawal from Iraq"
@@ -284,3 +284,29 @@ async def test_post_to_a_channel_slack_does_not_know_raises(
         await asyncio.wait_for(
             slack_http.post(Conversation("slack", TEAM_ID, "C0GONE0001"), DIGEST), WAIT)
     assert err.value.response["error"] == "channel_not_found"
+
+
+async def test_a_slash_digest_counts_as_delivered_once_slack_took_it(
+    slack_http: Any, fake_slack: Any, core: Any, tmp_path: Any, monkeypatch: Any
+) -> None:
+    from bot.store import entry_key
+
+    where = Conversation("slack", TEAM_ID, "C0NEWS0001")
+    feed = tmp_path / "feed.xml"
+    feed.write_text(
+        "<rss version='2.0'><channel><title>Valley Post</title><item><title>Flood closes the "
+        "mill road</title><description>Heavy rain flooded the mill road on Tuesday, and the "
+        "county closed it until the water goes down, officials said.</description></item>"
+        "</channel></rss>", encoding="utf-8")
+    monkeypatch.setattr(core.engine, "allow_files", True)  # a feed file stands in for a link
+    assert not (await core.run(Command("follow", str(feed)), where)).ephemeral
+    key = entry_key(str(feed), "Flood closes the mill road")  # no guid or link: the title
+    status, _ = await post_slash(slack_http, fake_slack, "digest", command="/newsbrief")
+    assert status == 200
+    hook = await fake_slack.wait_call("/hooks/", WAIT)
+    assert any("Flood closes the mill road" in t for t in texts_of(hook.data))
+    for _ in range(100):  # the adapter reports it sent right after Slack answered
+        if core.store.delivered(where, [key]):
+            break
+        await asyncio.sleep(0.05)
+    assert core.store.delivered(where, [key]) == {key}
