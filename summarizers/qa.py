@@ -484,6 +484,8 @@ class QAIndex:
             places = [c for c in cands if _locative(self.toks(c.gid), c, qents)]
             if places:
                 cands = places
+        if q.wh == "who":
+            cands = [c for c in cands if not _not_someone(q, c)]
         if q.wh == "who" and q.verb:
             # An action ("who took it?") or who asserts something ("who says ...?").
             action = not any(_lem(t) in VERB_CLASS_OF and t.pos_ == "VERB" for t in q.doc)
@@ -920,6 +922,18 @@ _DEP_COARSE = {"nsubjpass": "nsubj", "csubj": "nsubj", "dative": "dobj", "oprd":
 
 def _coarse_dep(dep: str) -> str:
     return _DEP_COARSE.get(dep, dep if dep in _DEPS else "other")
+
+
+def _not_someone(q: Question, c: Cand) -> bool:
+    """A candidate that cannot answer a who-question: a date or a number, or the one the
+    question itself names as its verb's object ("who killed Soleimani?" is not answered by
+    Soleimani, the object of "killed" in "the US killed Soleimani")."""
+    if any(c.feats.get(f"who_grp_{g}") for g in ("date", "num", "ord")):
+        return True
+    # Named in the question too: a question misparsed as asking for the subject ("Who did
+    # Alexander I marry?" read with "who" as subject) keeps the object it does not name.
+    return (q.wh_dep == "nsubj" and not q.passive and bool(c.feats.get("who_qverb_dobj"))
+            and bool(c.feats.get("q_any")))
 
 
 def _group_of(label: str, is_num: bool) -> str:

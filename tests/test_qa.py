@@ -89,6 +89,18 @@ def test_what_did_trump_threaten_is_sanctions_on_iraq(index: QAIndex) -> None:
     assert ans.span in ans.sentence or ans.span in ans.quote
 
 
+@pytest.mark.parametrize("question", ["Who killed Soleimani?", "Who killed Qassem Soleimani?"])
+def test_who_did_it_is_the_doer_not_the_one_the_question_names(
+    index: QAIndex, question: str
+) -> None:
+    # "the US killed Qassem Soleimani": the question names the object of "killed"; the answer
+    # is its subject, not Soleimani and not "last Thursday" (no date answers "who").
+    ans = index.answer(question)
+    assert not ans.abstained
+    assert ans.answer.removeprefix("the ") in ("US", "U.S.")
+    assert "the US killed Qassem Soleimani" in ans.sentence
+
+
 def test_how_many_fighters_were_killed(index: QAIndex) -> None:
     ans = index.answer("How many fighters were killed in the US airstrikes?")
     assert not ans.abstained
