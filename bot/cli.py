@@ -58,7 +58,8 @@ def _cmd_digest(args: argparse.Namespace) -> int:
     from bot.store import Conversation, MemoryStore
 
     _use_models(args)
-    core = Core(engine=Engine(allow_files=True), store=MemoryStore(), max_feeds=len(args.feeds),
+    core = Core(engine=Engine(allow_files=True, for_questions=False), store=MemoryStore(),
+                max_feeds=len(args.feeds),
                 digest_items=args.items)
     here = Conversation("cli", "local", "digest")
 

@@ -121,13 +121,16 @@ def unwrap_links(text: str) -> str:
 class Engine:
     """The NLP pipeline behind four calls. Models load on first use, in the worker thread."""
 
-    def __init__(self, allow_files: bool = False) -> None:
+    def __init__(self, allow_files: bool = False, for_questions: bool = True) -> None:
         # One worker: models are not thread-safe and a second thread would only contend for cores.
         self._nlp = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsbrief-nlp")
         # Fetches wait on the network: threads of their own, so a digest's slow sites do not
         # hold up the store calls and the parsing of pasted pages in asyncio's default pool.
         self._fetches = ThreadPoolExecutor(max_workers=8, thread_name_prefix="newsbrief-fetch")
         self.allow_files = allow_files  # local paths only on the console, never from chat users
+        # False for one-off commands (`newsbrief digest`): no question will follow, so the
+        # sentences a briefing did not need are not embedded after it.
+        self.for_questions = for_questions
         self._models_key: str | None = None
 
     async def _in_nlp(self, fn: Any, *args: Any) -> Any:
@@ -209,6 +212,8 @@ class Engine:
         """Queue the embedding of the sentences the briefing did not need, behind the briefing
         and ahead of any later question, so the reply does not wait for it and questions find
         every vector made."""
+        if not self.for_questions:
+            return
         self._nlp.submit(_embed_all, analysis)
 
     async def answer(self, question: str, analyses: list[Any]) -> Any:
@@ -821,9 +826,12 @@ def digest_reply(d: Any) -> Reply:
                          f"{quoted(split.counter.headline)}")
         if b.tldr:
             lines.append(b.tldr)
-        c = b.contradiction
-        if c is not None:
-            lines.append(f"Contradiction: {c.claim.who}: {c.claim.what} / "
+        # The story's key contradiction: the lead article's, else the first other outlet's.
+        told = next((i for i in story.items if i.briefing.contradiction is not None), None)
+        if told is not None:
+            c = told.briefing.contradiction
+            whose = f" ({told.entry.outlet})" if told is not lead and told.entry.outlet else ""
+            lines.append(f"Contradiction{whose}: {c.claim.who}: {c.claim.what} / "
                          f"{c.counter.who}: {c.counter.what}")
         lines += [f"• {i.entry.outlet}: {i.headline}" + (f" {i.entry.link}" if i.entry.link
                                                            else "")

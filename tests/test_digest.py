@@ -108,3 +108,26 @@ def test_unread_items_are_kept_apart_not_dropped(embed, stance_many) -> None:
     assert digest.unread == [unread]
     assert [s.items[0].headline for s in digest.stories] == [STORIES[0][0]]
     assert build_digest([unread], embed, stance_many).stories == []
+
+
+def test_the_digest_command_on_the_sample_feeds_groups_the_bridge_and_calls_out_the_split():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    feeds = Path(__file__).resolve().parent.parent / "seeds" / "feeds"
+    out = subprocess.run(
+        [sys.executable, "-m", "bot", "digest", str(feeds / "harbour-gazette.xml"),
+         str(feeds / "riverside-courier.xml"), str(feeds / "no-such-feed.xml")],
+        capture_output=True, text=True, timeout=300, check=True,
+    )
+    # The missing feed is named on stderr, the rest still digested; nothing else on stderr.
+    assert out.stderr.strip() == (f"newsbrief: {feeds / 'no-such-feed.xml'}: There is no file "
+                                  f"at '{feeds / 'no-such-feed.xml'}', nor is it a feed link "
+                                  "(http:// or https://).")
+    lines = out.stdout.splitlines()
+    assert lines[0] == "News digest"
+    assert lines[-1] == "3 stories, 1 where outlets disagree"
+    assert "Reported by 2 outlets: Harbour Gazette, Riverside Courier" in lines
+    assert ("Outlets disagree: Harbour Gazette reports “Mayor confirms Kestrel Bridge will close "
+            "in May”; Riverside Courier: “City denies Kestrel Bridge will close in May”") in lines

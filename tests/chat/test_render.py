@@ -246,3 +246,25 @@ def test_a_paged_section_longer_than_a_message_is_cut_between_lines_not_trimmed(
     assert "trimmed" not in text
     assert re.findall(r"Entry (\d+):", text) == [str(k) for k in range(40)]
     assert "**Not briefed (continued)**" in text
+
+
+def test_a_story_shows_the_contradiction_another_outlet_found_and_says_whose() -> None:
+    from bot.core import digest_reply
+    from summarizers.digest import Digest, DigestItem, Story
+    from summarizers.feeds import FeedEntry
+
+    def item(outlet: str, title: str, contradiction: Contradiction | None) -> DigestItem:
+        b = Briefing(title=title, tldr=f"{title}.", key_points=[], contradiction=contradiction,
+                     people=[])
+        return DigestItem(FeedEntry(id=title, title=title, link="", text="", outlet=outlet), b)
+
+    c = Contradiction(Side("The mayor", "the bridge closes in May"),
+                      Side("Daniel Reyes", "it will not close in May"), why="")
+    lead = item("Harbour Gazette", "Bridge to close in May", None)
+    other = item("Riverside Courier", "City says bridge stays open", c)
+    reply = digest_reply(Digest(stories=[Story([lead, other])]))
+    assert ("Contradiction (Riverside Courier): The mayor: the bridge closes in May / "
+            "Daniel Reyes: it will not close in May") in reply.sections[0].lines
+    # The lead's own contradiction comes first, without an outlet named.
+    reply = digest_reply(Digest(stories=[Story([other, lead])]))
+    assert any(line.startswith("Contradiction: The mayor") for line in reply.sections[0].lines)
