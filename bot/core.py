@@ -539,9 +539,13 @@ class Core:
         reply = digest_reply(digest)
 
         async def sent() -> None:
-            await self.delivered(where, digest)
+            try:
+                await self.delivered(where, digest)
+            except StoreError as err:  # shown but not recorded: it may come again, no more
+                log.error("could not record the digest delivered to %s: %s", where, err)
             for key in digest.keys:
-                sending.pop(key, None)
+                if sending.get(key) == until:  # not a later digest's hold on the same entry
+                    del sending[key]
 
         reply.sent = sent
         return reply
@@ -756,6 +760,12 @@ class Core:
         self.store.close()
 
 
+def _side_line(c: Any, side: Any) -> str:
+    """"who: what" for a side of a contradiction. The counter side's `what` names each of its
+    speakers already ("Esper: ...; Milley: ..."), so it stands alone."""
+    return side.what if side is c.counter else f"{side.who}: {side.what}"
+
+
 def briefing_reply(b: Any) -> Reply:
     """A Briefing as sections, most important first, since renderers trim from the end."""
     sections = [Section("In short", [b.tldr])] if b.tldr else []
@@ -765,7 +775,7 @@ def briefing_reply(b: Any) -> Reply:
     if c is not None:
         lines = []
         for side in (c.claim, c.counter):
-            lines.append(f"{side.who}: {side.what}")
+            lines.append(_side_line(c, side))
             # One supporting quote, unless the side's summary already quotes it.
             extra = [q for q in side.quotes if q.text.strip("“”\"' …") not in side.what]
             lines += [f"    {q.line()}" for q in extra[:1]]
@@ -831,8 +841,8 @@ def digest_reply(d: Any) -> Reply:
         if told is not None:
             c = told.briefing.contradiction
             whose = f" ({told.entry.outlet})" if told is not lead and told.entry.outlet else ""
-            lines.append(f"Contradiction{whose}: {c.claim.who}: {c.claim.what} / "
-                         f"{c.counter.who}: {c.counter.what}")
+            lines.append(f"Contradiction{whose}: {_side_line(c, c.claim)} / "
+                         f"{_side_line(c, c.counter)}")
         lines += [f"• {i.entry.outlet}: {i.headline}" + (f" {i.entry.link}" if i.entry.link
                                                            else "")
                   for i in story.items[1:]]

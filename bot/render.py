@@ -117,7 +117,7 @@ def pages(reply: Reply, max_chars: int, max_sections: int) -> list[Reply]:
     return [replace(reply, text=reply.text if i == 0 else f"{reply.text} (continued)",
                     title=reply.title if i == 0 else "", sections=group,
                     url=reply.url if i == last else "", context=reply.context if i == last else "",
-                    paged=False)
+                    paged=False, sent=None)  # the adapter reports the whole reply sent
             for i, group in enumerate(groups)]
 
 

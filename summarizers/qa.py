@@ -485,7 +485,7 @@ class QAIndex:
             if places:
                 cands = places
         if q.wh == "who":
-            cands = [c for c in cands if not _not_someone(q, c)]
+            cands = [c for c in cands if not _not_someone(q, c, self.toks(c.gid))]
         if q.wh == "who" and q.verb:
             # An action ("who took it?") or who asserts something ("who says ...?").
             action = not any(_lem(t) in VERB_CLASS_OF and t.pos_ == "VERB" for t in q.doc)
@@ -924,11 +924,26 @@ def _coarse_dep(dep: str) -> str:
     return _DEP_COARSE.get(dep, dep if dep in _DEPS else "other")
 
 
-def _not_someone(q: Question, c: Cand) -> bool:
+# Words a date or an amount is made of ("last Thursday", "31-20", "three weeks ago"): a span of
+# only these and numbers names no one.
+_DATE_WORDS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may "
+    "june july august september october november december jan feb mar apr jun jul aug sep sept "
+    "oct nov dec last next this that the a an of on in at early late mid day days week weeks "
+    "month months year years decade decades century centuries ago today yesterday tomorrow "
+    "tonight night morning afternoon evening weekend season spring summer autumn fall winter "
+    "quarter half first second third percent per cent million billion thousand hundred dozen "
+    "and or to from".split())
+
+
+def _not_someone(q: Question, c: Cand, t: _Toks) -> bool:
     """A candidate that cannot answer a who-question: a date or a number, or the one the
     question itself names as its verb's object ("who killed Soleimani?" is not answered by
-    Soleimani, the object of "killed" in "the US killed Soleimani")."""
-    if any(c.feats.get(f"who_grp_{g}") for g in ("date", "num", "ord")):
+    Soleimani, the object of "killed" in "the US killed Soleimani"). Only a span made of
+    numbers and date words counts as a date or number: the tagger calls some names so
+    ("Maroon 5" a date, "49ers" and "23andMe" numbers)."""
+    if any(c.feats.get(f"who_grp_{g}") for g in ("date", "num", "ord")) and all(
+            t.num[i] or t.punct[i] or t.lower[i] in _DATE_WORDS for i in range(c.start, c.end)):
         return True
     # Named in the question too: a question misparsed as asking for the subject ("Who did
     # Alexander I marry?" read with "who" as subject) keeps the object it does not name.

@@ -101,6 +101,15 @@ def test_who_did_it_is_the_doer_not_the_one_the_question_names(
     assert "the US killed Qassem Soleimani" in ans.sentence
 
 
+def test_a_name_the_tagger_takes_for_a_date_still_answers_who() -> None:
+    # spaCy tags "Maroon 5" a DATE; only a span of numbers and date words is no one.
+    from summarizers.analysis import analyze_text
+
+    idx = QAIndex()
+    idx.add(analyze_text("Band\n\nMaroon 5 will headline the festival in July, organisers said."))
+    assert idx.answer("Who will headline the festival?").answer == "Maroon 5"
+
+
 def test_how_many_fighters_were_killed(index: QAIndex) -> None:
     ans = index.answer("How many fighters were killed in the US airstrikes?")
     assert not ans.abstained

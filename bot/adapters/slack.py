@@ -94,11 +94,17 @@ class SlackAdapter:
                                   command.get("user_id", ""))
         reply = await self.core.run(cmd, where)
         for message in to_slack_messages(reply):
-            await respond(
+            # respond() does not raise when Slack refuses (an expired response_url, say): it
+            # answers with the status.
+            resp = await respond(
                 response_type="ephemeral" if reply.ephemeral else "in_channel",
                 replace_original=False,
                 **message,
             )
+            if resp.status_code != 200:
+                log.error("Slack refused the reply to %s in %s: %s %s", cmd.name,
+                          where.channel, resp.status_code, resp.body)
+                return
         if reply.sent is not None:
             await reply.sent()
 

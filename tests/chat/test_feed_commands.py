@@ -454,6 +454,19 @@ async def test_a_digest_that_never_reached_the_channel_leaves_its_entries_new(
     assert (await say(core, "digest")).text.startswith("Nothing new")
 
 
+async def test_a_store_that_fails_to_record_a_sent_digest_is_logged_not_raised(
+    core: Core, site: Site, caplog: pytest.LogCaptureFixture
+) -> None:
+    serve_flood(site)
+    await say(core, f"follow {VALLEY}")
+    reply = await say(core, "digest", sent=False)
+    with core.store._conn:  # the store breaks between the digest and its sending
+        core.store._conn.execute("DROP TABLE delivered")
+    assert reply.sent is not None
+    await reply.sent()  # an adapter calling this must not fail: the digest did go out
+    assert "could not record the digest delivered" in caplog.text
+
+
 async def test_a_digest_on_its_way_holds_its_entries_from_another_digest(
     core: Core, site: Site
 ) -> None:

@@ -258,8 +258,9 @@ def test_a_story_shows_the_contradiction_another_outlet_found_and_says_whose() -
                      people=[])
         return DigestItem(FeedEntry(id=title, title=title, link="", text="", outlet=outlet), b)
 
+    # As contradiction.py makes them: the counter side's `what` names its speakers itself.
     c = Contradiction(Side("The mayor", "the bridge closes in May"),
-                      Side("Daniel Reyes", "it will not close in May"), why="")
+                      Side("Daniel Reyes", "Daniel Reyes: it will not close in May"), why="")
     lead = item("Harbour Gazette", "Bridge to close in May", None)
     other = item("Riverside Courier", "City says bridge stays open", c)
     reply = digest_reply(Digest(stories=[Story([lead, other])]))
@@ -268,3 +269,13 @@ def test_a_story_shows_the_contradiction_another_outlet_found_and_says_whose() -
     # The lead's own contradiction comes first, without an outlet named.
     reply = digest_reply(Digest(stories=[Story([other, lead])]))
     assert any(line.startswith("Contradiction: The mayor") for line in reply.sections[0].lines)
+
+
+def test_each_counter_speaker_is_named_once_in_a_chat_briefing(seed_analysis) -> None:
+    from summarizers.briefing import build_briefing
+
+    b = build_briefing(seed_analysis)
+    [section] = [s for s in briefing_reply(b).sections if s.heading == "The contradiction"]
+    counter = section.lines[[line.startswith(" ") for line in section.lines].index(True) + 1]
+    assert counter.startswith("Defense Secretary Mark Esper: “There’s been no decision")
+    assert counter.count("Esper") == 1 and "Milley: “a draft”" in counter

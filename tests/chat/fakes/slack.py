@@ -47,6 +47,7 @@ class FakeSlack(LocalServer):
         self.rate_limited: dict[str, int] = {}
         self.private_channels: set[str] = set()  # what conversations.info calls private
         self.missing_channels: set[str] = set()  # chat.postMessage answers channel_not_found
+        self.expired_hooks = False  # response_url posts answer 404 expired_url
 
     @property
     def url(self) -> str:
@@ -121,6 +122,8 @@ class FakeSlack(LocalServer):
 
     async def _hook(self, request: web.Request) -> web.Response:
         await self._record(Call(request.path, await self._body(request), ""))
+        if self.expired_hooks:  # as Slack answers a response_url past its 30 minutes
+            return web.Response(status=404, text="expired_url")
         return web.Response(text="ok")
 
     # -- Socket Mode ---------------------------------------------------------------------------
