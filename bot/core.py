@@ -500,9 +500,8 @@ class Core:
                      sections=[Section("Feeds followed here", lines)], ephemeral=True)
 
     async def _schedule_of(self, where: Conversation) -> Any:
-        channel = (where.platform, where.team, where.channel)
         for other, schedule in await asyncio.to_thread(self.store.schedules):
-            if (other.platform, other.team, other.channel) == channel:
+            if _channel_of(other) == _channel_of(where):
                 return schedule
         return None
 
