@@ -22,7 +22,14 @@ from typing import Any
 from bot.schedule import USAGE as SCHEDULE_USAGE
 from bot.schedule import DigestClock, parse_schedule
 from bot.schedule import describe as describe_schedule
-from bot.store import ArticleStore, Conversation, MemoryStore, StoreError, entry_key
+from bot.store import (
+    ArticleStore,
+    Conversation,
+    MemoryStore,
+    StoreError,
+    channel_key,
+    entry_key,
+)
 from summarizers.briefing import quoted
 from summarizers.errors import InputError, NewsbriefError
 
@@ -244,10 +251,6 @@ def _embed_all(analysis: Any) -> None:
         analysis.embeddings  # noqa: B018 - made on first access, then kept
     except Exception:  # a question would retry it; the reply has already gone
         log.exception("embedding %s failed", analysis.article.source)
-
-
-def _channel_of(where: Conversation) -> tuple[str, str, str]:
-    return (where.platform, where.team, where.channel)
 
 
 def _fair_share(feeds: list[list[tuple[str, Any]]], limit: int) -> list[tuple[str, Any]]:
@@ -501,7 +504,7 @@ class Core:
 
     async def _schedule_of(self, where: Conversation) -> Any:
         for other, schedule in await asyncio.to_thread(self.store.schedules):
-            if _channel_of(other) == _channel_of(where):
+            if channel_key(other) == channel_key(where):
                 return schedule
         return None
 
@@ -521,7 +524,7 @@ class Core:
         """Digests of one channel take turns, from reading its feeds to recording what was
         delivered: a digest asked for while the scheduled one runs finds its entries delivered
         instead of carrying them again."""
-        return self._digesting.setdefault(_channel_of(where), asyncio.Lock())
+        return self._digesting.setdefault(channel_key(where), asyncio.Lock())
 
     async def _digest_reply(self, where: Conversation) -> Reply:
         async with self._turn(where):
@@ -532,7 +535,7 @@ class Core:
                              ephemeral=True)
             # Its entries are delivered when the adapter has sent the reply; until then (or
             # for SENDING_S, if sending fails) no other digest here carries them.
-            sending = self._sending.setdefault(_channel_of(where), {})
+            sending = self._sending.setdefault(channel_key(where), {})
             until = time.monotonic() + SENDING_S
             sending.update(dict.fromkeys(digest.keys, until))
         reply = digest_reply(digest)
@@ -580,7 +583,7 @@ class Core:
             per_feed.append([(entry_key(url, e.id), e) for e in feed.entries])
         seen = [k for entries in per_feed for k, _ in entries]
         done = await asyncio.to_thread(self.store.delivered, where, seen)
-        held = self._sending.setdefault(_channel_of(where), {})
+        held = self._sending.setdefault(channel_key(where), {})
         now = time.monotonic()
         for key in [k for k, until in held.items() if until <= now]:  # never sent: new again
             del held[key]
@@ -596,7 +599,7 @@ class Core:
                 self._keep_parsed_later(analysis)
         # An entry whose page the site could not serve for now is left out, to be tried again
         # at the next digests; after ENTRY_TRIES it is shown as not briefed.
-        tries = self._tries.setdefault(_channel_of(where), {})
+        tries = self._tries.setdefault(channel_key(where), {})
         for key in [k for k in tries if k not in seen]:  # gone from its feed
             del tries[key]
         later = set()

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.base import BaseTrigger
 
-from bot.store import Conversation, Schedule
+from bot.store import Conversation, Schedule, channel_key
 from summarizers.errors import InputError
 
 log = logging.getLogger("newsbrief.schedule")
@@ -148,7 +148,7 @@ def describe(schedule: Schedule) -> str:
 
 
 def _job_id(where: Conversation) -> str:
-    return f"digest:{where.platform}:{where.team}:{where.channel}"
+    return "digest:" + ":".join(channel_key(where))
 
 
 class DigestClock:

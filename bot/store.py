@@ -142,7 +142,9 @@ def _scopes(where: Conversation) -> list[str]:
     return [where.channel] if where.private else [where.channel, _WORKSPACE]
 
 
-def _channel(where: Conversation) -> tuple[str, str, str]:
+def channel_key(where: Conversation) -> tuple[str, str, str]:
+    """The channel a conversation is in, whoever speaks: what follows, schedules and digests
+    are kept by."""
     return (where.platform, where.team, where.channel)
 
 
@@ -190,7 +192,7 @@ class MemoryStore:
 
     def follow(self, where: Conversation, feed_url: str) -> bool:
         with self._lock:
-            feeds = self._follows.setdefault(_channel(where), [])
+            feeds = self._follows.setdefault(channel_key(where), [])
             if feed_url in feeds:
                 return False
             feeds.append(feed_url)
@@ -198,7 +200,7 @@ class MemoryStore:
 
     def unfollow(self, where: Conversation, feed_url: str) -> bool:
         with self._lock:
-            feeds = self._follows.get(_channel(where), [])
+            feeds = self._follows.get(channel_key(where), [])
             if feed_url not in feeds:
                 return False
             feeds.remove(feed_url)
@@ -206,13 +208,13 @@ class MemoryStore:
 
     def follows(self, where: Conversation) -> list[str]:
         with self._lock:
-            return list(self._follows.get(_channel(where), []))
+            return list(self._follows.get(channel_key(where), []))
 
     def set_schedule(self, where: Conversation, schedule: Schedule | None) -> None:
         with self._lock:
-            self._schedules.pop(_channel(where), None)
+            self._schedules.pop(channel_key(where), None)
             if schedule is not None:  # kept as the SQL stores keep it: the channel, no user
-                self._schedules[_channel(where)] = (replace(where, user=""), schedule)
+                self._schedules[channel_key(where)] = (replace(where, user=""), schedule)
 
     def schedules(self) -> list[tuple[Conversation, Schedule]]:
         with self._lock:
@@ -220,11 +222,11 @@ class MemoryStore:
 
     def delivered(self, where: Conversation, keys: list[str]) -> set[str]:
         with self._lock:
-            return set(keys) & self._delivered.get(_channel(where), set())
+            return set(keys) & self._delivered.get(channel_key(where), set())
 
     def mark_delivered(self, where: Conversation, keys: list[str]) -> None:
         with self._lock:
-            self._delivered.setdefault(_channel(where), set()).update(keys)
+            self._delivered.setdefault(channel_key(where), set()).update(keys)
 
     def close(self) -> None:
         pass
@@ -497,7 +499,7 @@ class SQLStore:
                 "SELECT ?, ?, ?, ?, COALESCE(MAX(followed_at), 0) + 1 FROM follows "
                 "WHERE platform = ? AND team = ? AND channel = ? "
                 "ON CONFLICT (platform, team, channel, feed_url) DO NOTHING",
-                (*_channel(where), feed_url, *_channel(where)),
+                (*channel_key(where), feed_url, *channel_key(where)),
             )
             return cur.rowcount > 0
 
@@ -506,7 +508,7 @@ class SQLStore:
     def unfollow(self, where: Conversation, feed_url: str) -> bool:
         def work(cur: _Cursor) -> bool:
             cur.execute("DELETE FROM follows WHERE platform = ? AND team = ? AND channel = ? "
-                        "AND feed_url = ?", (*_channel(where), feed_url))
+                        "AND feed_url = ?", (*channel_key(where), feed_url))
             return cur.rowcount > 0
 
         return self._run(work)
@@ -514,7 +516,7 @@ class SQLStore:
     def follows(self, where: Conversation) -> list[str]:
         def work(cur: _Cursor) -> list[str]:
             cur.execute("SELECT feed_url FROM follows WHERE platform = ? AND team = ? "
-                        "AND channel = ? ORDER BY followed_at", _channel(where))
+                        "AND channel = ? ORDER BY followed_at", channel_key(where))
             return [row[0] for row in cur.fetchall()]
 
         return self._run(work)
@@ -523,14 +525,14 @@ class SQLStore:
         def work(cur: _Cursor) -> None:
             if schedule is None:
                 cur.execute("DELETE FROM schedules WHERE platform = ? AND team = ? "
-                            "AND channel = ?", _channel(where))
+                            "AND channel = ?", channel_key(where))
                 return
             # One statement: processes setting the same channel at once cannot collide.
             cur.execute(
                 "INSERT INTO schedules (platform, team, channel, private, cron, timezone) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (platform, team, channel) DO UPDATE SET "
                 "private = excluded.private, cron = excluded.cron, timezone = excluded.timezone",
-                (*_channel(where), int(where.private), schedule.cron, schedule.timezone),
+                (*channel_key(where), int(where.private), schedule.cron, schedule.timezone),
             )
 
         self._run(work)
@@ -552,7 +554,7 @@ class SQLStore:
                 cur.execute(
                     "SELECT entry_key FROM delivered WHERE platform = ? AND team = ? "
                     f"AND channel = ? AND entry_key IN ({', '.join('?' * len(chunk))})",
-                    (*_channel(where), *chunk),
+                    (*channel_key(where), *chunk),
                 )
                 found.update(row[0] for row in cur.fetchall())
             return found
@@ -568,7 +570,7 @@ class SQLStore:
                     "INSERT INTO delivered (platform, team, channel, entry_key, delivered_at) "
                     "VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, team, channel, entry_key) "
                     "DO UPDATE SET delivered_at = excluded.delivered_at",
-                    (*_channel(where), key, now),
+                    (*channel_key(where), key, now),
                 )
             cur.execute("DELETE FROM delivered WHERE delivered_at < ?",
                         (now - DELIVERED_DAYS * 86400,))

@@ -39,7 +39,7 @@ def bcubed(clusters: list[list[int]], truth: list[str]) -> tuple[float, float, f
         p += same / len(cluster_of[i])
         r += same / sizes[label]
     p, r = p / len(truth), r / len(truth)
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+    return p, r, _f1(p, r)
 
 
 def tfidf_vectors(texts: list[str]) -> np.ndarray:
@@ -60,10 +60,14 @@ def _item(headline: str, outlet: str) -> DigestItem:
     return DigestItem(entry=entry, briefing=SimpleNamespace(title=headline, tldr=""))
 
 
+def _f1(p: float, r: float) -> float:
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
 def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     p = tp / (tp + fp) if tp + fp else 0.0
     r = tp / (tp + fn) if tp + fn else 0.0
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+    return p, r, _f1(p, r)
 
 
 def report(eval_dir: str | Path) -> str:
