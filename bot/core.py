@@ -35,7 +35,9 @@ from summarizers.errors import InputError, NewsbriefError
 
 log = logging.getLogger("newsbrief.bot")
 ENTRY_TRIES = 3  # digests that try a feed entry's page before it is given up
-SENDING_S = 600.0  # how long a digest being sent holds its entries from other digests
+# How long a digest being made or sent holds its entries from other digests (in this process or
+# another sharing the store): past it, entries of a digest that never went out are new again.
+HOLD_S = 600.0
 _OLDEST = datetime.min.replace(tzinfo=UTC)  # an entry without a date sorts last
 
 COMMANDS = ("brief", "ask", "help", "follow", "unfollow", "feeds", "digest", "schedule")
@@ -368,10 +370,6 @@ class Core:
         self.posters: dict[str, Callable[[Conversation, Reply], Awaitable[None]]] = {}
         self.clock: DigestClock | None = None  # set while the bot serves
         self._digesting: dict[tuple[str, str, str], asyncio.Lock] = {}
-        # Per channel: entry key -> failed tries at its page (kept for the process's life).
-        self._tries: dict[tuple[str, str, str], dict[str, int]] = {}
-        # Per channel: entry key -> until when a digest on its way to the channel holds it.
-        self._sending: dict[tuple[str, str, str], dict[str, float]] = {}
         # Fetches of all digests together: half the fetch threads, so `brief` always has some.
         self._digest_fetches = asyncio.Semaphore(4)
         self._pending = 0
@@ -533,11 +531,8 @@ class Core:
                 await self.delivered(where, digest)  # renews what the feeds still carry
                 return Reply("Nothing new in the feeds followed here since the last digest.",
                              ephemeral=True)
-            # Its entries are delivered when the adapter has sent the reply; until then (or
-            # for SENDING_S, if sending fails) no other digest here carries them.
-            sending = self._sending.setdefault(channel_key(where), {})
-            until = time.monotonic() + SENDING_S
-            sending.update(dict.fromkeys(digest.keys, until))
+        # Its entries are delivered when the adapter has sent the reply; until then (or for
+        # HOLD_S, if sending fails) the store holds them from every other digest here.
         reply = digest_reply(digest)
 
         async def sent() -> None:
@@ -545,9 +540,6 @@ class Core:
                 await self.delivered(where, digest)
             except StoreError as err:  # shown but not recorded: it may come again, no more
                 log.error("could not record the digest delivered to %s: %s", where, err)
-            for key in digest.keys:
-                if sending.get(key) == until:  # not a later digest's hold on the same entry
-                    del sending[key]
 
         reply.sent = sent
         return reply
@@ -583,37 +575,47 @@ class Core:
             per_feed.append([(entry_key(url, e.id), e) for e in feed.entries])
         seen = [k for entries in per_feed for k, _ in entries]
         done = await asyncio.to_thread(self.store.delivered, where, seen)
-        held = self._sending.setdefault(channel_key(where), {})
-        now = time.monotonic()
-        for key in [k for k, until in held.items() if until <= now]:  # never sent: new again
-            del held[key]
-        new = _fair_share([[ke for ke in entries if ke[0] not in done and ke[0] not in held]
-                           for entries in per_feed], self.digest_items)
+        held = await asyncio.to_thread(
+            self.store.held, where, [k for k in seen if k not in done])
+        chosen = _fair_share([[ke for ke in entries if ke[0] not in done and ke[0] not in held]
+                              for entries in per_feed], self.digest_items)
+        # Held until delivered: another digest here, in this process or another, leaves them.
+        tries = await asyncio.to_thread(
+            self.store.hold, where, [k for k, _ in chosen], HOLD_S)
+        new = [(k, e) for k, e in chosen if k in tries]
+        try:
+            digest = await self._brief_entries(where, new, tries, fetching)
+        except BaseException:
+            try:
+                await asyncio.to_thread(self.store.release, where, list(tries))
+            except StoreError as err:  # its hold lapses after HOLD_S instead
+                log.error("could not release the digest's entries for %s: %s", where, err)
+            raise
+        digest.failed_feeds = failed
+        # Delivered once it reaches the channel: what was shown, and what the feeds still
+        # carry from before (its time renewed, so a long-lived entry is not shown again).
+        digest.keys = digest.keys + sorted(done)
+        return digest
+
+    async def _brief_entries(self, where: Conversation, new: list[tuple[str, Any]],
+                             tries: dict[str, int], fetching: asyncio.Semaphore) -> Any:
+        """The digest of these (held) entries; `keys` holds those it carries."""
         read_entries = await asyncio.gather(*(self._read_entry(e, where, fetching)
                                               for _, e in new))
         digest = await self.engine.digest([item for item, _ in read_entries])
-        digest.failed_feeds = failed
         for _, analysis in read_entries:  # behind the digest on the worker, not ahead of it
             if analysis is not None:
                 self.engine.embed_rest_later(analysis)
                 self._keep_parsed_later(analysis)
         # An entry whose page the site could not serve for now is left out, to be tried again
         # at the next digests; after ENTRY_TRIES it is shown as not briefed.
-        tries = self._tries.setdefault(channel_key(where), {})
-        for key in [k for k in tries if k not in seen]:  # gone from its feed
-            del tries[key]
-        later = set()
-        for (key, _), (item, _) in zip(new, read_entries, strict=True):
-            if item.retry and tries.get(key, 0) + 1 < ENTRY_TRIES:
-                tries[key] = tries.get(key, 0) + 1
-                later.add(key)
-            else:
-                tries.pop(key, None)
+        later = {key for (key, _), (item, _) in zip(new, read_entries, strict=True)
+                 if item.retry and tries[key] + 1 < ENTRY_TRIES}
+        if later:
+            await asyncio.to_thread(self.store.release, where, sorted(later), True)
         waiting = {id(e) for k, e in new if k in later}
         digest.unread = [i for i in digest.unread if id(i.entry) not in waiting]
-        # Delivered once it reaches the channel: what was shown, and what the feeds still
-        # carry from before (its time renewed, so a long-lived entry is not shown again).
-        digest.keys = [k for k, _ in new if k not in later] + sorted(done)
+        digest.keys = [k for k, _ in new if k not in later]
         return digest
 
     async def delivered(self, where: Conversation, digest: Any) -> None:
@@ -666,23 +668,37 @@ class Core:
             return
         async with self._turn(where):
             try:
-                digest = await self._digest(where)
-            except NewsbriefError as err:
-                log.info("scheduled digest for %s not made: %s", where, err)
-                return
-            except Exception:
-                log.exception("scheduled digest for %s failed", where)
-                return
-            if digest.stories or digest.unread or digest.failed_feeds:
+                await self._deliver(where, post)
+            finally:  # done, or failed: either way it is not to be made up at the next start
                 try:
-                    await post(where, digest_reply(digest))
-                except Exception:
-                    log.exception("could not post the digest to %s; its entries stay new", where)
-                    return
+                    await asyncio.to_thread(self.store.schedule_ran, where, int(time.time()))
+                except StoreError as err:
+                    log.error("could not record the digest run for %s: %s", where, err)
+
+    async def _deliver(self, where: Conversation,
+                       post: Callable[[Conversation, Reply], Awaitable[None]]) -> None:
+        try:
+            digest = await self._digest(where)
+        except NewsbriefError as err:
+            log.info("scheduled digest for %s not made: %s", where, err)
+            return
+        except Exception:
+            log.exception("scheduled digest for %s failed", where)
+            return
+        if digest.stories or digest.unread or digest.failed_feeds:
             try:
-                await self.delivered(where, digest)
-            except StoreError as err:
-                log.error("could not record the digest delivered to %s: %s", where, err)
+                await post(where, digest_reply(digest))
+            except Exception:
+                log.exception("could not post the digest to %s; its entries stay new", where)
+                try:
+                    await asyncio.to_thread(self.store.release, where, digest.keys)
+                except StoreError as err:  # its hold lapses after HOLD_S instead
+                    log.error("could not release the digest's entries for %s: %s", where, err)
+                return
+        try:
+            await self.delivered(where, digest)
+        except StoreError as err:
+            log.error("could not record the digest delivered to %s: %s", where, err)
 
     def remember(self, where: Conversation, analysis: Any) -> None:
         """Answer questions here from an analysis made elsewhere (blocks on the store)."""

@@ -25,8 +25,8 @@ _DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")  # crontab: 0 a
 _NOT_A_DAY = "{!r} is not a day of the week or a range of them (0-7 or sun-sat; Sunday is 0 or 7)."
 _DAY_PART = re.compile(r"^(\*|\d+|[a-z]{3})(?:-(\d+|[a-z]{3}))?(?:/(\d+))?$")
 # A digest held up past its time while the bot runs (the event loop busy, the machine asleep)
-# still runs if it is this late. One due while the bot was down is not made up at start: the
-# next one carries what is new, as the feeds keep it.
+# still runs if it is this late. One due while the bot was down is made up once at start
+# (`missed`), however many were due: it carries what is new.
 MISFIRE_GRACE_S = 3600
 USAGE = ("Give a crontab line and, if you like, a time zone: schedule 0 8 * * 1-5 Europe/London "
          "(08:00 on weekdays). schedule off stops the digest.")
@@ -140,6 +140,16 @@ def next_run(schedule: Schedule, after: datetime | None = None) -> datetime | No
     return trigger(schedule).get_next_fire_time(None, after or datetime.now(zone))
 
 
+def missed(schedule: Schedule, now: datetime | None = None) -> datetime | None:
+    """The first time a digest was due after the schedule last ran, if that is already past."""
+    if schedule.last_run is None:
+        return None
+    zone = check_timezone(schedule.timezone)
+    since = datetime.fromtimestamp(schedule.last_run + 1, zone)
+    due = trigger(schedule).get_next_fire_time(None, since)
+    return due if due is not None and due <= (now or datetime.now(UTC)) else None
+
+
 def describe(schedule: Schedule) -> str:
     """ "0 8 * * 1-5 (Europe/London), next on Fri 4 Dec 08:00" """
     when = next_run(schedule)
@@ -165,23 +175,29 @@ class DigestClock:
         })
 
     def start(self, schedules: list[tuple[Conversation, Schedule]]) -> None:
-        """Start the clock (in a running event loop) with the schedules the store kept."""
+        """Start the clock (in a running event loop) with the schedules the store kept. A
+        digest that fell due while no bot was running is made up now, once."""
         for where, schedule in schedules:
             try:
-                self.set(where, schedule)
+                due = missed(schedule)
+                if due is not None:
+                    log.info("the digest for %s due at %s did not run; it runs now", where, due)
+                self.set(where, schedule, now=due is not None)
             except InputError as err:  # a zone the system no longer has, say
                 log.error("digest schedule for %s not started: %s", where, err)
         self._scheduler.start()
 
-    def set(self, where: Conversation, schedule: Schedule | None) -> None:
-        """Replace the channel's schedule (None stops its digests)."""
+    def set(self, where: Conversation, schedule: Schedule | None, now: bool = False) -> None:
+        """Replace the channel's schedule (None stops its digests). `now`: run it at once
+        first, then at its times."""
         job = _job_id(where)
         if schedule is None:
             if self._scheduler.get_job(job) is not None:
                 self._scheduler.remove_job(job)
             return
+        first = {"next_run_time": datetime.now(UTC)} if now else {}
         self._scheduler.add_job(self._deliver, trigger(schedule), args=[where], id=job,
-                                replace_existing=True, name=f"digest for {where}")
+                                replace_existing=True, name=f"digest for {where}", **first)
 
     def jobs(self) -> dict[str, datetime | None]:
         """Job id -> its next run time (for logs and tests)."""

@@ -25,7 +25,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 from urllib.parse import quote, urlsplit
@@ -110,7 +110,28 @@ class ArticleStore(Protocol):
         """Which of these feed entries (`entry_key`) a digest here has carried already."""
         ...
 
-    def mark_delivered(self, where: Conversation, keys: list[str]) -> None: ...
+    def mark_delivered(self, where: Conversation, keys: list[str]) -> None:
+        """These entries reached the channel (any hold on them ends)."""
+        ...
+
+    def held(self, where: Conversation, keys: list[str]) -> set[str]:
+        """Which of these entries a digest on its way here holds, in this process or another."""
+        ...
+
+    def hold(self, where: Conversation, keys: list[str], seconds: float) -> dict[str, int]:
+        """Take up entries for a digest here, in one step across processes: of these, each
+        neither delivered nor held is held for `seconds` (or until `mark_delivered` or
+        `release`). The ones taken, each with how many digests left it for later."""
+        ...
+
+    def release(self, where: Conversation, keys: list[str], for_later: bool = False) -> None:
+        """Let go of held entries: the digest did not reach the channel. `for_later`: each was
+        left out to be tried at a later digest, which counts."""
+        ...
+
+    def schedule_ran(self, where: Conversation, when: int) -> None:
+        """The channel's scheduled digest ran at `when` (seconds since the epoch)."""
+        ...
 
     def close(self) -> None: ...
 
@@ -121,6 +142,9 @@ class Schedule:
 
     cron: str
     timezone: str
+    # When its digest last ran (seconds since the epoch; set with the schedule, then by each
+    # run): a bot that starts after a due time makes that digest up. Not part of what it is.
+    last_run: int | None = field(default=None, compare=False)
 
 
 def entry_key(feed_url: str, entry_id: str) -> str:
@@ -162,6 +186,8 @@ class MemoryStore:
         self._follows: dict[tuple[str, str, str], list[str]] = {}
         self._schedules: dict[tuple[str, str, str], tuple[Conversation, Schedule]] = {}
         self._delivered: dict[tuple[str, str, str], set[str]] = {}
+        # Per channel: entry key -> [held until (epoch seconds), times left for later].
+        self._pending: dict[tuple[str, str, str], dict[str, list[float]]] = {}
         self._lock = threading.Lock()  # the bot calls stores from worker threads
 
     def remember(self, where: Conversation, article: Article) -> None:
@@ -214,7 +240,14 @@ class MemoryStore:
         with self._lock:
             self._schedules.pop(channel_key(where), None)
             if schedule is not None:  # kept as the SQL stores keep it: the channel, no user
-                self._schedules[channel_key(where)] = (replace(where, user=""), schedule)
+                self._schedules[channel_key(where)] = (
+                    replace(where, user=""), replace(schedule, last_run=int(time.time())))
+
+    def schedule_ran(self, where: Conversation, when: int) -> None:
+        with self._lock:
+            kept = self._schedules.get(channel_key(where))
+            if kept is not None:
+                self._schedules[channel_key(where)] = (kept[0], replace(kept[1], last_run=when))
 
     def schedules(self) -> list[tuple[Conversation, Schedule]]:
         with self._lock:
@@ -227,6 +260,39 @@ class MemoryStore:
     def mark_delivered(self, where: Conversation, keys: list[str]) -> None:
         with self._lock:
             self._delivered.setdefault(channel_key(where), set()).update(keys)
+            pending = self._pending.get(channel_key(where), {})
+            for key in keys:
+                pending.pop(key, None)
+
+    def held(self, where: Conversation, keys: list[str]) -> set[str]:
+        now = time.time()
+        with self._lock:
+            pending = self._pending.get(channel_key(where), {})
+            return {k for k in keys if k in pending and pending[k][0] > now}
+
+    def hold(self, where: Conversation, keys: list[str], seconds: float) -> dict[str, int]:
+        now = time.time()
+        with self._lock:
+            done = self._delivered.get(channel_key(where), set())
+            pending = self._pending.setdefault(channel_key(where), {})
+            taken = {}
+            for key in dict.fromkeys(keys):
+                if key in done:
+                    continue
+                state = pending.setdefault(key, [0.0, 0])
+                if state[0] > now:
+                    continue
+                state[0] = int(now + seconds)  # whole seconds, as the SQL stores keep it
+                taken[key] = int(state[1])
+            return taken
+
+    def release(self, where: Conversation, keys: list[str], for_later: bool = False) -> None:
+        with self._lock:
+            pending = self._pending.get(channel_key(where), {})
+            for key in keys:
+                if key in pending:
+                    pending[key][0] = 0.0
+                    pending[key][1] += int(for_later)
 
     def close(self) -> None:
         pass
@@ -264,7 +330,7 @@ _ARTICLE_COLUMNS = "id, title, body, source, url, byline, published, extra"
 # The schema's version, kept in the database. _SCHEMA above is version 1 (stores made before the
 # version was kept have exactly it). A change to the tables bumps SCHEMA_VERSION and adds the
 # statements that bring the previous version up to it under _MIGRATIONS[new version].
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
     2: (  # feeds, digest schedules, and what digests have carried
         """CREATE TABLE IF NOT EXISTS follows (
@@ -292,6 +358,19 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
             delivered_at BIGINT NOT NULL,
             PRIMARY KEY (platform, team, channel, entry_key)
         )""",
+    ),
+    3: (  # digests shared by processes: entries on their way or left for later; missed runs
+        """CREATE TABLE IF NOT EXISTS pending (
+            platform TEXT NOT NULL,
+            team TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            entry_key TEXT NOT NULL,
+            held_until BIGINT NOT NULL,
+            tries INTEGER NOT NULL,
+            changed_at BIGINT NOT NULL,
+            PRIMARY KEY (platform, team, channel, entry_key)
+        )""",
+        "ALTER TABLE schedules ADD COLUMN last_run BIGINT",
     ),
 }
 
@@ -527,39 +606,86 @@ class SQLStore:
                 cur.execute("DELETE FROM schedules WHERE platform = ? AND team = ? "
                             "AND channel = ?", channel_key(where))
                 return
-            # One statement: processes setting the same channel at once cannot collide.
+            # One statement: processes setting the same channel at once cannot collide. A new
+            # or changed schedule counts from now: nothing before it is to be made up.
             cur.execute(
-                "INSERT INTO schedules (platform, team, channel, private, cron, timezone) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (platform, team, channel) DO UPDATE SET "
-                "private = excluded.private, cron = excluded.cron, timezone = excluded.timezone",
-                (*channel_key(where), int(where.private), schedule.cron, schedule.timezone),
+                "INSERT INTO schedules (platform, team, channel, private, cron, timezone, "
+                "last_run) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, team, channel) "
+                "DO UPDATE SET private = excluded.private, cron = excluded.cron, "
+                "timezone = excluded.timezone, last_run = excluded.last_run",
+                (*channel_key(where), int(where.private), schedule.cron, schedule.timezone,
+                 int(time.time())),
             )
+
+        self._run(work)
+
+    def schedule_ran(self, where: Conversation, when: int) -> None:
+        def work(cur: _Cursor) -> None:
+            cur.execute("UPDATE schedules SET last_run = ? WHERE platform = ? AND team = ? "
+                        "AND channel = ?", (int(when), *channel_key(where)))
 
         self._run(work)
 
     def schedules(self) -> list[tuple[Conversation, Schedule]]:
         def work(cur: _Cursor) -> list[tuple[Conversation, Schedule]]:
-            cur.execute("SELECT platform, team, channel, private, cron, timezone FROM schedules "
-                        "ORDER BY platform, team, channel")
-            return [(Conversation(p, t, c, private=bool(private)), Schedule(cron, tz))
-                    for p, t, c, private, cron, tz in cur.fetchall()]
+            cur.execute("SELECT platform, team, channel, private, cron, timezone, last_run "
+                        "FROM schedules ORDER BY platform, team, channel")
+            return [(Conversation(p, t, c, private=bool(private)),
+                     Schedule(cron, tz, None if ran is None else int(ran)))
+                    for p, t, c, private, cron, tz, ran in cur.fetchall()]
 
         return self._run(work)
 
     def delivered(self, where: Conversation, keys: list[str]) -> set[str]:
+        return self._run(lambda cur: set(_entries(cur, "delivered", where, keys))) \
+            if keys else set()
+
+    def held(self, where: Conversation, keys: list[str]) -> set[str]:
+        now = int(time.time())
+
         def work(cur: _Cursor) -> set[str]:
-            found: set[str] = set()
-            for start in range(0, len(keys), 500):  # bounded statements
-                chunk = keys[start:start + 500]
-                cur.execute(
-                    "SELECT entry_key FROM delivered WHERE platform = ? AND team = ? "
-                    f"AND channel = ? AND entry_key IN ({', '.join('?' * len(chunk))})",
-                    (*channel_key(where), *chunk),
-                )
-                found.update(row[0] for row in cur.fetchall())
-            return found
+            rows = _entries(cur, "pending", where, keys, "held_until")
+            return {key for key, until in rows.items() if until > now}
 
         return self._run(work) if keys else set()
+
+    def hold(self, where: Conversation, keys: list[str], seconds: float) -> dict[str, int]:
+        now = int(time.time())
+        keys = list(dict.fromkeys(keys))
+
+        def work(cur: _Cursor) -> dict[str, int]:
+            self._take_turns(cur)  # two processes must not both take an entry
+            done = _entries(cur, "delivered", where, keys)
+            pending = _entries(cur, "pending", where, keys, "held_until, tries")
+            taken = {}
+            for key in keys:
+                until, tries = pending.get(key, (0, 0))
+                if key in done or until > now:
+                    continue
+                cur.execute(
+                    "INSERT INTO pending (platform, team, channel, entry_key, held_until, tries, "
+                    "changed_at) VALUES (?, ?, ?, ?, ?, 0, ?) ON CONFLICT (platform, team, "
+                    "channel, entry_key) DO UPDATE SET held_until = excluded.held_until, "
+                    "changed_at = excluded.changed_at",
+                    (*channel_key(where), key, int(now + seconds), now),
+                )
+                taken[key] = int(tries)
+            return taken
+
+        return self._run(work) if keys else {}
+
+    def release(self, where: Conversation, keys: list[str], for_later: bool = False) -> None:
+        now = int(time.time())
+
+        def work(cur: _Cursor) -> None:
+            for key in keys:
+                cur.execute(
+                    "UPDATE pending SET held_until = 0, tries = tries + ?, changed_at = ? "
+                    "WHERE platform = ? AND team = ? AND channel = ? AND entry_key = ?",
+                    (int(for_later), now, *channel_key(where), key),
+                )
+
+        self._run(work)
 
     def mark_delivered(self, where: Conversation, keys: list[str]) -> None:
         now = int(time.time())
@@ -572,10 +698,33 @@ class SQLStore:
                     "DO UPDATE SET delivered_at = excluded.delivered_at",
                     (*channel_key(where), key, now),
                 )
+                cur.execute("DELETE FROM pending WHERE platform = ? AND team = ? "
+                            "AND channel = ? AND entry_key = ?", (*channel_key(where), key))
             cur.execute("DELETE FROM delivered WHERE delivered_at < ?",
+                        (now - DELIVERED_DAYS * 86400,))
+            # An entry left for later that its feed then dropped is never delivered.
+            cur.execute("DELETE FROM pending WHERE changed_at < ?",
                         (now - DELIVERED_DAYS * 86400,))
 
         self._run(work)
+
+
+def _entries(cur: _Cursor, table: str, where: Conversation, keys: list[str],
+             columns: str = "") -> dict[str, Any]:
+    """The rows of `table` ("delivered" or "pending") for these entries of the channel: entry
+    key -> the value of the one column asked for, else a tuple of the columns asked for."""
+    found: dict[str, Any] = {}
+    names = [c.strip() for c in columns.split(",") if c.strip()]
+    for start in range(0, len(keys), 500):  # bounded statements
+        chunk = keys[start:start + 500]
+        cur.execute(
+            f"SELECT {', '.join(['entry_key', *names])} FROM {table} WHERE platform = ? "
+            f"AND team = ? AND channel = ? AND entry_key IN ({', '.join('?' * len(chunk))})",
+            (*channel_key(where), *chunk),
+        )
+        for key, *values in cur.fetchall():
+            found[key] = values[0] if len(values) == 1 else tuple(values)
+    return found
 
 
 def _use_wal(conn: sqlite3.Connection) -> None:

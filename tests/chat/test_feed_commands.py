@@ -8,11 +8,13 @@ The stories are invented for these tests."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import html
 import ipaddress
 import re
 import socket
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -27,8 +29,16 @@ import bot.core as core_module
 from bot.app import start_clock
 from bot.core import ENTRY_TRIES, Core, Engine, Reply, Section
 from bot.render import to_discord, to_slack
-from bot.schedule import check_timezone, describe, next_run, parse_schedule, trigger
-from bot.store import Conversation, Schedule, entry_key, open_store
+from bot.schedule import (
+    DigestClock,
+    check_timezone,
+    describe,
+    missed,
+    next_run,
+    parse_schedule,
+    trigger,
+)
+from bot.store import Conversation, Schedule, SQLStore, entry_key, open_store
 from summarizers import fetch
 from summarizers.errors import InputError
 
@@ -252,6 +262,17 @@ async def core(engine: Engine, tmp_path: Path) -> AsyncIterator[Core]:
     core.store.close()  # not core.close(): that would close the session's engine
 
 
+@pytest.fixture
+async def other_process(core: Core, engine: Engine) -> AsyncIterator[Core]:
+    """A second bot sharing the first one's store, as another process would: its own core,
+    its own connection to the same database."""
+    assert isinstance(core.store, SQLStore)
+    other = Core(engine=engine, store=open_store(core.store.url), timezone="America/New_York")
+    yield other
+    await other.flush()
+    other.store.close()
+
+
 # -- helpers -------------------------------------------------------------------------------------
 
 
@@ -444,9 +465,9 @@ async def test_a_digest_that_never_reached_the_channel_leaves_its_entries_new(
 ) -> None:
     serve_flood(site)
     await say(core, f"follow {VALLEY}")
-    # The platform refused the reply; once the wait for it is over (SENDING_S, here none), the
+    # The platform refused the reply; once the wait for it is over (HOLD_S, here none), the
     # entry is new again: it never reached anyone.
-    monkeypatch.setattr(core_module, "SENDING_S", 0.0)
+    monkeypatch.setattr(core_module, "HOLD_S", 0.0)
     lost = await say(core, "digest", sent=False)
     assert [s.heading for s in lost.sections] == [FLOOD]
     again = await say(core, "digest")
@@ -557,6 +578,51 @@ async def test_a_scheduled_digest_that_could_not_be_posted_leaves_its_entries_ne
     await core.deliver(TEST_CHANNEL)
     reply = await say(core, "digest", TEST_CHANNEL)
     assert [s.heading for s in reply.sections] == [FLOOD]
+
+
+async def test_bots_sharing_a_store_carry_each_entry_once(
+    core: Core, other_process: Core, site: Site
+) -> None:
+    await follow_both_outlets(core, site)
+    first, second = await asyncio.gather(say(core, "digest"), say(other_process, "digest"))
+    assert sorted([first.ephemeral, second.ephemeral]) == [False, True]
+    assert "Nothing new" in (first if first.ephemeral else second).text
+
+
+async def test_bots_sharing_a_store_post_a_scheduled_digest_once(
+    core: Core, other_process: Core, site: Site
+) -> None:
+    # Every bot on a database runs every channel's schedule (Discord shards, Slack socket
+    # connections): the digest is posted by whichever takes its entries first.
+    posted: list[Reply] = []
+
+    async def record(where: Conversation, reply: Reply) -> None:
+        await asyncio.sleep(0.2)  # the platform takes its time; the other bot is at work
+        posted.append(reply)
+
+    core.posters["test"] = other_process.posters["test"] = record
+    serve_flood(site)
+    await say(core, f"follow {VALLEY}", TEST_CHANNEL)
+    await asyncio.gather(core.deliver(TEST_CHANNEL), other_process.deliver(TEST_CHANNEL))
+    assert [[s.heading for s in r.sections] for r in posted] == [[FLOOD]]
+    assert (await say(other_process, "digest", TEST_CHANNEL)).text.startswith("Nothing new")
+
+
+async def test_tries_at_a_site_that_is_down_are_counted_across_a_restart(
+    core: Core, other_process: Core, site: Site
+) -> None:
+    site.serve(VALLEY, rss("Valley Post", "http://valley.example/",
+                           item(FAIR, link="http://valley.example/busy/fair",
+                                teaser="Details soon.")))
+    site.pages["http://valley.example/busy/fair"] = (503, "text/html", b"busy")
+    await say(core, f"follow {VALLEY}")
+    for _ in range(ENTRY_TRIES - 1):
+        assert (await say(core, "digest")).text.startswith("Nothing new")
+    # The bot restarts (here: the other bot on the same store makes the next digest).
+    reply = await say(other_process, "digest")
+    [unread] = section(reply, "Not briefed").lines
+    assert "The site answered 503" in unread
+    assert site.requests.count("http://valley.example/busy/fair") == ENTRY_TRIES
 
 
 async def test_entries_still_in_the_feed_have_their_delivery_renewed(
@@ -811,6 +877,52 @@ async def test_the_clock_posts_the_digest_on_time_and_nothing_when_nothing_is_ne
     finally:
         clock.shutdown()
         await until(lambda: not clock._scheduler.running, timeout=5)
+
+
+async def test_a_digest_due_while_no_bot_ran_is_made_up_once_at_start(
+    core: Core, site: Site
+) -> None:
+    from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
+
+    posted: list[Reply] = []
+
+    async def record(where: Conversation, reply: Reply) -> None:
+        posted.append(reply)
+
+    core.posters["test"] = record
+    serve_flood(site)
+    await say(core, f"follow {VALLEY}", TEST_CHANNEL)
+    core.store.set_schedule(TEST_CHANNEL, Schedule("0 8 * * *", "UTC"))
+    # It last ran three days ago: since then at least two 08:00 digests fell due, unseen.
+    core.store.schedule_ran(TEST_CHANNEL, int(time.time()) - 3 * 86400)
+    before = time.time()
+    clock = DigestClock(core.deliver)
+    runs_done: list[object] = []
+    clock._scheduler.add_listener(runs_done.append, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    clock.start(core.store.schedules())
+    try:
+        await until(lambda: len(runs_done) == 1)
+        assert [[s.heading for s in r.sections] for r in posted] == [[FLOOD]]  # one, not two
+        after = clock.jobs()[JOB]
+        assert after is not None and after > datetime.now(UTC) and after.hour == 8
+        [(_, schedule)] = core.store.schedules()
+        assert schedule.last_run is not None and schedule.last_run >= int(before)
+    finally:
+        clock.shutdown()
+        await until(lambda: not clock._scheduler.running, timeout=5)
+    # The next start finds nothing missed.
+    assert missed(schedule) is None
+
+
+def test_missed_is_the_first_due_time_after_the_last_run_once_it_has_passed() -> None:
+    daily = Schedule("0 8 * * *", "Europe/London")
+    ran = int(datetime(2026, 6, 1, 9, tzinfo=UTC).timestamp())  # 10:00 in London
+    first_due = datetime(2026, 6, 2, 8, tzinfo=ZoneInfo("Europe/London"))
+    ran_then = dataclasses.replace(daily, last_run=ran)
+    assert missed(ran_then, now=datetime(2026, 6, 2, 6, tzinfo=UTC)) is None  # not due yet
+    assert missed(ran_then, now=datetime(2026, 6, 2, 7, tzinfo=UTC)) == first_due
+    assert missed(ran_then, now=datetime(2026, 6, 9, tzinfo=UTC)) == first_due  # one, the first
+    assert missed(daily, now=datetime(2026, 6, 9, tzinfo=UTC)) is None  # never ran: unknown
 
 
 def test_a_fixed_time_digest_runs_once_when_the_clocks_go_back_as_in_cron() -> None:

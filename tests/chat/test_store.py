@@ -12,6 +12,7 @@ import dataclasses
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -803,3 +804,128 @@ def test_a_version_1_store_is_upgraded_with_feeds_schedules_and_deliveries(
     assert _sql(again, "SELECT version FROM schema_version") == [(store_module.SCHEMA_VERSION,)]
     assert again.follows(HERE) == [FEED_A]
     again.close()
+
+
+# -- entries held by a digest on its way, and schedules' last runs (schema version 3) ----------
+
+
+def _expire_holds(store: ArticleStore) -> None:
+    """As if every hold had run out."""
+    if isinstance(store, SQLStore):
+        _sql(store, "UPDATE pending SET held_until = held_until - 100000")
+    else:
+        assert isinstance(store, MemoryStore)
+        for pending in store._pending.values():
+            for state in pending.values():
+                state[0] -= 100000
+
+
+def test_an_entry_is_held_by_one_digest_until_delivered_or_released(store_url: str) -> None:
+    store = open_store(store_url)
+    one, two, three, four = (entry_key(FEED_A, str(n)) for n in range(4))
+    store.mark_delivered(HERE, [four])
+    assert store.hold(HERE, [one, two, four, one], 600) == {one: 0, two: 0}  # four went out
+    assert store.held(HERE, [one, two, three, four]) == {one, two}
+    assert store.hold(HERE, [one, two, three], 600) == {three: 0}  # the first digest has them
+    assert store.hold(ELSEWHERE[0], [one], 600) == {one: 0}  # another channel's own digest
+    store.mark_delivered(HERE, [one])  # delivered: held no more, and never new again
+    assert store.held(HERE, [one, two, three]) == {two, three}
+    assert store.hold(HERE, [one], 600) == {}
+    store.release(HERE, [two])  # that digest never went out: new again, no try counted
+    assert store.hold(HERE, [two], 600) == {two: 0}
+    store.release(HERE, [two], for_later=True)  # left for a later digest: counted
+    store.release(HERE, [three], for_later=True)
+    assert store.hold(HERE, [two, three], 600) == {two: 1, three: 1}
+    store.release(HERE, [two], for_later=True)
+    assert store.hold(HERE, [two], 600) == {two: 2}
+    store.release(HERE, [entry_key(FEED_B, "never held")])  # no error
+    assert store.hold(HERE, [], 600) == {} and store.held(HERE, []) == set()
+    store.close()
+
+
+def test_a_hold_runs_out_so_a_digest_that_never_went_out_frees_its_entries(
+    store_url: str,
+) -> None:
+    store = open_store(store_url)
+    one, two = (entry_key(FEED_A, str(n)) for n in range(2))
+    assert store.hold(HERE, [one], 600) == {one: 0}
+    assert store.hold(HERE, [two], 0) == {two: 0}  # held for no time at all
+    assert store.held(HERE, [one, two]) == {one}
+    _expire_holds(store)
+    assert store.held(HERE, [one, two]) == set()
+    assert store.hold(HERE, [one, two], 600) == {one: 0, two: 0}
+    store.close()
+
+
+def test_processes_sharing_a_store_never_take_the_same_entry(lasting_url: str) -> None:
+    # Four bots on one database, each in its own thread with its own connection, each making
+    # the channel's digest from the same feed at the same moment.
+    keys = [entry_key(FEED_A, str(n)) for n in range(40)]
+    stores = [open_store(lasting_url) for _ in range(4)]
+    taken: list[dict[str, int]] = [{} for _ in stores]
+    start = threading.Barrier(len(stores))
+
+    def digest(i: int) -> None:
+        start.wait()
+        for k in range(0, len(keys), 5):  # several rounds, overlapping the others'
+            taken[i].update(stores[i].hold(HERE, keys[k:] + keys[:k], 600))
+
+    threads = [threading.Thread(target=digest, args=(i,)) for i in range(len(stores))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    every = [key for got in taken for key in got]
+    assert sorted(every) == sorted(keys)  # each entry taken once, by one of them
+    for store in stores:
+        store.close()
+
+
+def test_holds_and_tries_outlive_a_restart(lasting_url: str) -> None:
+    one, two = (entry_key(FEED_A, str(n)) for n in range(2))
+    first = open_store(lasting_url)
+    first.hold(HERE, [one, two], 600)
+    first.release(HERE, [two], for_later=True)
+    first.close()
+    again = open_store(lasting_url)
+    assert again.held(HERE, [one, two]) == {one}
+    assert again.hold(HERE, [one, two], 600) == {two: 1}
+    again.close()
+
+
+def test_a_schedule_knows_when_it_last_ran(store_url: str) -> None:
+    store = open_store(store_url)
+    before = int(time.time())
+    store.set_schedule(HERE, Schedule("0 8 * * *", "UTC"))
+    [(_, kept)] = store.schedules()
+    assert kept.last_run is not None and before <= kept.last_run <= time.time()  # set: from now
+    store.schedule_ran(HERE, 1_700_000_000)
+    assert [s.last_run for _, s in store.schedules()] == [1_700_000_000]
+    store.schedule_ran(ELSEWHERE[0], 1_600_000_000)  # a channel with no schedule: nothing
+    assert [s.last_run for _, s in store.schedules()] == [1_700_000_000]
+    store.set_schedule(HERE, Schedule("0 9 * * *", "UTC"))  # changed: counts from now again
+    [(_, changed)] = store.schedules()
+    assert changed.last_run is not None and changed.last_run >= before
+    store.close()
+
+
+def test_a_version_2_store_is_upgraded_with_holds_and_last_runs(lasting_url: str) -> None:
+    store = open_store(lasting_url)
+    assert isinstance(store, SQLStore)
+    store.set_schedule(HERE, Schedule("0 8 * * *", "UTC"))
+    store.mark_delivered(HERE, [entry_key(FEED_A, "1")])
+    _sql(store, "DROP TABLE pending")  # what version 2 had not
+    _sql(store, "ALTER TABLE schedules DROP COLUMN last_run")
+    _sql(store, "UPDATE schema_version SET version = 2")
+    store.close()
+
+    upgraded = open_store(lasting_url)
+    assert isinstance(upgraded, SQLStore)
+    assert _sql(upgraded, "SELECT version FROM schema_version") == [(store_module.SCHEMA_VERSION,)]
+    # What it had is kept; a schedule from before has no last run, so nothing is made up.
+    assert [(s, s.last_run) for _, s in upgraded.schedules()] == [
+        (Schedule("0 8 * * *", "UTC"), None)]
+    assert upgraded.delivered(HERE, [entry_key(FEED_A, "1")]) == {entry_key(FEED_A, "1")}
+    assert upgraded.hold(HERE, [entry_key(FEED_A, "1"), entry_key(FEED_A, "2")], 600) == {
+        entry_key(FEED_A, "2"): 0}
+    upgraded.close()
