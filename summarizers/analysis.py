@@ -211,10 +211,15 @@ class Analysis:
         key = _name_tokens(text)
         if not key:
             return None
-        for ent in self.entities:
-            names = [_name_tokens(ent.name)] + [_name_tokens(m) for m in ent.mentions]
+        names = [(ent, [_name_tokens(ent.name)] + [_name_tokens(m) for m in ent.mentions])
+                 for ent in self.entities]
+        # The one so named, before one whose surname alone fits ("Peter Hale", not Ms. Hale).
+        for ent, ns in names:
+            if key in ns:
+                return ent
+        for ent, ns in names:
             if any(n and n[-1] == key[-1] and (set(key) <= set(n) or set(n) <= set(key))
-                   for n in names):
+                   for n in ns):
                 return ent
         return None
 
@@ -462,7 +467,8 @@ def _build_entities(docs: list[Any]) -> tuple[list[Entity], dict[int, list[int]]
     entities: list[Entity] = []
     by_key: dict[tuple[str, ...], int] = {}
     token_entity: dict[tuple[int, int], int] = {}
-    person_surnames: dict[str, int] = {}
+    # Surname -> the people who bear it, in the order met (often one; a family has several).
+    person_surnames: dict[str, list[int]] = {}
     mentions: dict[int, list[int]] = {}
     owned_by: dict[int, tuple[int, Any]] = {}  # person -> (sentence, "his"/"her"/"its" in role)
 
@@ -478,6 +484,29 @@ def _build_entities(docs: list[Any]) -> tuple[list[Entity], dict[int, list[int]]
         for tok in span:
             token_entity[(sid, tok.i)] = ent_id
 
+    def new_person(name: str, key: tuple[str, ...]) -> int:
+        ent_id = len(entities)
+        entities.append(Entity(ent_id, name, "PERSON"))
+        by_key[key] = ent_id
+        person_surnames.setdefault(key[-1], []).append(ent_id)
+        return ent_id
+
+    def by_surname(word: str, span: Any) -> int:
+        """Who a surname alone names: the one person bearing it; of several ("Melania Trump",
+        "President Donald Trump"), the one whose title is written before it ("President
+        Trump"), else the only one with a title (news names the others in full each time),
+        else the first named. "Mr." and "Ms." tell a man from a woman already called so."""
+        people = person_surnames[word]
+        said = _title_words(_title_before(span))
+        sex = _sex_of(said)
+        if sex:
+            people = [i for i in people if _sex_of(_title_words(entities[i].title)) in ("", sex)
+                      ] or people
+        said -= _HONORIFIC_WORDS
+        fits = [i for i in people if said & _title_words(entities[i].title)]
+        titled = [i for i in people if _title_words(entities[i].title) - _HONORIFIC_WORDS]
+        return next((found[0] for found in (fits, titled) if len(found) == 1), people[0])
+
     # Persons first, longest names first, so "Esper" joins "Mark Esper". Not from a sentence in
     # another language (a quoted tweet), where the English model takes words for names.
     foreign = {sid for sid, d in enumerate(docs) if looks_foreign(d.text)}
@@ -492,8 +521,9 @@ def _build_entities(docs: list[Any]) -> tuple[list[Entity], dict[int, list[int]]
             continue
         label = span.label_
         # spaCy sometimes tags a known person's surname as ORG ("Trump said ...").
-        if label != "PERSON" and len(key) == 1 and key[0] in person_surnames:
-            ent_id = person_surnames[key[0]]
+        if len(key) == 1 and key[0] in person_surnames and (
+                label != "PERSON" or len(person_surnames[key[0]]) > 1):
+            ent_id = by_surname(key[0], span)
         elif label == "PERSON":
             # The same person: the name is the end of a fuller one ("Esper", "Van Ryn" of
             # "Maurice Van Ryn"), or the two share first and last names ("Mark T. Esper").
@@ -506,10 +536,7 @@ def _build_entities(docs: list[Any]) -> tuple[list[Entity], dict[int, list[int]]
             if ent_id < 0 and len(key) == 1 and key[0] not in _NAME_PARTICLES:
                 ent_id = _named_inside(key[0], span, by_key, entities)
             if ent_id < 0:
-                ent_id = len(entities)
-                entities.append(Entity(ent_id, _clean_name(span), "PERSON"))
-                by_key[key] = ent_id
-                person_surnames.setdefault(key[-1], ent_id)
+                ent_id = new_person(_clean_name(span), key)
         else:
             ent_id = by_key.get(key, -1)
             if ent_id < 0:
@@ -527,15 +554,27 @@ def _build_entities(docs: list[Any]) -> tuple[list[Entity], dict[int, list[int]]
                     ent.role, pronoun = _noun_before(span)
                 if pronoun is not None:
                     owned_by[ent_id] = (sid, pronoun)
-    # A person named in full once is often mentioned later by surname alone, untagged.
-    surnames = _person_surnames(entities)
+    # A person named in full once is often mentioned later by surname alone, untagged. Not
+    # after another first name (a relative the recogniser missed: "Ivanka Trump").
     for sid, doc in enumerate(docs):
         if sid in foreign:
             continue
         for tok in doc:
-            ent_id = surnames.get(tok.text.lower())
-            if ent_id is not None and tok.pos_ == "PROPN" and (sid, tok.i) not in token_entity:
-                add_mention(sid, ent_id, doc[tok.i : tok.i + 1])
+            word = _name_tokens(tok.text)
+            if (len(word) != 1 or word[0] not in person_surnames or tok.pos_ != "PROPN"
+                    or (sid, tok.i) in token_entity):
+                continue
+            if not _first_name_before(tok):
+                span = doc[tok.i : tok.i + 1]
+                add_mention(sid, by_surname(word[0], span), span)
+                continue
+            # The first name is theirs, or theirs may be it (known by surname alone so far).
+            first = _name_tokens(doc[tok.i - 1].text)
+            own = [i for i in person_surnames[word[0]] if first and (
+                first[0] in _name_tokens(entities[i].name)
+                or len(_name_tokens(entities[i].name)) == 1)]
+            if len(own) == 1 and (sid, tok.i - 1) not in token_entity:
+                add_mention(sid, own[0], doc[tok.i - 1 : tok.i + 1])
     # "Hamid Karzai, his predecessor": whose predecessor, now that every name is known.
     for ent_id, (sid, pronoun) in owned_by.items():
         owner = _owner(ent_id, sid, pronoun, entities, docs, token_entity)
@@ -592,14 +631,37 @@ def _person_span(span: Any) -> Any | None:
         span.doc[start].idx, span.end_char, label=span.label_)
 
 
+_HONORIFIC_WORDS = frozenset(h.strip(".") for h in _HONORIFICS) | {"miss"}
+
+
+def _title_words(title: str) -> set[str]:
+    return set(re.findall(r"[a-z]+", title.lower()))
+
+
+def _sex_of(title_words: set[str]) -> str:
+    """ "m" for Mr., "f" for Mrs., Ms. or Miss, else "" (unknown)."""
+    return "m" if "mr" in title_words else "f" if title_words & {"mrs", "ms", "miss"} else ""
+
+
+def _first_name_before(tok: Any) -> bool:
+    """Is a surname written after a capitalised name word of its own ("Ivanka" of "Ivanka
+    Trump"; not a title, "President Trump", nor an honorific)?"""
+    if tok.i == 0:
+        return False
+    first = tok.doc[tok.i - 1]
+    return (first.dep_ == "compound" and first.head.i == tok.i and first.pos_ == "PROPN"
+            and first.text[:1].isupper() and first.text[1:].islower()
+            and not _is_title_word(first) and first.lower_.strip(".") + "." not in _HONORIFICS)
+
+
 def _person_surnames(entities: list[Entity]) -> dict[str, int]:
-    """Surname -> person, the first (fullest-named) person winning a shared surname."""
-    out: dict[str, int] = {}
+    """Surname -> the one person bearing it (a surname that several bear names none of them)."""
+    bearers: dict[str, list[int]] = {}
     for ent in entities:
         tokens = _name_tokens(ent.name)
         if ent.kind == "PERSON" and tokens:
-            out.setdefault(tokens[-1], ent.id)
-    return out
+            bearers.setdefault(tokens[-1], []).append(ent.id)
+    return {name: ids[0] for name, ids in bearers.items() if len(ids) == 1}
 
 
 def _clean_name(span: Any) -> str:

@@ -144,6 +144,55 @@ def test_a_first_name_after_a_title_is_someone_else():
     assert "William Hague" in people and "Prince William" in people, people
 
 
+WHITBY = (  # invented: a family sharing a surname, the wife named first
+    "Clara Whitby opened a new wing of the children's hospital in Dunmore on Tuesday, where she "
+    "read to patients and thanked the nurses. Governor Alan Whitby did not join her; he stayed "
+    "in the capital for talks with legislative leaders on the state budget.\n\n"
+    "\"These children are so brave,\" Clara Whitby said after the visit.\n\n"
+    "Whitby later told reporters at the statehouse that the budget talks had gone well. \"We are "
+    "very close to a deal,\" he said.\n\n"
+    "Senate leader Maria Okonjo disputed that. \"There is no deal, and we are not close to "
+    "one,\" Okonjo said in a statement."
+)
+
+
+def test_a_surname_several_bear_names_the_one_with_a_title():
+    analysis = analyze_text(WHITBY)
+    governor = analysis.entity_for("Alan Whitby")
+    assert governor is not None and governor is not analysis.entity_for("Clara Whitby")
+    said = {s.quote: s.speaker_id for s in analysis.statements if s.quote}
+    assert said["We are very close to a deal"] == governor.id
+    assert said["These children are so brave"] == analysis.entity_for("Clara Whitby").id
+    claim = build_briefing(analysis).contradiction.claim
+    assert "Alan Whitby" in claim.who and "Clara" not in claim.who
+
+
+def test_mr_and_ms_tell_apart_a_father_and_daughter_of_one_surname():
+    analysis = analyze_text(
+        "Robin Hale, the county clerk, said the ballots would be printed on Friday. Peter Hale, "
+        "the former mayor and Ms. Hale's father, died in 2001. Mr. Hale told supporters in 2000 "
+        "that he would win the seat. Ms. Hale said on Monday that she would not run again.")
+    robin, peter = analysis.entity_for("Robin Hale"), analysis.entity_for("Peter Hale")
+    assert robin is not None and peter is not None and robin is not peter
+    by_content = {s.content: s.speaker_id for s in analysis.statements}
+    assert by_content["that he would win the seat"] == peter.id
+    assert by_content["that she would not run again"] == robin.id
+
+
+def test_a_relative_the_recogniser_missed_is_not_merged_into_the_family():
+    # The recogniser misses "Ivanka Trump" as a name in the last sentence: her surname alone
+    # must not make it a mention of Melania or Donald Trump.
+    analysis = analyze_text(
+        "First lady Melania Trump visited a children's hospital in Nashville on Tuesday. "
+        "President Donald Trump was in Washington for talks on the budget.\n\n"
+        "Ivanka Trump, the president's daughter and adviser, is expected to join the first lady "
+        "on a visit to Ohio next week.")
+    last = len(analysis.sentences) - 1
+    for name in ("Melania Trump", "Donald Trump"):
+        person = analysis.entity_for(name)
+        assert person is not None and last not in person.sentence_ids, name
+
+
 def test_names_come_from_english_sentences_and_roles_have_no_links_or_stray_quotes():
     briefing = build_briefing(analyze_text(
         "The president adopted Yair Tawil as her godson in a ceremony at her office last week.\n\n"
