@@ -53,8 +53,9 @@ HELP_TEXT = (
     "• schedule <crontab line> [time zone]: a digest on a schedule, e.g. schedule 0 8 * * 1-5 "
     "Europe/London; schedule off stops it.\n"
     "• help: this message.\n"
-    "Slash commands: /brief, /ask, /newsbrief help. Mention me with a question to ask, "
-    "or with \"brief <link>\" to brief."
+    "Slash commands: /brief, /ask, and /newsbrief with any of the above (/newsbrief follow "
+    "<link>); where the app has them, /follow, /unfollow, /feeds, /digest and /schedule too. "
+    "Mention me with a question to ask, or with \"brief <link>\" to brief."
 )
 _URL = re.compile(r"^https?://\S+$", re.I)
 # Slack wraps links as <https://x|label>; Discord users wrap them in <> to stop the preview.
@@ -490,21 +491,17 @@ class Core:
                      f"schedule: schedule 0 8 * * * {self.timezone}.")
 
     async def _feeds_reply(self, follows: list[str], where: Conversation) -> Reply:
+        schedule = await asyncio.to_thread(self.store.schedule, where)
         if not follows:
-            return Reply("This channel follows no feeds. Add one: follow https://example.com/rss",
-                         ephemeral=True)
+            later = f" Digest: {describe_schedule(schedule)}, with nothing to read until then." \
+                if schedule else ""
+            return Reply("This channel follows no feeds. Add one: follow "
+                         f"https://example.com/rss{later}", ephemeral=True)
         lines = [f"• {url}" for url in follows]
-        schedule = await self._schedule_of(where)
         lines.append(f"Digest: {describe_schedule(schedule)}." if schedule else
                      "Digest: when asked (digest), no schedule set.")
         return Reply(f"This channel follows {_count(len(follows), 'feed')}.",
                      sections=[Section("Feeds followed here", lines)], ephemeral=True)
-
-    async def _schedule_of(self, where: Conversation) -> Any:
-        for other, schedule in await asyncio.to_thread(self.store.schedules):
-            if channel_key(other) == channel_key(where):
-                return schedule
-        return None
 
     async def _schedule(self, arg: str, where: Conversation) -> Reply:
         schedule = None if arg.strip().lower() in ("off", "stop", "none") else \

@@ -102,6 +102,10 @@ class ArticleStore(Protocol):
         """The channel's digest schedule, or None to stop it."""
         ...
 
+    def schedule(self, where: Conversation) -> Schedule | None:
+        """The channel's digest schedule, if it has one."""
+        ...
+
     def schedules(self) -> list[tuple[Conversation, Schedule]]:
         """Every channel's digest schedule (what a starting bot sets its clock by)."""
         ...
@@ -248,6 +252,11 @@ class MemoryStore:
             kept = self._schedules.get(channel_key(where))
             if kept is not None:
                 self._schedules[channel_key(where)] = (kept[0], replace(kept[1], last_run=when))
+
+    def schedule(self, where: Conversation) -> Schedule | None:
+        with self._lock:
+            kept = self._schedules.get(channel_key(where))
+            return kept[1] if kept else None
 
     def schedules(self) -> list[tuple[Conversation, Schedule]]:
         with self._lock:
@@ -626,10 +635,19 @@ class SQLStore:
 
         self._run(work)
 
+    def schedule(self, where: Conversation) -> Schedule | None:
+        found = [s for _, s in self._schedules("WHERE platform = ? AND team = ? AND channel = ?",
+                                               channel_key(where))]
+        return found[0] if found else None
+
     def schedules(self) -> list[tuple[Conversation, Schedule]]:
+        return self._schedules("ORDER BY platform, team, channel")
+
+    def _schedules(self, rest: str, params: tuple[Any, ...] = ()
+                   ) -> list[tuple[Conversation, Schedule]]:
         def work(cur: _Cursor) -> list[tuple[Conversation, Schedule]]:
             cur.execute("SELECT platform, team, channel, private, cron, timezone, last_run "
-                        "FROM schedules ORDER BY platform, team, channel")
+                        f"FROM schedules {rest}", params)
             return [(Conversation(p, t, c, private=bool(private)),
                      Schedule(cron, tz, None if ran is None else int(ran)))
                     for p, t, c, private, cron, tz, ran in cur.fetchall()]

@@ -64,7 +64,31 @@ class _Client(discord.Client):
         async def newsbrief(interaction: discord.Interaction, text: str = "help") -> None:
             await adapter.on_command(interaction, parse(text))
 
-        for command in (brief, ask, newsbrief):
+        @app_commands.command(name="follow", description="Follow a news feed in this channel")
+        @app_commands.describe(feed="A link to an RSS, Atom or JSON feed, or a page naming one")
+        async def follow(interaction: discord.Interaction, feed: str) -> None:
+            await adapter.on_command(interaction, Command("follow", feed.strip()))
+
+        @app_commands.command(name="unfollow", description="Stop following a news feed here")
+        @app_commands.describe(feed="The feed's link, as `/feeds` lists it")
+        async def unfollow(interaction: discord.Interaction, feed: str) -> None:
+            await adapter.on_command(interaction, Command("unfollow", feed.strip()))
+
+        @app_commands.command(name="feeds", description="The feeds and digest schedule here")
+        async def feeds(interaction: discord.Interaction) -> None:
+            await adapter.on_command(interaction, Command("feeds"))
+
+        @app_commands.command(name="digest", description="A digest of what is new in the feeds")
+        async def digest(interaction: discord.Interaction) -> None:
+            await adapter.on_command(interaction, Command("digest"))
+
+        @app_commands.command(name="schedule", description="When this channel gets its digest")
+        @app_commands.describe(
+            when="A crontab line and time zone, e.g. 0 8 * * 1-5 Europe/London; or off")
+        async def schedule(interaction: discord.Interaction, when: str) -> None:
+            await adapter.on_command(interaction, Command("schedule", when.strip()))
+
+        for command in (brief, ask, newsbrief, follow, unfollow, feeds, digest, schedule):
             self.tree.add_command(command)
         guilds = [discord.Object(id=g) for g in adapter.cfg.guild_ids]
         for guild in guilds:  # guild commands appear at once; global ones can take a while

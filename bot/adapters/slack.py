@@ -1,4 +1,4 @@
-"""Slack adapter (slack-bolt, async): /brief, /ask, /newsbrief and app_mention <-> the core.
+"""Slack adapter (slack-bolt, async): slash commands and app_mention <-> the core.
 
 Socket Mode when SLACK_APP_TOKEN is set, else HTTP Events mode with signed-request verification
 (bolt answers forged or stale requests with 401). Every listener acknowledges first and hands the
@@ -37,7 +37,9 @@ from bot.store import Conversation
 
 log = logging.getLogger("newsbrief.slack")
 
-SLASH_COMMANDS = ("/brief", "/ask", "/newsbrief")
+# The feed commands work once the app declares them (see the README); /newsbrief carries them all.
+SLASH_COMMANDS = ("/brief", "/ask", "/newsbrief", "/follow", "/unfollow", "/feeds", "/digest",
+                  "/schedule")
 
 
 def _user_text(text: str, bot_user_id: str | None = None) -> str:

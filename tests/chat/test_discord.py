@@ -20,11 +20,12 @@ SEED_TITLE = "Leaked draft letter contradicts Pentagon on US withdrawal from Ira
 PINGS = re.compile(r"<@[!&]?\d+>|@(everyone|here)\b", re.I)
 
 
-def interaction(command: str, option: str, value: str) -> dict[str, Any]:
+def interaction(command: str, option: str = "", value: str = "") -> dict[str, Any]:
     data = payload("discord_interaction_create.json")
     data["id"] = snowflake()
     data["token"] = f"token-{data['id']}"
-    data["data"].update(name=command, options=[{"name": option, "type": 3, "value": value}])
+    options = [{"name": option, "type": 3, "value": value}] if option else []
+    data["data"].update(name=command, options=options)
     return data
 
 
@@ -32,7 +33,11 @@ async def test_synced_commands_and_identified_without_message_content_intent(
     discord_bot: Any, fake_discord: Any
 ) -> None:
     sync = await fake_discord.wait_request("PUT", f"/applications/{APP_ID}/commands", WAIT)
-    assert sorted(c["name"] for c in sync.data) == ["ask", "brief", "newsbrief"]
+    assert sorted(c["name"] for c in sync.data) == [
+        "ask", "brief", "digest", "feeds", "follow", "newsbrief", "schedule", "unfollow"]
+    options = {c["name"]: [o["name"] for o in c.get("options", [])] for c in sync.data}
+    assert options["follow"] == options["unfollow"] == ["feed"]
+    assert options["schedule"] == ["when"] and options["feeds"] == options["digest"] == []
     intents = fake_discord.identified["intents"]
     assert not intents & (1 << 15), "MESSAGE_CONTENT is privileged and must not be asked for"
 
@@ -108,6 +113,23 @@ async def test_help_is_the_interaction_response_itself_and_ephemeral(
     assert message["flags"] & 64
     assert "/brief" in message["embeds"][0]["description"]
     assert message["allowed_mentions"]["parse"] == []
+
+
+async def test_schedule_and_feeds_are_slash_commands_of_their_own(
+    discord_bot: Any, fake_discord: Any
+) -> None:
+    event = interaction("schedule", "when", "0 8 * * 1-5 Europe/London")
+    await fake_discord.dispatch("INTERACTION_CREATE", event)
+    follow = await fake_discord.wait_request("POST", f"/webhooks/{APP_ID}/{event['token']}", WAIT)
+    # The crontab's stars escaped, or Discord would read them as italics.
+    line = r"0 8 \* \* 1-5 (Europe/London)"
+    assert follow.data["content"].startswith(f"Digest scheduled: {line}")
+    listing = interaction("feeds")
+    await fake_discord.dispatch("INTERACTION_CREATE", listing)
+    shown = await fake_discord.wait_request(
+        "POST", f"/webhooks/{APP_ID}/{listing['token']}", WAIT)
+    text = json.dumps(shown.data, ensure_ascii=False)
+    assert "follows no feeds" in text and json.dumps(line)[1:-1] in text, text
 
 
 HIDDEN_CHANNEL_ID = "1190000000000000201"  # @everyone may not view it (see the guild payload)

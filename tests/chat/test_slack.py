@@ -111,6 +111,23 @@ async def test_slash_ask_answers_from_the_channels_articles_with_the_quote(
     assert "“There’s been no decision whatsoever to leave Iraq”" in section
 
 
+async def test_slash_schedule_and_feeds_are_commands_of_their_own(
+    slack_http: Any, fake_slack: Any
+) -> None:
+    status, _ = await post_slash(slack_http, fake_slack, "0 8 * * 1-5 Europe/London",
+                                 command="/schedule")
+    assert status == 200
+    hook = await fake_slack.wait_call("/hooks/", WAIT)
+    assert hook.data["text"].startswith("Digest scheduled: 0 8 * * 1-5 (Europe/London)")
+    assert hook.data["response_type"] == "in_channel"
+    status, _ = await post_slash(slack_http, fake_slack, "", command="/feeds")
+    assert status == 200
+    listing = await fake_slack.wait_call("/hooks/", WAIT,
+                                         after=fake_slack.calls.index(hook) + 1)
+    shown = " ".join(texts_of(listing.data))
+    assert "follows no feeds" in shown and "0 8 * * 1-5 (Europe/London)" in shown, shown
+
+
 async def test_forged_or_stale_requests_get_401_and_do_nothing(
     slack_http: Any, fake_slack: Any
 ) -> None:

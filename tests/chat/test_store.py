@@ -929,3 +929,17 @@ def test_a_version_2_store_is_upgraded_with_holds_and_last_runs(lasting_url: str
     assert upgraded.hold(HERE, [entry_key(FEED_A, "1"), entry_key(FEED_A, "2")], 600) == {
         entry_key(FEED_A, "2"): 0}
     upgraded.close()
+
+
+def test_one_channels_schedule_is_read_alone(store_url: str) -> None:
+    store = open_store(store_url)
+    assert store.schedule(HERE) is None
+    store.set_schedule(HERE, Schedule("0 8 * * *", "UTC"))
+    store.set_schedule(ELSEWHERE[0], Schedule("0 9 * * *", "Europe/Paris"))
+    assert store.schedule(HERE) == Schedule("0 8 * * *", "UTC")
+    assert store.schedule(dataclasses.replace(HERE, user="U2")) == Schedule("0 8 * * *", "UTC")
+    assert store.schedule(ELSEWHERE[0]) == Schedule("0 9 * * *", "Europe/Paris")
+    assert all(store.schedule(other) is None for other in ELSEWHERE[1:])
+    store.set_schedule(HERE, None)
+    assert store.schedule(HERE) is None
+    store.close()
