@@ -8,9 +8,11 @@ every acknowledgement) never waits on a model.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import time
+import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.schedule import USAGE as SCHEDULE_USAGE
-from bot.schedule import DigestClock, parse_schedule
+from bot.schedule import DigestClock, missed, parse_schedule
 from bot.schedule import describe as describe_schedule
 from bot.store import (
     ArticleStore,
@@ -35,8 +37,10 @@ from summarizers.errors import InputError, NewsbriefError
 
 log = logging.getLogger("newsbrief.bot")
 ENTRY_TRIES = 3  # digests that try a feed entry's page before it is given up
-# How long a digest being made or sent holds its entries from other digests (in this process or
-# another sharing the store): past it, entries of a digest that never went out are new again.
+# How long a digest holds its entries from other digests (in this process or another sharing the
+# store): while it is made, at most MAKING_S (a bot that dies meanwhile frees them then); once
+# made, HOLD_S more for sending it. Past that, entries of a digest that never went out are new.
+MAKING_S = 3600.0
 HOLD_S = 600.0
 _OLDEST = datetime.min.replace(tzinfo=UTC)  # an entry without a date sorts last
 
@@ -577,25 +581,38 @@ class Core:
         chosen = _fair_share([[ke for ke in entries if ke[0] not in done and ke[0] not in held]
                               for entries in per_feed], self.digest_items)
         # Held until delivered: another digest here, in this process or another, leaves them.
+        holder = uuid.uuid4().hex
         tries = await asyncio.to_thread(
-            self.store.hold, where, [k for k, _ in chosen], HOLD_S)
+            self.store.hold, where, [k for k, _ in chosen], MAKING_S, holder)
         new = [(k, e) for k, e in chosen if k in tries]
         try:
-            digest = await self._brief_entries(where, new, tries, fetching)
+            digest = await self._brief_entries(where, new, tries, fetching, holder)
+            # Made: held for its sending from now. One another digest took meanwhile (this
+            # one took longer than MAKING_S) is that one's to deliver.
+            kept = await asyncio.to_thread(self.store.hold, where, digest.keys, HOLD_S, holder)
         except BaseException:
-            try:
-                await asyncio.to_thread(self.store.release, where, list(tries))
-            except StoreError as err:  # its hold lapses after HOLD_S instead
-                log.error("could not release the digest's entries for %s: %s", where, err)
+            await self._release(where, list(tries), holder)
             raise
+        if len(kept) < len(digest.keys):
+            log.warning("digest for %s took over %.0f s to make: %d entries went to another "
+                        "digest meanwhile", where, MAKING_S, len(digest.keys) - len(kept))
         digest.failed_feeds = failed
+        digest.holder = holder
         # Delivered once it reaches the channel: what was shown, and what the feeds still
         # carry from before (its time renewed, so a long-lived entry is not shown again).
-        digest.keys = digest.keys + sorted(done)
+        digest.keys = [k for k in digest.keys if k in kept] + sorted(done)
         return digest
 
+    async def _release(self, where: Conversation, keys: list[str], holder: str) -> None:
+        """The entries a digest held are new again: it will not reach the channel."""
+        try:
+            await asyncio.to_thread(self.store.release, where, keys, holder)
+        except StoreError as err:  # its hold lapses instead
+            log.error("could not release the digest's entries for %s: %s", where, err)
+
     async def _brief_entries(self, where: Conversation, new: list[tuple[str, Any]],
-                             tries: dict[str, int], fetching: asyncio.Semaphore) -> Any:
+                             tries: dict[str, int], fetching: asyncio.Semaphore,
+                             holder: str) -> Any:
         """The digest of these (held) entries; `keys` holds those it carries."""
         read_entries = await asyncio.gather(*(self._read_entry(e, where, fetching)
                                               for _, e in new))
@@ -609,7 +626,7 @@ class Core:
         later = {key for (key, _), (item, _) in zip(new, read_entries, strict=True)
                  if item.retry and tries[key] + 1 < ENTRY_TRIES}
         if later:
-            await asyncio.to_thread(self.store.release, where, sorted(later), True)
+            await asyncio.to_thread(self.store.release, where, sorted(later), holder, True)
         waiting = {id(e) for k, e in new if k in later}
         digest.unread = [i for i in digest.unread if id(i.entry) not in waiting]
         digest.keys = [k for k, _ in new if k not in later]
@@ -664,13 +681,34 @@ class Core:
             log.warning("no %s connection to post the digest for %s", where.platform, where)
             return
         async with self._turn(where):
+            claim = await self._claim_run(where)
+            if claim is None:
+                return
             try:
                 await self._deliver(where, post)
-            finally:  # done, or failed: either way it is not to be made up at the next start
-                try:
-                    await asyncio.to_thread(self.store.schedule_ran, where, int(time.time()))
-                except StoreError as err:
-                    log.error("could not record the digest run for %s: %s", where, err)
+            except asyncio.CancelledError:  # cut short (the bot stopping): made up at its start
+                with contextlib.suppress(StoreError):
+                    await asyncio.to_thread(self.store.claim_run, where, claim[1], claim[0])
+                raise
+
+    async def _claim_run(self, where: Conversation) -> tuple[int | None, int] | None:
+        """Is this bot to run the channel's scheduled digest now? Not when the schedule is gone
+        or not due by what the store holds (changed, or run by another bot sharing the store;
+        the clock is set by the store's schedule again), nor when another bot claimed it first.
+        Claimed: (the last run before, this one's time)."""
+        try:
+            stored = await asyncio.to_thread(self.store.schedule, where)
+            if stored is None or (stored.last_run is not None and missed(stored) is None):
+                if self.clock is not None:
+                    self.clock.set(where, stored)
+                return None
+            now = int(time.time())
+            if not await asyncio.to_thread(self.store.claim_run, where, stored.last_run, now):
+                return None
+        except StoreError as err:
+            log.error("scheduled digest for %s not made: %s", where, err)
+            return None
+        return stored.last_run, now
 
     async def _deliver(self, where: Conversation,
                        post: Callable[[Conversation, Reply], Awaitable[None]]) -> None:
@@ -687,10 +725,7 @@ class Core:
                 await post(where, digest_reply(digest))
             except Exception:
                 log.exception("could not post the digest to %s; its entries stay new", where)
-                try:
-                    await asyncio.to_thread(self.store.release, where, digest.keys)
-                except StoreError as err:  # its hold lapses after HOLD_S instead
-                    log.error("could not release the digest's entries for %s: %s", where, err)
+                await self._release(where, digest.keys, digest.holder)
                 return
         try:
             await self.delivered(where, digest)

@@ -122,19 +122,24 @@ class ArticleStore(Protocol):
         """Which of these entries a digest on its way here holds, in this process or another."""
         ...
 
-    def hold(self, where: Conversation, keys: list[str], seconds: float) -> dict[str, int]:
-        """Take up entries for a digest here, in one step across processes: of these, each
-        neither delivered nor held is held for `seconds` (or until `mark_delivered` or
-        `release`). The ones taken, each with how many digests left it for later."""
+    def hold(self, where: Conversation, keys: list[str], seconds: float,
+             holder: str) -> dict[str, int]:
+        """Take up entries for the digest `holder` (an id of its own) here, in one step across
+        processes: of these, each neither delivered nor held by another digest is held for
+        `seconds` from now (or until `mark_delivered` or `release`); one it holds already is
+        held anew. The ones it holds, each with how many digests left it for later."""
         ...
 
-    def release(self, where: Conversation, keys: list[str], for_later: bool = False) -> None:
-        """Let go of held entries: the digest did not reach the channel. `for_later`: each was
-        left out to be tried at a later digest, which counts."""
+    def release(self, where: Conversation, keys: list[str], holder: str,
+                for_later: bool = False) -> None:
+        """Let go of entries `holder` holds (not those another digest took since): the digest
+        did not reach the channel. `for_later`: each was left out to be tried at a later
+        digest, which counts."""
         ...
 
-    def schedule_ran(self, where: Conversation, when: int) -> None:
-        """The channel's scheduled digest ran at `when` (seconds since the epoch)."""
+    def claim_run(self, where: Conversation, last_run: int | None, now: int | None) -> bool:
+        """Move the channel's schedule's last run from `last_run` to `now`, if it is still
+        `last_run`: of the bots sharing a store, the one that does runs the digest due."""
         ...
 
     def close(self) -> None: ...
@@ -190,8 +195,8 @@ class MemoryStore:
         self._follows: dict[tuple[str, str, str], list[str]] = {}
         self._schedules: dict[tuple[str, str, str], tuple[Conversation, Schedule]] = {}
         self._delivered: dict[tuple[str, str, str], set[str]] = {}
-        # Per channel: entry key -> [held until (epoch seconds), times left for later].
-        self._pending: dict[tuple[str, str, str], dict[str, list[float]]] = {}
+        # Per channel: entry key -> [held until (epoch seconds), times left for later, holder].
+        self._pending: dict[tuple[str, str, str], dict[str, list[Any]]] = {}
         self._lock = threading.Lock()  # the bot calls stores from worker threads
 
     def remember(self, where: Conversation, article: Article) -> None:
@@ -247,11 +252,13 @@ class MemoryStore:
                 self._schedules[channel_key(where)] = (
                     replace(where, user=""), replace(schedule, last_run=int(time.time())))
 
-    def schedule_ran(self, where: Conversation, when: int) -> None:
+    def claim_run(self, where: Conversation, last_run: int | None, now: int | None) -> bool:
         with self._lock:
             kept = self._schedules.get(channel_key(where))
-            if kept is not None:
-                self._schedules[channel_key(where)] = (kept[0], replace(kept[1], last_run=when))
+            if kept is None or kept[1].last_run != last_run:
+                return False
+            self._schedules[channel_key(where)] = (kept[0], replace(kept[1], last_run=now))
+            return True
 
     def schedule(self, where: Conversation) -> Schedule | None:
         with self._lock:
@@ -279,7 +286,8 @@ class MemoryStore:
             pending = self._pending.get(channel_key(where), {})
             return {k for k in keys if k in pending and pending[k][0] > now}
 
-    def hold(self, where: Conversation, keys: list[str], seconds: float) -> dict[str, int]:
+    def hold(self, where: Conversation, keys: list[str], seconds: float,
+             holder: str) -> dict[str, int]:
         now = time.time()
         with self._lock:
             done = self._delivered.get(channel_key(where), set())
@@ -288,19 +296,20 @@ class MemoryStore:
             for key in dict.fromkeys(keys):
                 if key in done:
                     continue
-                state = pending.setdefault(key, [0.0, 0])
-                if state[0] > now:
+                state = pending.setdefault(key, [0, 0, ""])
+                if state[0] > now and state[2] != holder:
                     continue
-                state[0] = int(now + seconds)  # whole seconds, as the SQL stores keep it
+                state[0], state[2] = int(now + seconds), holder  # whole seconds, as in SQL
                 taken[key] = int(state[1])
             return taken
 
-    def release(self, where: Conversation, keys: list[str], for_later: bool = False) -> None:
+    def release(self, where: Conversation, keys: list[str], holder: str,
+                for_later: bool = False) -> None:
         with self._lock:
             pending = self._pending.get(channel_key(where), {})
             for key in keys:
-                if key in pending:
-                    pending[key][0] = 0.0
+                if key in pending and pending[key][2] == holder:
+                    pending[key][0] = 0
                     pending[key][1] += int(for_later)
 
     def close(self) -> None:
@@ -375,6 +384,7 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
             channel TEXT NOT NULL,
             entry_key TEXT NOT NULL,
             held_until BIGINT NOT NULL,
+            holder TEXT NOT NULL,
             tries INTEGER NOT NULL,
             changed_at BIGINT NOT NULL,
             PRIMARY KEY (platform, team, channel, entry_key)
@@ -628,12 +638,15 @@ class SQLStore:
 
         self._run(work)
 
-    def schedule_ran(self, where: Conversation, when: int) -> None:
-        def work(cur: _Cursor) -> None:
+    def claim_run(self, where: Conversation, last_run: int | None, now: int | None) -> bool:
+        def work(cur: _Cursor) -> bool:
+            # One statement, compared and set at once. -1: no run yet (NULL equals nothing).
             cur.execute("UPDATE schedules SET last_run = ? WHERE platform = ? AND team = ? "
-                        "AND channel = ?", (int(when), *channel_key(where)))
+                        "AND channel = ? AND COALESCE(last_run, -1) = ?",
+                        (now, *channel_key(where), -1 if last_run is None else last_run))
+            return cur.rowcount > 0
 
-        self._run(work)
+        return self._run(work)
 
     def schedule(self, where: Conversation) -> Schedule | None:
         found = [s for _, s in self._schedules("WHERE platform = ? AND team = ? AND channel = ?",
@@ -667,40 +680,43 @@ class SQLStore:
 
         return self._run(work) if keys else set()
 
-    def hold(self, where: Conversation, keys: list[str], seconds: float) -> dict[str, int]:
+    def hold(self, where: Conversation, keys: list[str], seconds: float,
+             holder: str) -> dict[str, int]:
         now = int(time.time())
         keys = list(dict.fromkeys(keys))
 
         def work(cur: _Cursor) -> dict[str, int]:
             self._take_turns(cur)  # two processes must not both take an entry
             done = _entries(cur, "delivered", where, keys)
-            pending = _entries(cur, "pending", where, keys, "held_until, tries")
+            pending = _entries(cur, "pending", where, keys, "held_until, holder, tries")
             taken = {}
             for key in keys:
-                until, tries = pending.get(key, (0, 0))
-                if key in done or until > now:
+                until, by, tries = pending.get(key, (0, "", 0))
+                if key in done or (until > now and by != holder):
                     continue
                 cur.execute(
-                    "INSERT INTO pending (platform, team, channel, entry_key, held_until, tries, "
-                    "changed_at) VALUES (?, ?, ?, ?, ?, 0, ?) ON CONFLICT (platform, team, "
-                    "channel, entry_key) DO UPDATE SET held_until = excluded.held_until, "
-                    "changed_at = excluded.changed_at",
-                    (*channel_key(where), key, int(now + seconds), now),
+                    "INSERT INTO pending (platform, team, channel, entry_key, held_until, holder, "
+                    "tries, changed_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT (platform, "
+                    "team, channel, entry_key) DO UPDATE SET held_until = excluded.held_until, "
+                    "holder = excluded.holder, changed_at = excluded.changed_at",
+                    (*channel_key(where), key, int(now + seconds), holder, now),
                 )
                 taken[key] = int(tries)
             return taken
 
         return self._run(work) if keys else {}
 
-    def release(self, where: Conversation, keys: list[str], for_later: bool = False) -> None:
+    def release(self, where: Conversation, keys: list[str], holder: str,
+                for_later: bool = False) -> None:
         now = int(time.time())
 
         def work(cur: _Cursor) -> None:
             for key in keys:
                 cur.execute(
                     "UPDATE pending SET held_until = 0, tries = tries + ?, changed_at = ? "
-                    "WHERE platform = ? AND team = ? AND channel = ? AND entry_key = ?",
-                    (int(for_later), now, *channel_key(where), key),
+                    "WHERE platform = ? AND team = ? AND channel = ? AND entry_key = ? "
+                    "AND holder = ?",
+                    (int(for_later), now, *channel_key(where), key, holder),
                 )
 
         self._run(work)

@@ -71,6 +71,7 @@ class Digest:
     unread: list[DigestItem] = field(default_factory=list)  # entries that could not be briefed
     failed_feeds: list[tuple[str, str]] = field(default_factory=list)  # (feed url, why)
     keys: list[str] = field(default_factory=list)  # entries it delivers (bot.store.entry_key)
+    holder: str = ""  # the id it holds its entries by in the store, while on its way
 
 
 def group(vectors: np.ndarray, threshold: float = GROUP_AT) -> list[list[int]]:

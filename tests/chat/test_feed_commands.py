@@ -20,12 +20,15 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from fakes import WAIT
 
 import bot.core as core_module
+import bot.store as store_module
 from bot.app import start_clock
 from bot.core import ENTRY_TRIES, Core, Engine, Reply, Section
 from bot.render import to_discord, to_slack
@@ -312,6 +315,16 @@ async def until(condition: Callable[[], bool], timeout: float = WAIT) -> None:
         await asyncio.sleep(0.05)
 
 
+def make_due(core: Core, where: Conversation, cron: str = "0 8 * * *") -> None:
+    """The channel has a digest schedule, and a digest fell due since its last run (three days
+    ago): a scheduled run now is this one's to make."""
+    if core.store.schedule(where) is None:
+        core.store.set_schedule(where, Schedule(cron, "UTC"))
+    kept = core.store.schedule(where)
+    assert kept is not None
+    assert core.store.claim_run(where, kept.last_run, int(time.time()) - 3 * 86400)
+
+
 # -- follow, unfollow, feeds ---------------------------------------------------------------------
 
 
@@ -575,6 +588,7 @@ async def test_a_scheduled_digest_that_could_not_be_posted_leaves_its_entries_ne
     core.posters["test"] = refuse
     serve_flood(site)
     await say(core, f"follow {VALLEY}", TEST_CHANNEL)
+    make_due(core, TEST_CHANNEL)
     await core.deliver(TEST_CHANNEL)
     reply = await say(core, "digest", TEST_CHANNEL)
     assert [s.heading for s in reply.sections] == [FLOOD]
@@ -603,9 +617,113 @@ async def test_bots_sharing_a_store_post_a_scheduled_digest_once(
     core.posters["test"] = other_process.posters["test"] = record
     serve_flood(site)
     await say(core, f"follow {VALLEY}", TEST_CHANNEL)
+    make_due(core, TEST_CHANNEL)
     await asyncio.gather(core.deliver(TEST_CHANNEL), other_process.deliver(TEST_CHANNEL))
     assert [[s.heading for s in r.sections] for r in posted] == [[FLOOD]]
     assert (await say(other_process, "digest", TEST_CHANNEL)).text.startswith("Nothing new")
+
+
+async def test_bots_sharing_a_store_make_one_digest_per_scheduled_run(
+    core: Core, other_process: Core, site: Site
+) -> None:
+    # More new entries than one digest carries, and a feed that is down: a second bot running
+    # the same schedule must neither post the next entries nor report the feed again.
+    posted: list[Reply] = []
+
+    async def record(where: Conversation, reply: Reply) -> None:
+        posted.append(reply)
+
+    core.posters["test"] = other_process.posters["test"] = record
+    core.digest_items = other_process.digest_items = 1
+    site.serve(VALLEY, rss("Valley Post", "http://valley.example/",
+                           item(FAIR, teaser=FLOOD_TEASER, hours_ago=0.5),
+                           item(FLOOD, teaser=FLOOD_TEASER)))
+    site.serve(COURIER, courier_feed())
+    for url in (VALLEY, COURIER):
+        await say(core, f"follow {url}", TEST_CHANNEL)
+    site.remove(COURIER)
+    make_due(core, TEST_CHANNEL)
+    await asyncio.gather(core.deliver(TEST_CHANNEL), other_process.deliver(TEST_CHANNEL))
+    assert len(posted) == 1, [r.text for r in posted]
+    # The next day's run is the next digest's: the entry left over comes then.
+    make_due(core, TEST_CHANNEL)
+    await other_process.deliver(TEST_CHANNEL)
+    assert len(posted) == 2
+
+
+async def test_a_schedule_stopped_or_changed_through_another_bot_is_kept_to(
+    core: Core, other_process: Core, site: Site
+) -> None:
+    posted: list[Reply] = []
+
+    async def record(where: Conversation, reply: Reply) -> None:
+        posted.append(reply)
+
+    core.posters["test"] = record
+    serve_flood(site)
+    await say(core, f"follow {VALLEY}", TEST_CHANNEL)
+    await say(core, "schedule 0 8 * * * UTC", TEST_CHANNEL)
+    clock = start_clock(core)
+    try:
+        assert clock.jobs()[JOB].hour == 8
+        # Through the other bot (its own clock): a new time, which is not due yet.
+        await say(other_process, "schedule 0 9 * * * UTC", TEST_CHANNEL)
+        await core.deliver(TEST_CHANNEL)  # this bot's clock fires by the old schedule
+        assert posted == []
+        when = clock.jobs()[JOB]  # and its clock now keeps the new one
+        assert when is not None and (when.hour, when.minute) == (9, 0)
+        await say(other_process, "schedule off", TEST_CHANNEL)
+        await core.deliver(TEST_CHANNEL)
+        assert posted == [] and JOB not in clock.jobs()
+    finally:
+        clock.shutdown()
+        await until(lambda: not clock._scheduler.running, timeout=5)
+
+
+async def test_a_scheduled_digest_cut_short_is_made_up_at_the_next_start(
+    core: Core, site: Site
+) -> None:
+    started = asyncio.Event()
+
+    async def never_done(where: Conversation, reply: Reply) -> None:
+        started.set()
+        await asyncio.sleep(3600)  # the platform hangs; the bot is stopped meanwhile
+
+    core.posters["test"] = never_done
+    serve_flood(site)
+    await say(core, f"follow {VALLEY}", TEST_CHANNEL)
+    make_due(core, TEST_CHANNEL)
+    before = core.store.schedule(TEST_CHANNEL)
+    run = asyncio.create_task(core.deliver(TEST_CHANNEL))
+    await asyncio.wait_for(started.wait(), WAIT)
+    run.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    after = core.store.schedule(TEST_CHANNEL)
+    assert after is not None and after.last_run == before.last_run  # the run is given back
+    assert missed(after) is not None  # so the next start makes it up
+
+
+async def test_a_digest_slow_to_make_still_holds_its_entries_while_it_is_sent(
+    core: Core, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serve_flood(site)
+    await say(core, f"follow {VALLEY}")
+    made = core.engine.digest
+    now = time.time
+
+    async def slow(items: list[Any]) -> Any:  # making it took longer than HOLD_S
+        digest = await made(items)
+        later = SimpleNamespace(time=lambda: now() + core_module.HOLD_S + 1,
+                                monotonic=time.monotonic, sleep=time.sleep)
+        monkeypatch.setattr(store_module, "time", later)  # the store's clock, moved on
+        return digest
+
+    monkeypatch.setattr(core.engine, "digest", slow)
+    first = await say(core, "digest", sent=False)  # made; the adapter is sending it
+    assert [s.heading for s in first.sections] == [FLOOD]
+    monkeypatch.setattr(core.engine, "digest", made)
+    assert (await say(core, "digest")).text.startswith("Nothing new")
 
 
 async def test_tries_at_a_site_that_is_down_are_counted_across_a_restart(
@@ -859,7 +977,9 @@ async def test_the_clock_posts_the_digest_on_time_and_nothing_when_nothing_is_ne
         assert when.weekday() < 5 and (when.hour, when.minute) == (8, 0)
         assert when > datetime.now(UTC)
 
-        # Rather than wait for 08:00: make the job due now (APScheduler runs it at once).
+        # Rather than wait for 08:00: as if the last run were days ago, and the job due now
+        # (APScheduler runs it at once).
+        make_due(core, TEST_CHANNEL)
         clock._scheduler.modify_job(JOB, next_run_time=datetime.now(UTC))
         await until(lambda: len(runs_done) == 1)
         assert [where for where, _ in posted] == [TEST_CHANNEL]
@@ -870,9 +990,14 @@ async def test_the_clock_posts_the_digest_on_time_and_nothing_when_nothing_is_ne
         after = clock.jobs()[JOB]
         assert after is not None and after.weekday() < 5 and after.hour == 8
 
+        make_due(core, TEST_CHANNEL)
         clock._scheduler.modify_job(JOB, next_run_time=datetime.now(UTC))
         await until(lambda: len(runs_done) == 2)
         assert len(posted) == 1  # nothing new: nothing posted
+        # Run early, by the store's account not yet due (another bot ran it): nothing made.
+        clock._scheduler.modify_job(JOB, next_run_time=datetime.now(UTC))
+        await until(lambda: len(runs_done) == 3)
+        assert len(posted) == 1
         assert all(getattr(e, "exception", None) is None for e in runs_done)
     finally:
         clock.shutdown()
@@ -892,9 +1017,8 @@ async def test_a_digest_due_while_no_bot_ran_is_made_up_once_at_start(
     core.posters["test"] = record
     serve_flood(site)
     await say(core, f"follow {VALLEY}", TEST_CHANNEL)
-    core.store.set_schedule(TEST_CHANNEL, Schedule("0 8 * * *", "UTC"))
     # It last ran three days ago: since then at least two 08:00 digests fell due, unseen.
-    core.store.schedule_ran(TEST_CHANNEL, int(time.time()) - 3 * 86400)
+    make_due(core, TEST_CHANNEL)
     before = time.time()
     clock = DigestClock(core.deliver)
     runs_done: list[object] = []

@@ -824,22 +824,39 @@ def test_an_entry_is_held_by_one_digest_until_delivered_or_released(store_url: s
     store = open_store(store_url)
     one, two, three, four = (entry_key(FEED_A, str(n)) for n in range(4))
     store.mark_delivered(HERE, [four])
-    assert store.hold(HERE, [one, two, four, one], 600) == {one: 0, two: 0}  # four went out
+    assert store.hold(HERE, [one, two, four, one], 600, "A") == {one: 0, two: 0}  # four went out
     assert store.held(HERE, [one, two, three, four]) == {one, two}
-    assert store.hold(HERE, [one, two, three], 600) == {three: 0}  # the first digest has them
-    assert store.hold(ELSEWHERE[0], [one], 600) == {one: 0}  # another channel's own digest
+    assert store.hold(HERE, [one, two, three], 600, "B") == {three: 0}  # A has them
+    assert store.hold(HERE, [one, two], 600, "A") == {one: 0, two: 0}  # A holds its own anew
+    assert store.hold(ELSEWHERE[0], [one], 600, "C") == {one: 0}  # another channel's own digest
     store.mark_delivered(HERE, [one])  # delivered: held no more, and never new again
     assert store.held(HERE, [one, two, three]) == {two, three}
-    assert store.hold(HERE, [one], 600) == {}
-    store.release(HERE, [two])  # that digest never went out: new again, no try counted
-    assert store.hold(HERE, [two], 600) == {two: 0}
-    store.release(HERE, [two], for_later=True)  # left for a later digest: counted
-    store.release(HERE, [three], for_later=True)
-    assert store.hold(HERE, [two, three], 600) == {two: 1, three: 1}
-    store.release(HERE, [two], for_later=True)
-    assert store.hold(HERE, [two], 600) == {two: 2}
-    store.release(HERE, [entry_key(FEED_B, "never held")])  # no error
-    assert store.hold(HERE, [], 600) == {} and store.held(HERE, []) == set()
+    assert store.hold(HERE, [one], 600, "D") == {}
+    store.release(HERE, [two], "B")  # not B's to let go
+    assert store.held(HERE, [two]) == {two}
+    store.release(HERE, [two], "A")  # that digest never went out: new again, no try counted
+    assert store.hold(HERE, [two], 600, "E") == {two: 0}
+    store.release(HERE, [two], "E", for_later=True)  # left for a later digest: counted
+    store.release(HERE, [three], "B", for_later=True)
+    assert store.hold(HERE, [two, three], 600, "F") == {two: 1, three: 1}
+    store.release(HERE, [two], "F", for_later=True)
+    assert store.hold(HERE, [two], 600, "G") == {two: 2}
+    store.release(HERE, [entry_key(FEED_B, "never held")], "G")  # no error
+    assert store.hold(HERE, [], 600, "G") == {} and store.held(HERE, []) == set()
+    store.close()
+
+
+def test_a_digest_whose_hold_ran_out_cannot_free_the_next_ones(store_url: str) -> None:
+    store = open_store(store_url)
+    x = entry_key(FEED_A, "x")
+    assert store.hold(HERE, [x], 600, "A") == {x: 0}
+    _expire_holds(store)  # A was slow: its hold ran out
+    assert store.hold(HERE, [x], 600, "B") == {x: 0}  # B takes x, rightly
+    store.release(HERE, [x], "A", for_later=True)  # A gives up: not B's entry, nor its tries
+    assert store.held(HERE, [x]) == {x}
+    assert store.hold(HERE, [x], 600, "A") == {}  # A cannot take it back either
+    store.release(HERE, [x], "B")
+    assert store.hold(HERE, [x], 600, "C") == {x: 0}
     store.close()
 
 
@@ -848,12 +865,12 @@ def test_a_hold_runs_out_so_a_digest_that_never_went_out_frees_its_entries(
 ) -> None:
     store = open_store(store_url)
     one, two = (entry_key(FEED_A, str(n)) for n in range(2))
-    assert store.hold(HERE, [one], 600) == {one: 0}
-    assert store.hold(HERE, [two], 0) == {two: 0}  # held for no time at all
+    assert store.hold(HERE, [one], 600, "A") == {one: 0}
+    assert store.hold(HERE, [two], 0, "A") == {two: 0}  # held for no time at all
     assert store.held(HERE, [one, two]) == {one}
     _expire_holds(store)
     assert store.held(HERE, [one, two]) == set()
-    assert store.hold(HERE, [one, two], 600) == {one: 0, two: 0}
+    assert store.hold(HERE, [one, two], 600, "B") == {one: 0, two: 0}
     store.close()
 
 
@@ -868,7 +885,7 @@ def test_processes_sharing_a_store_never_take_the_same_entry(lasting_url: str) -
     def digest(i: int) -> None:
         start.wait()
         for k in range(0, len(keys), 5):  # several rounds, overlapping the others'
-            taken[i].update(stores[i].hold(HERE, keys[k:] + keys[:k], 600))
+            taken[i].update(stores[i].hold(HERE, keys[k:] + keys[:k], 600, f"bot {i}"))
 
     threads = [threading.Thread(target=digest, args=(i,)) for i in range(len(stores))]
     for t in threads:
@@ -884,12 +901,12 @@ def test_processes_sharing_a_store_never_take_the_same_entry(lasting_url: str) -
 def test_holds_and_tries_outlive_a_restart(lasting_url: str) -> None:
     one, two = (entry_key(FEED_A, str(n)) for n in range(2))
     first = open_store(lasting_url)
-    first.hold(HERE, [one, two], 600)
-    first.release(HERE, [two], for_later=True)
+    first.hold(HERE, [one, two], 600, "A")
+    first.release(HERE, [two], "A", for_later=True)
     first.close()
     again = open_store(lasting_url)
     assert again.held(HERE, [one, two]) == {one}
-    assert again.hold(HERE, [one, two], 600) == {two: 1}
+    assert again.hold(HERE, [one, two], 600, "B") == {two: 1}
     again.close()
 
 
@@ -899,10 +916,15 @@ def test_a_schedule_knows_when_it_last_ran(store_url: str) -> None:
     store.set_schedule(HERE, Schedule("0 8 * * *", "UTC"))
     [(_, kept)] = store.schedules()
     assert kept.last_run is not None and before <= kept.last_run <= time.time()  # set: from now
-    store.schedule_ran(HERE, 1_700_000_000)
+    assert store.claim_run(HERE, kept.last_run, 1_700_000_000) is True
     assert [s.last_run for _, s in store.schedules()] == [1_700_000_000]
-    store.schedule_ran(ELSEWHERE[0], 1_600_000_000)  # a channel with no schedule: nothing
+    # Claimed already (another bot ran it): no second claim of the same run.
+    assert store.claim_run(HERE, kept.last_run, 1_700_000_001) is False
+    assert store.claim_run(ELSEWHERE[0], None, 1_600_000_000) is False  # no schedule there
     assert [s.last_run for _, s in store.schedules()] == [1_700_000_000]
+    assert store.claim_run(HERE, 1_700_000_000, None) is True  # back to "never ran"
+    assert store.claim_run(HERE, None, 1_700_000_002) is True
+    assert store.schedule(HERE).last_run == 1_700_000_002
     store.set_schedule(HERE, Schedule("0 9 * * *", "UTC"))  # changed: counts from now again
     [(_, changed)] = store.schedules()
     assert changed.last_run is not None and changed.last_run >= before
@@ -926,7 +948,8 @@ def test_a_version_2_store_is_upgraded_with_holds_and_last_runs(lasting_url: str
     assert [(s, s.last_run) for _, s in upgraded.schedules()] == [
         (Schedule("0 8 * * *", "UTC"), None)]
     assert upgraded.delivered(HERE, [entry_key(FEED_A, "1")]) == {entry_key(FEED_A, "1")}
-    assert upgraded.hold(HERE, [entry_key(FEED_A, "1"), entry_key(FEED_A, "2")], 600) == {
+    keys = [entry_key(FEED_A, "1"), entry_key(FEED_A, "2")]
+    assert upgraded.hold(HERE, keys, 600, "A") == {
         entry_key(FEED_A, "2"): 0}
     upgraded.close()
 
@@ -943,3 +966,25 @@ def test_one_channels_schedule_is_read_alone(store_url: str) -> None:
     store.set_schedule(HERE, None)
     assert store.schedule(HERE) is None
     store.close()
+
+
+def test_bots_sharing_a_store_claim_each_scheduled_run_once(lasting_url: str) -> None:
+    stores = [open_store(lasting_url) for _ in range(4)]
+    stores[0].set_schedule(HERE, Schedule("0 8 * * *", "UTC"))
+    last = stores[0].schedule(HERE).last_run
+    won: list[bool] = [False] * len(stores)
+    start = threading.Barrier(len(stores))
+
+    def run(i: int) -> None:
+        start.wait()
+        won[i] = stores[i].claim_run(HERE, last, 1_800_000_000 + i)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(stores))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(won) == 1
+    assert stores[0].schedule(HERE).last_run == 1_800_000_000 + won.index(True)
+    for store in stores:
+        store.close()
