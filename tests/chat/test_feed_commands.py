@@ -315,6 +315,20 @@ async def until(condition: Callable[[], bool], timeout: float = WAIT) -> None:
         await asyncio.sleep(0.05)
 
 
+def record_posts(*cores: Core, pause: float = 0.0) -> list[Reply]:
+    """What the cores' scheduled digests post to TEST_CHANNEL's platform, in order; `pause`: the
+    platform takes that long to take each post."""
+    posted: list[Reply] = []
+
+    async def record(where: Conversation, reply: Reply) -> None:
+        await asyncio.sleep(pause)
+        posted.append(reply)
+
+    for core in cores:
+        core.posters[TEST_CHANNEL.platform] = record
+    return posted
+
+
 def make_due(core: Core, where: Conversation, cron: str = "0 8 * * *") -> None:
     """The channel has a digest schedule, and a digest fell due since its last run (three days
     ago): a scheduled run now is this one's to make."""
@@ -464,11 +478,13 @@ async def test_digest_groups_the_story_two_outlets_tell_and_says_where_they_disa
     assert again.ephemeral and again.text.startswith("Nothing new in the feeds")
 
 
+@pytest.mark.parametrize("by", ["one bot", "two bots sharing a store"])
 async def test_two_digests_asked_at_once_in_one_channel_carry_each_entry_once(
-    core: Core, site: Site
+    core: Core, site: Site, by: str, request: pytest.FixtureRequest
 ) -> None:
+    other = core if by == "one bot" else request.getfixturevalue("other_process")
     await follow_both_outlets(core, site)
-    first, second = await asyncio.gather(say(core, "digest"), say(core, "digest"))
+    first, second = await asyncio.gather(say(core, "digest"), say(other, "digest"))
     assert sorted([first.ephemeral, second.ephemeral]) == [False, True]
     assert "Nothing new" in (first if first.ephemeral else second).text
 
@@ -594,27 +610,13 @@ async def test_a_scheduled_digest_that_could_not_be_posted_leaves_its_entries_ne
     assert [s.heading for s in reply.sections] == [FLOOD]
 
 
-async def test_bots_sharing_a_store_carry_each_entry_once(
-    core: Core, other_process: Core, site: Site
-) -> None:
-    await follow_both_outlets(core, site)
-    first, second = await asyncio.gather(say(core, "digest"), say(other_process, "digest"))
-    assert sorted([first.ephemeral, second.ephemeral]) == [False, True]
-    assert "Nothing new" in (first if first.ephemeral else second).text
-
-
 async def test_bots_sharing_a_store_post_a_scheduled_digest_once(
     core: Core, other_process: Core, site: Site
 ) -> None:
-    # Every bot on a database runs every channel's schedule (Discord shards, Slack socket
-    # connections): the digest is posted by whichever takes its entries first.
-    posted: list[Reply] = []
-
-    async def record(where: Conversation, reply: Reply) -> None:
-        await asyncio.sleep(0.2)  # the platform takes its time; the other bot is at work
-        posted.append(reply)
-
-    core.posters["test"] = other_process.posters["test"] = record
+    # Every bot on a database keeps every channel's schedule (Discord shards, Slack socket
+    # connections): the digest is made and posted by whichever claims the run first. The
+    # platform takes its time, so the other bot is at work meanwhile.
+    posted = record_posts(core, other_process, pause=0.2)
     serve_flood(site)
     await say(core, f"follow {VALLEY}", TEST_CHANNEL)
     make_due(core, TEST_CHANNEL)
@@ -628,12 +630,7 @@ async def test_bots_sharing_a_store_make_one_digest_per_scheduled_run(
 ) -> None:
     # More new entries than one digest carries, and a feed that is down: a second bot running
     # the same schedule must neither post the next entries nor report the feed again.
-    posted: list[Reply] = []
-
-    async def record(where: Conversation, reply: Reply) -> None:
-        posted.append(reply)
-
-    core.posters["test"] = other_process.posters["test"] = record
+    posted = record_posts(core, other_process)
     core.digest_items = other_process.digest_items = 1
     site.serve(VALLEY, rss("Valley Post", "http://valley.example/",
                            item(FAIR, teaser=FLOOD_TEASER, hours_ago=0.5),
@@ -654,12 +651,7 @@ async def test_bots_sharing_a_store_make_one_digest_per_scheduled_run(
 async def test_a_schedule_stopped_or_changed_through_another_bot_is_kept_to(
     core: Core, other_process: Core, site: Site
 ) -> None:
-    posted: list[Reply] = []
-
-    async def record(where: Conversation, reply: Reply) -> None:
-        posted.append(reply)
-
-    core.posters["test"] = record
+    posted = record_posts(core)
     serve_flood(site)
     await say(core, f"follow {VALLEY}", TEST_CHANNEL)
     await say(core, "schedule 0 8 * * * UTC", TEST_CHANNEL)
@@ -1009,12 +1001,7 @@ async def test_a_digest_due_while_no_bot_ran_is_made_up_once_at_start(
 ) -> None:
     from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 
-    posted: list[Reply] = []
-
-    async def record(where: Conversation, reply: Reply) -> None:
-        posted.append(reply)
-
-    core.posters["test"] = record
+    posted = record_posts(core)
     serve_flood(site)
     await say(core, f"follow {VALLEY}", TEST_CHANNEL)
     # It last ran three days ago: since then at least two 08:00 digests fell due, unseen.
