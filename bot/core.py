@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.schedule import USAGE as SCHEDULE_USAGE
 from bot.schedule import DigestClock, missed, parse_schedule
@@ -36,6 +36,7 @@ from summarizers.briefing import quoted
 from summarizers.errors import InputError, NewsbriefError
 
 log = logging.getLogger("newsbrief.bot")
+T = TypeVar("T")
 ENTRY_TRIES = 3  # digests that try a feed entry's page before it is given up
 # How long a digest holds its entries from other digests (in this process or another sharing the
 # store): while it is made, at most MAKING_S (a bot that dies meanwhile frees them then); once
@@ -258,6 +259,20 @@ def _embed_all(analysis: Any) -> None:
         analysis.embeddings  # noqa: B018 - made on first access, then kept
     except Exception:  # a question would retry it; the reply has already gone
         log.exception("embedding %s failed", analysis.article.source)
+
+
+async def _finished(write: Callable[..., T], args: tuple[Any, ...],
+                    undo: Callable[[T], None]) -> T:
+    """`write(*args)` on a worker thread, which a cancellation cannot cut in two: if the caller
+    is cancelled meanwhile, the write still finishes, `undo(its result)` follows, and then
+    the cancellation goes on."""
+    task = asyncio.ensure_future(asyncio.to_thread(write, *args))
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await asyncio.to_thread(undo, await task)
+        raise
 
 
 def _fair_share(feeds: list[list[tuple[str, Any]]], limit: int) -> list[tuple[str, Any]]:
@@ -582,8 +597,9 @@ class Core:
                               for entries in per_feed], self.digest_items)
         # Held until delivered: another digest here, in this process or another, leaves them.
         holder = uuid.uuid4().hex
-        tries = await asyncio.to_thread(
-            self.store.hold, where, [k for k, _ in chosen], MAKING_S, holder)
+        tries = await _finished(
+            self.store.hold, (where, [k for k, _ in chosen], MAKING_S, holder),
+            lambda taken: self.store.release(where, list(taken), holder))
         new = [(k, e) for k, e in chosen if k in tries]
         try:
             digest = await self._brief_entries(where, new, tries, fetching, holder)
@@ -691,24 +707,29 @@ class Core:
                     await asyncio.to_thread(self.store.claim_run, where, claim[1], claim[0])
                 raise
 
-    async def _claim_run(self, where: Conversation) -> tuple[int | None, int] | None:
+    async def _claim_run(self, where: Conversation) -> tuple[int, int] | None:
         """Is this bot to run the channel's scheduled digest now? Not when the schedule is gone
-        or not due by what the store holds (changed, or run by another bot sharing the store;
-        the clock is set by the store's schedule again), nor when another bot claimed it first.
-        Claimed: (the last run before, this one's time)."""
+        or not due by what the store holds (changed, or run by another bot sharing the store),
+        nor when another bot claimed it first. Either way the clock is set by the store's
+        schedule again. Claimed: (the last run before, this one's time)."""
         try:
             stored = await asyncio.to_thread(self.store.schedule, where)
-            if stored is None or (stored.last_run is not None and missed(stored) is None):
-                if self.clock is not None:
-                    self.clock.set(where, stored)
+            if self.clock is not None:
+                self.clock.set(where, stored)
+            if stored is None or stored.last_run is None or missed(stored) is None:
                 return None
-            now = int(time.time())
-            if not await asyncio.to_thread(self.store.claim_run, where, stored.last_run, now):
+            ran, now = stored.last_run, int(time.time())
+
+            def give_back(claimed: bool) -> None:
+                if claimed:
+                    self.store.claim_run(where, now, ran)
+
+            if not await _finished(self.store.claim_run, (where, ran, now), give_back):
                 return None
-        except StoreError as err:
+        except NewsbriefError as err:  # the store, or a zone this host does not know
             log.error("scheduled digest for %s not made: %s", where, err)
             return None
-        return stored.last_run, now
+        return ran, now
 
     async def _deliver(self, where: Conversation,
                        post: Callable[[Conversation, Reply], Awaitable[None]]) -> None:

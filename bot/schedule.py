@@ -131,7 +131,8 @@ def parse_schedule(text: str, default_timezone: str) -> Schedule:
     if len(words) == 6:
         zone = words.pop()
     schedule = Schedule(" ".join(words), zone)
-    trigger(schedule)
+    if next_run(schedule) is None:  # "0 8 30 2 *": 30 February never comes
+        raise InputError(f"{schedule.cron!r} names a day that never comes. " + USAGE)
     return schedule
 
 

@@ -348,7 +348,7 @@ _ARTICLE_COLUMNS = "id, title, body, source, url, byline, published, extra"
 # The schema's version, kept in the database. _SCHEMA above is version 1 (stores made before the
 # version was kept have exactly it). A change to the tables bumps SCHEMA_VERSION and adds the
 # statements that bring the previous version up to it under _MIGRATIONS[new version].
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
     2: (  # feeds, digest schedules, and what digests have carried
         """CREATE TABLE IF NOT EXISTS follows (
@@ -384,12 +384,14 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
             channel TEXT NOT NULL,
             entry_key TEXT NOT NULL,
             held_until BIGINT NOT NULL,
-            holder TEXT NOT NULL,
             tries INTEGER NOT NULL,
             changed_at BIGINT NOT NULL,
             PRIMARY KEY (platform, team, channel, entry_key)
         )""",
         "ALTER TABLE schedules ADD COLUMN last_run BIGINT",
+    ),
+    4: (  # which digest holds an entry: one whose hold ran out cannot free another's
+        "ALTER TABLE pending ADD COLUMN holder TEXT NOT NULL DEFAULT ''",
     ),
 }
 
@@ -431,6 +433,9 @@ class SQLStore:
         for step in range(version + 1, SCHEMA_VERSION + 1):
             for statement in _MIGRATIONS[step]:
                 cur.execute(statement)
+            if step == 3:  # schedules kept from before run from now on, as if just set
+                cur.execute("UPDATE schedules SET last_run = ? WHERE last_run IS NULL",
+                            (int(time.time()),))
         if not rows:
             cur.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
         elif version < SCHEMA_VERSION:

@@ -706,6 +706,102 @@ async def test_a_scheduled_digest_cut_short_is_made_up_at_the_next_start(
     assert missed(after) is not None  # so the next start makes it up
 
 
+async def test_a_stop_while_the_run_is_claimed_gives_the_run_back(
+    core: Core, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    posted = record_posts(core)
+    serve_flood(site)
+    await say(core, f"follow {VALLEY}", TEST_CHANNEL)
+    make_due(core, TEST_CHANNEL)
+    claim_run = core.store.claim_run
+    claiming, claimed = threading.Event(), threading.Event()
+
+    def slow_claim(where: Conversation, last_run: int | None, now: int | None) -> bool:
+        claiming.set()
+        time.sleep(0.5)  # the database is busy with another writer
+        try:
+            return claim_run(where, last_run, now)
+        finally:
+            claimed.set()
+
+    monkeypatch.setattr(core.store, "claim_run", slow_claim)
+    run = asyncio.ensure_future(core.deliver(TEST_CHANNEL))
+    await until(claiming.is_set)
+    run.cancel()  # the bot stops (what DigestClock.shutdown does to a running job)
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    await until(claimed.is_set)  # the claim's thread has finished, whatever the bot did
+    await asyncio.sleep(0.1)
+    after = core.store.schedule(TEST_CHANNEL)
+    assert posted == [] and after is not None and missed(after) is not None
+
+
+async def test_a_stop_while_entries_are_taken_leaves_them_free(
+    core: Core, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record_posts(core)
+    serve_flood(site)
+    await say(core, f"follow {VALLEY}", TEST_CHANNEL)
+    make_due(core, TEST_CHANNEL)
+    hold = core.store.hold
+    holding, held = threading.Event(), threading.Event()
+
+    def slow_hold(*args: Any) -> dict[str, int]:
+        holding.set()
+        time.sleep(0.5)
+        try:
+            return hold(*args)
+        finally:
+            held.set()
+
+    monkeypatch.setattr(core.store, "hold", slow_hold)
+    run = asyncio.ensure_future(core.deliver(TEST_CHANNEL))
+    await until(holding.is_set)
+    run.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    await until(held.is_set)
+    await asyncio.sleep(0.1)
+    feed = await core.engine.read_feed(VALLEY)
+    keys = [entry_key(VALLEY, e.id) for e in feed.entries]
+    assert keys and core.store.held(TEST_CHANNEL, keys) == set()
+
+
+async def test_a_clock_that_runs_a_missed_digest_takes_the_stores_new_time(
+    core: Core, other_process: Core, site: Site
+) -> None:
+    posted = record_posts(core)
+    serve_flood(site)
+    await say(core, f"follow {VALLEY}", TEST_CHANNEL)
+    await say(core, "schedule 0 9 * * * UTC", TEST_CHANNEL)
+    clock = start_clock(core)
+    try:
+        assert clock.jobs()[JOB].hour == 9
+        # Moved to 08:00 through another bot, which then stopped; 08:00 has since passed.
+        await say(other_process, "schedule 0 8 * * * UTC", TEST_CHANNEL)
+        make_due(core, TEST_CHANNEL)
+        await core.deliver(TEST_CHANNEL)  # this bot's clock fires by the old line
+        assert len(posted) == 1  # the missed run is made
+        assert clock.jobs()[JOB].hour == 8  # and the clock keeps the new time from now on
+    finally:
+        clock.shutdown()
+        await until(lambda: not clock._scheduler.running, timeout=5)
+
+
+async def test_a_stored_schedule_this_host_cannot_read_is_logged_not_raised(
+    core: Core, site: Site, caplog: pytest.LogCaptureFixture
+) -> None:
+    posted = record_posts(core)
+    serve_flood(site)
+    await say(core, f"follow {VALLEY}", TEST_CHANNEL)
+    await say(core, "schedule 0 9 * * * UTC", TEST_CHANNEL)
+    # Another bot, with newer time zone data, moved it to a zone this host does not have.
+    with core.store._conn:
+        core.store._conn.execute("UPDATE schedules SET timezone = 'Mars/Olympus_Mons'")
+    await core.deliver(TEST_CHANNEL)  # must not raise into the scheduler
+    assert posted == [] and "Mars/Olympus_Mons" in caplog.text
+
+
 async def test_a_digest_slow_to_make_still_holds_its_entries_while_it_is_sent(
     core: Core, site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -835,6 +931,7 @@ async def test_schedule_without_a_zone_uses_the_bots_time_zone(core: Core) -> No
     ("61 8 * * *", ["61 8 * * *"]),
     ("0 8 * * 1-5 Mars/Base", ["Mars/Base", "time zone"]),
     ("0 8 * * 9", ["day of the week"]),
+    ("0 8 30 2 *", ["never comes"]),  # 30 February
 ])
 async def test_a_bad_schedule_is_refused_politely(core: Core, line: str, words: list[str]) -> None:
     assert_polite(await say(core, f"schedule {line}"), *words)

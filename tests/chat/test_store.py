@@ -489,7 +489,7 @@ def test_a_store_from_before_the_version_was_kept_is_adopted_whole(lasting_url: 
     assert isinstance(store, SQLStore)
     store.remember(HERE, _article(1))
     # What the first release of the store left: version 1's tables, and no version kept.
-    for table in ("schema_version", "follows", "schedules", "delivered"):
+    for table in ("schema_version", "follows", "schedules", "delivered", "pending"):
         _sql(store, f"DROP TABLE {table}")
     store.close()
     again = open_store(lasting_url)
@@ -761,6 +761,7 @@ def test_entries_delivered_long_ago_are_forgotten_at_the_next_delivery(lasting_u
 
 
 _NEW_IN_2 = ("follows", "schedules", "delivered")
+_NEW_SINCE_2 = (*_NEW_IN_2, "pending")
 
 
 def _tables(url: str) -> set[str]:
@@ -778,7 +779,7 @@ def test_a_version_1_store_is_upgraded_with_feeds_schedules_and_deliveries(
     assert isinstance(store, SQLStore)
     store.remember(HERE, _article(1))
     store.keep_parsed(_article(1).id, "models", b"parses")
-    for table in _NEW_IN_2:  # what version 1 had not
+    for table in _NEW_SINCE_2:  # what version 1 had not
         _sql(store, f"DROP TABLE {table}")
     _sql(store, "UPDATE schema_version SET version = 1")
     store.close()
@@ -944,9 +945,10 @@ def test_a_version_2_store_is_upgraded_with_holds_and_last_runs(lasting_url: str
     upgraded = open_store(lasting_url)
     assert isinstance(upgraded, SQLStore)
     assert _sql(upgraded, "SELECT version FROM schema_version") == [(store_module.SCHEMA_VERSION,)]
-    # What it had is kept; a schedule from before has no last run, so nothing is made up.
-    assert [(s, s.last_run) for _, s in upgraded.schedules()] == [
-        (Schedule("0 8 * * *", "UTC"), None)]
+    # What it had is kept; a schedule from before runs from the upgrade on, as if just set.
+    [(_, kept)] = upgraded.schedules()
+    assert kept == Schedule("0 8 * * *", "UTC")
+    assert kept.last_run is not None and abs(kept.last_run - time.time()) < 60
     assert upgraded.delivered(HERE, [entry_key(FEED_A, "1")]) == {entry_key(FEED_A, "1")}
     keys = [entry_key(FEED_A, "1"), entry_key(FEED_A, "2")]
     assert upgraded.hold(HERE, keys, 600, "A") == {
@@ -988,3 +990,20 @@ def test_bots_sharing_a_store_claim_each_scheduled_run_once(lasting_url: str) ->
     assert stores[0].schedule(HERE).last_run == 1_800_000_000 + won.index(True)
     for store in stores:
         store.close()
+
+
+def test_a_version_3_store_is_upgraded_with_the_holder_of_each_hold(lasting_url: str) -> None:
+    # Version 3 (c763988) kept holds without saying whose.
+    store = open_store(lasting_url)
+    assert isinstance(store, SQLStore)
+    one, two = (entry_key(FEED_A, str(n)) for n in range(2))
+    store.hold(HERE, [one], 600, "A")
+    _sql(store, "ALTER TABLE pending DROP COLUMN holder")
+    _sql(store, "UPDATE schema_version SET version = 3")
+    store.close()
+
+    upgraded = open_store(lasting_url)
+    assert _sql(upgraded, "SELECT version FROM schema_version") == [(store_module.SCHEMA_VERSION,)]
+    assert upgraded.held(HERE, [one, two]) == {one}  # a hold from before still holds
+    assert upgraded.hold(HERE, [one, two], 600, "B") == {two: 0}
+    upgraded.close()
