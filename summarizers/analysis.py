@@ -69,10 +69,10 @@ _TITLE_WORDS = frozenset(
     """president secretary minister chairman chairwoman chair general gen. gen brig. brig lt. col.
     col maj. sgt. adm. admiral sen. senator rep. representative gov. governor mayor judge justice
     chief director ceo commander spokesman spokeswoman spokesperson ambassador prime deputy vice
-    king queen prince princess pope dr. mr. mrs. ms. prof. professor leader officer head
+    king queen prince princess pope dr. mr. mrs. ms. miss prof. professor leader officer head
     lieutenant colonel major captain sergeant speaker attorney chancellor premier""".split()
 )
-_HONORIFICS = frozenset("mr. mrs. ms. dr. mr mrs ms dr".split())
+_HONORIFICS = frozenset("mr. mrs. ms. dr. mr mrs ms dr miss".split())
 _NAME_SUFFIXES = frozenset("jr. jr sr. sr ii iii iv".split())
 _NAME_PARTICLES = frozenset("de del della di da van von der den la le du dos das bin al el".split())
 _PRONOUNS = frozenset("he she him her his hers".split())
@@ -211,15 +211,19 @@ class Analysis:
         key = _name_tokens(text)
         if not key:
             return None
+        # A full name with "Jr." is the son's, without it the father's.
         names = [(ent, [_name_tokens(ent.name)] + [_name_tokens(m) for m in ent.mentions])
-                 for ent in self.entities]
+                 for ent in self.entities
+                 if len(key) == 1 or _suffix(ent.name) == _suffix(text)]
         # The one so named, before one whose surname alone fits ("Peter Hale", not Ms. Hale).
         for ent, ns in names:
             if key in ns:
                 return ent
         for ent, ns in names:
+            # A surname alone said of someone does not make them every bearer of it: "Trump"
+            # said of the president does not answer for "Ivanka Trump".
             if any(n and n[-1] == key[-1] and (set(key) <= set(n) or set(n) <= set(key))
-                   for n in ns):
+                   and (k == 0 or len(n) > 1 or len(key) == 1) for k, n in enumerate(ns)):
                 return ent
         return None
 
@@ -310,12 +314,14 @@ def _title_before(span: Any) -> str:
         elif tok.is_title or tok.is_upper or low in _TITLE_WORDS:
             if tok.ent_type_ == "PERSON" or tok.pos_ in ("DET", "PRON", "ADP", "VERB", "AUX"):
                 break
-            if tok.is_sent_start and low not in _TITLE_WORDS and not tok.ent_type_:
+            if tok.is_sent_start and not _is_title_word(tok) and not tok.ent_type_:
                 break
             words.insert(0, tok)
         else:
             break
         i -= 1
+    while words and words[0].text == ".":  # the full stop that ends the sentence before
+        words.pop(0)
     # Keep the title only if it has a title word in it ("Defense Secretary", not "Iraq's").
     if not any(t.text.lower().strip(".") + "." in _TITLE_WORDS or t.text.lower() in _TITLE_WORDS
                for t in words):
@@ -491,21 +497,34 @@ def _build_entities(docs: list[Any]) -> tuple[list[Entity], dict[int, list[int]]
         person_surnames.setdefault(key[-1], []).append(ent_id)
         return ent_id
 
-    def by_surname(word: str, span: Any) -> int:
-        """Who a surname alone names: the one person bearing it; of several ("Melania Trump",
-        "President Donald Trump"), the one whose title is written before it ("President
-        Trump"), else the only one with a title (news names the others in full each time),
-        else the first named. "Mr." and "Ms." tell a man from a woman already called so."""
-        people = person_surnames[word]
-        said = _title_words(_title_before(span))
+    def by_surname(word: str, span: Any, sid: int) -> tuple[int, bool]:
+        """Who a surname alone names, and whether that is sure. The one person bearing it
+        (named by then); of several, the one its title fits ("President Trump", "Dr. Biden",
+        "Mr. Bush, the former president": not one known by another title); of the sex "Mr."
+        or "Mrs." says, when one is known to be (a title, or a role such as "his wife").
+        Unsure: the only one with a title or office who is not introduced as a relative (news
+        names the others in full each time: "Melania Trump", and "Trump" is the president; but
+        not "his brother, Kyiv Mayor Vitali Klitschko"), not when "Mr." or "Mrs." is written (a
+        title says no sex); else the first named."""
+        people = [i for i in person_surnames[word]
+                  if min(entities[i].sentence_ids, default=sid) <= sid] or person_surnames[word]
+        said = _title_words(_title_before(span)) | {
+            w for t in span[:1] if (w := t.lower_.strip(".")) in _SEX_HONORIFICS}
         sex = _sex_of(said)
         if sex:
-            people = [i for i in people if _sex_of(_title_words(entities[i].title)) in ("", sex)
-                      ] or people
-        said -= _HONORIFIC_WORDS
-        fits = [i for i in people if said & _title_words(entities[i].title)]
-        titled = [i for i in people if _title_words(entities[i].title) - _HONORIFIC_WORDS]
-        return next((found[0] for found in (fits, titled) if len(found) == 1), people[0])
+            people = [i for i in people if _sex_of_person(entities[i]) in ("", sex)] or people
+        said = (said | _title_words(_appositive_role(span)[0])) - _SEX_HONORIFICS
+        said = {w for w in said if w in _TITLE_WORDS or w + "." in _TITLE_WORDS}
+        fits = [i for i in people if said & _described_as(entities[i])]
+        if said and not fits:
+            people = [i for i in people if not _described_as(entities[i])] or people
+        for found in (fits, people,
+                      [i for i in people if sex and _sex_of_person(entities[i]) == sex]):
+            if len(found) == 1:
+                return found[0], True
+        titled = [] if sex else [i for i in people if _described_as(entities[i])
+                                 and not _KIN_WORDS & _role_words(entities[i])]
+        return (titled if len(titled) == 1 else people)[0], False
 
     # Persons first, longest names first, so "Esper" joins "Mark Esper". Not from a sentence in
     # another language (a quoted tweet), where the English model takes words for names.
@@ -521,16 +540,18 @@ def _build_entities(docs: list[Any]) -> tuple[list[Entity], dict[int, list[int]]
             continue
         label = span.label_
         # spaCy sometimes tags a known person's surname as ORG ("Trump said ...").
+        sure = True  # of who it is: only then may the mention give a title
         if len(key) == 1 and key[0] in person_surnames and (
                 label != "PERSON" or len(person_surnames[key[0]]) > 1):
-            ent_id = by_surname(key[0], span)
+            ent_id, sure = by_surname(key[0], span, sid)
         elif label == "PERSON":
             # The same person: the name is the end of a fuller one ("Esper", "Van Ryn" of
             # "Maurice Van Ryn"), or the two share first and last names ("Mark T. Esper").
             ent_id = next(
                 (i for k, i in by_key.items() if entities[i].kind == "PERSON"
                  and (k[-len(key):] == key
-                      or (k[-1] == key[-1] and (len(k) == 1 or k[0] == key[0])))),
+                      or (k[-1] == key[-1] and (len(k) == 1 or k[0] == key[0])))
+                 and not _kin_of_one_name(k, key, entities[i].name, span.text)),
                 -1,
             )
             if ent_id < 0 and len(key) == 1 and key[0] not in _NAME_PARTICLES:
@@ -546,7 +567,7 @@ def _build_entities(docs: list[Any]) -> tuple[list[Entity], dict[int, list[int]]
         add_mention(sid, ent_id, span)
         ent = entities[ent_id]
         if ent.kind == "PERSON":
-            if not ent.title:
+            if not ent.title and sure:
                 ent.title = _title_before(span)
             if not ent.role:
                 ent.role, pronoun = _appositive_role(span)
@@ -566,7 +587,7 @@ def _build_entities(docs: list[Any]) -> tuple[list[Entity], dict[int, list[int]]
                 continue
             if not _first_name_before(tok):
                 span = doc[tok.i : tok.i + 1]
-                add_mention(sid, by_surname(word[0], span), span)
+                add_mention(sid, by_surname(word[0], span, sid)[0], span)
                 continue
             # The first name is theirs, or theirs may be it (known by surname alone so far).
             first = _name_tokens(doc[tok.i - 1].text)
@@ -631,7 +652,15 @@ def _person_span(span: Any) -> Any | None:
         span.doc[start].idx, span.end_char, label=span.label_)
 
 
-_HONORIFIC_WORDS = frozenset(h.strip(".") for h in _HONORIFICS) | {"miss"}
+_SEX_HONORIFICS = frozenset("mr mrs ms miss".split())
+# Role words that say whose relative someone is, and of which sex.
+_FEMALE_KIN = frozenset("wife mother daughter sister widow aunt niece grandmother".split())
+_MALE_KIN = frozenset("husband father son brother widower uncle nephew grandfather".split())
+_KIN_WORDS = _FEMALE_KIN | _MALE_KIN | {"lady", "child", "stepson", "stepdaughter", "spouse"}
+# Capitalised words before a surname that are no first name ("Sheriff Morrow").
+_NOT_FIRST_NAMES = frozenset("""sheriff coach pastor bishop rabbi reverend rev father sister brother
+    uncle aunt dame sir lord lady madame congressman congresswoman councilman councilwoman
+    commissioner superintendent detective trooper inspector principal nurse agent""".split())
 
 
 def _title_words(title: str) -> set[str]:
@@ -643,6 +672,49 @@ def _sex_of(title_words: set[str]) -> str:
     return "m" if "mr" in title_words else "f" if title_words & {"mrs", "ms", "miss"} else ""
 
 
+_POSSESSOR = re.compile(r"(?:\b[A-Z][\w.-]*\s+)*\S+\s*['’]s\b")
+
+
+def _role_words(ent: Entity) -> set[str]:
+    """The words of a person's role about them, not whose it is: "daughter" and "adviser" of
+    "the president's daughter and adviser"."""
+    return _title_words(_POSSESSOR.sub(" ", ent.role))
+
+
+def _sex_of_person(ent: Entity) -> str:
+    """What a person's courtesy title or kin role ("his wife") says of their sex, if anything."""
+    role = _role_words(ent)
+    return _sex_of(_title_words(ent.title)) or (
+        "f" if role & _FEMALE_KIN else "m" if role & _MALE_KIN else "")
+
+
+def _described_as(ent: Entity) -> set[str]:
+    """The title words a person is known by: of their title ("President"; not a courtesy
+    title) and of their role ("the president")."""
+    words = _title_words(ent.title) | _role_words(ent)
+    return {w for w in words if w in _TITLE_WORDS or w + "." in _TITLE_WORDS} - _SEX_HONORIFICS
+
+
+def _suffix(name: str) -> str:
+    last = name.lower().split()[-1:] or [""]
+    return last[0] if last[0] in _NAME_SUFFIXES else ""
+
+
+def _initials(words: tuple[str, ...]) -> str:
+    """ "h.w." -> "hw", "joel" -> "j": middle names as the initials they stand for."""
+    return "".join(w.replace(".", "") if "." in w else w[:1] for w in words)
+
+
+def _kin_of_one_name(a: tuple[str, ...], b: tuple[str, ...], name_a: str, name_b: str) -> bool:
+    """Two full names that differ by "Jr." or "Sr." ("Donald Trump Jr.", his father "Donald
+    Trump") or by middle initials ("George H.W. Bush", "George W. Bush"; not "Steven J." and
+    "Steven Joel Sotloff"): father and son."""
+    if len(a) < 2 or len(b) < 2:
+        return False
+    return _suffix(name_a) != _suffix(name_b) or (
+        len(a) > 2 and len(b) > 2 and a[0] == b[0] and _initials(a[1:-1]) != _initials(b[1:-1]))
+
+
 def _first_name_before(tok: Any) -> bool:
     """Is a surname written after a capitalised name word of its own ("Ivanka" of "Ivanka
     Trump"; not a title, "President Trump", nor an honorific)?"""
@@ -651,7 +723,8 @@ def _first_name_before(tok: Any) -> bool:
     first = tok.doc[tok.i - 1]
     return (first.dep_ == "compound" and first.head.i == tok.i and first.pos_ == "PROPN"
             and first.text[:1].isupper() and first.text[1:].islower()
-            and not _is_title_word(first) and first.lower_.strip(".") + "." not in _HONORIFICS)
+            and not _is_title_word(first) and first.lower_.strip(".") + "." not in _HONORIFICS
+            and first.lower_ not in _NOT_FIRST_NAMES)
 
 
 def _person_surnames(entities: list[Entity]) -> dict[str, int]:

@@ -179,6 +179,48 @@ def test_mr_and_ms_tell_apart_a_father_and_daughter_of_one_surname():
     assert by_content["that she would not run again"] == robin.id
 
 
+@pytest.mark.parametrize(("text", "quote", "speaker"), [
+    (  # "Dr." is a title to fit, not a courtesy: not the president
+        "Jill Biden visited a community college in Iowa on Wednesday. President Joe Biden was "
+        "in Delaware for the weekend. \"Every student deserves a chance,\" Dr. Biden said.",
+        "Every student deserves a chance", "Jill Biden"),
+    (  # the titled one is introduced as the other's relative: not the one meant
+        "Wladimir Klitschko will return to the ring in April, his promoter said. His brother, "
+        "Kyiv Mayor Vitali Klitschko, said he would be at ringside. \"I have trained for a "
+        "year,\" Klitschko said.", "I have trained for a year", "Wladimir Klitschko"),
+    (  # "Mrs." after "his wife": the wife, though the governor holds the office
+        "Governor Alan Whitby and his wife, Clara Whitby, opened the hospital wing on Tuesday. "
+        "\"The state paid for half of it,\" Mr. Whitby said. \"It will serve 5,000 children a "
+        "year,\" Mrs. Whitby said.", "It will serve 5,000 children a year", "Clara Whitby"),
+    (  # the mention's own apposition is its title
+        "Former President George W. Bush campaigned in Miami on Saturday with his brother, "
+        "former Florida Gov. Jeb Bush. \"I am proud of my brother,\" said Mr. Bush, the former "
+        "president.", "I am proud of my brother", "George W. Bush"),
+    (  # a title word before the surname is no first name of someone else
+        "Daniel Morrow was sworn in as the county's sheriff on Monday. \"We will hire 40 "
+        "officers this year,\" Sheriff Morrow said.", "We will hire 40 officers this year",
+        "Daniel Morrow"),
+])
+def test_a_surname_several_bear_is_given_by_title_sex_or_kin(text: str, quote: str,
+                                                             speaker: str) -> None:
+    analysis = analyze_text(text)
+    [said] = [s for s in analysis.statements if s.quote == quote]
+    assert said.speaker_id is not None
+    assert analysis.entities[said.speaker_id].name == speaker, said.speaker
+
+
+def test_a_father_and_his_son_junior_are_two_people():
+    analysis = analyze_text(
+        "Donald Trump Jr. said on Tuesday that he would campaign in Georgia. His father, "
+        "President Donald Trump, said the state was crucial. \"The polls are wrong,\" Trump Jr. "
+        "said.")
+    son, father = analysis.entity_for("Donald Trump Jr."), analysis.entity_for("Donald Trump")
+    assert son is not None and father is not None and son is not father
+    assert son.title == "" and father.title == "President"
+    [said] = [s for s in analysis.statements if s.quote == "The polls are wrong"]
+    assert said.speaker_id == son.id and said.speaker == "Donald Trump Jr."
+
+
 def test_a_relative_the_recogniser_missed_is_not_merged_into_the_family():
     # The recogniser misses "Ivanka Trump" as a name in the last sentence: her surname alone
     # must not make it a mention of Melania or Donald Trump.
@@ -191,6 +233,8 @@ def test_a_relative_the_recogniser_missed_is_not_merged_into_the_family():
     for name in ("Melania Trump", "Donald Trump"):
         person = analysis.entity_for(name)
         assert person is not None and last not in person.sentence_ids, name
+    # Nor does a bare "Trump" said of the president answer for her.
+    assert analysis.entity_for("Ivanka Trump") is None
 
 
 def test_names_come_from_english_sentences_and_roles_have_no_links_or_stray_quotes():
