@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import threading
 import time
 import uuid
 from collections import OrderedDict
@@ -264,14 +265,35 @@ def _embed_all(analysis: Any) -> None:
 async def _finished(write: Callable[..., T], args: tuple[Any, ...],
                     undo: Callable[[T], None]) -> T:
     """`write(*args)` on a worker thread, which a cancellation cannot cut in two: if the caller
-    is cancelled meanwhile, the write still finishes, `undo(its result)` follows, and then
-    the cancellation goes on."""
-    task = asyncio.ensure_future(asyncio.to_thread(write, *args))
+    is cancelled meanwhile (once, or again as the bot exits), the write still finishes and
+    `undo(its result)` follows on a worker thread too, which the bot waits for at exit."""
+    lock = threading.Lock()
+    state: dict[str, Any] = {"done": False, "cancelled": False}
+
+    def undo_quietly(result: T) -> None:
+        try:
+            undo(result)
+        except Exception:
+            log.exception("could not undo a store write cut short by the bot stopping")
+
+    def run() -> T:
+        result = write(*args)
+        with lock:
+            state["done"], state["result"] = True, result
+            cancelled = state["cancelled"]
+        if cancelled:
+            undo_quietly(result)
+        return result
+
+    loop = asyncio.get_running_loop()
     try:
-        return await asyncio.shield(task)
+        return await asyncio.shield(loop.run_in_executor(None, run))
     except asyncio.CancelledError:
-        with contextlib.suppress(Exception):
-            await asyncio.to_thread(undo, await task)
+        with lock:
+            state["cancelled"] = True
+            finished = state["done"]
+        if finished:  # the write ended before the cancellation was seen: undo it here
+            loop.run_in_executor(None, undo_quietly, state["result"])
         raise
 
 
@@ -707,7 +729,7 @@ class Core:
                     await asyncio.to_thread(self.store.claim_run, where, claim[1], claim[0])
                 raise
 
-    async def _claim_run(self, where: Conversation) -> tuple[int, int] | None:
+    async def _claim_run(self, where: Conversation) -> tuple[int | None, int] | None:
         """Is this bot to run the channel's scheduled digest now? Not when the schedule is gone
         or not due by what the store holds (changed, or run by another bot sharing the store),
         nor when another bot claimed it first. Either way the clock is set by the store's
@@ -716,7 +738,7 @@ class Core:
             stored = await asyncio.to_thread(self.store.schedule, where)
             if self.clock is not None:
                 self.clock.set(where, stored)
-            if stored is None or stored.last_run is None or missed(stored) is None:
+            if stored is None or (stored.last_run is not None and missed(stored) is None):
                 return None
             ran, now = stored.last_run, int(time.time())
 

@@ -390,9 +390,7 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         )""",
         "ALTER TABLE schedules ADD COLUMN last_run BIGINT",
     ),
-    4: (  # which digest holds an entry: one whose hold ran out cannot free another's
-        "ALTER TABLE pending ADD COLUMN holder TEXT NOT NULL DEFAULT ''",
-    ),
+    4: (),  # which digest holds an entry: pending.holder (see _create_or_upgrade)
 }
 
 
@@ -433,13 +431,25 @@ class SQLStore:
         for step in range(version + 1, SCHEMA_VERSION + 1):
             for statement in _MIGRATIONS[step]:
                 cur.execute(statement)
-            if step == 3:  # schedules kept from before run from now on, as if just set
-                cur.execute("UPDATE schedules SET last_run = ? WHERE last_run IS NULL",
-                            (int(time.time()),))
+            # A build of main for a while made version 3 with it already.
+            if step == 4 and not self._has_column(cur, "pending", "holder"):
+                cur.execute("ALTER TABLE pending ADD COLUMN holder TEXT NOT NULL DEFAULT ''")
+        # Schedules kept from before their last run was (version 2, and the first version 3)
+        # run from now on, as if just set.
+        cur.execute("UPDATE schedules SET last_run = ? WHERE last_run IS NULL",
+                    (int(time.time()),))
         if not rows:
             cur.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
         elif version < SCHEMA_VERSION:
             cur.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
+
+    def _has_column(self, cur: _Cursor, table: str, column: str) -> bool:
+        if self.postgres:
+            cur.execute("SELECT 1 FROM information_schema.columns WHERE table_schema = "
+                        "current_schema() AND table_name = ? AND column_name = ?", (table, column))
+            return bool(cur.fetchall())
+        cur.execute(f"PRAGMA table_info({table})")
+        return any(row[1] == column for row in cur.fetchall())
 
     # -- connection --------------------------------------------------------------------------
     def _connect(self) -> Any:

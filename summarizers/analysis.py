@@ -211,20 +211,30 @@ class Analysis:
         key = _name_tokens(text)
         if not key:
             return None
-        # A full name with "Jr." is the son's, without it the father's.
         names = [(ent, [_name_tokens(ent.name)] + [_name_tokens(m) for m in ent.mentions])
-                 for ent in self.entities
-                 if len(key) == 1 or _suffix(ent.name) == _suffix(text)]
-        # The one so named, before one whose surname alone fits ("Peter Hale", not Ms. Hale).
-        for ent, ns in names:
-            if key in ns:
-                return ent
-        for ent, ns in names:
+                 for ent in self.entities]
+        # "Trump Jr." is the son's, when the article names him so.
+        same = [(ent, ns) for ent, ns in names if _suffix(ent.name) == _suffix(text)]
+        for pool in (same, names) if same else (names,):
+            # The one so named, before one whose surname alone fits ("Peter Hale", not Ms. Hale).
+            for ent, ns in pool:
+                if key == ns[0] or (len(key) > 1 and key in ns):  # a surname alone: see below
+                    return ent
             # A surname alone said of someone does not make them every bearer of it: "Trump"
             # said of the president does not answer for "Ivanka Trump".
-            if any(n and n[-1] == key[-1] and (set(key) <= set(n) or set(n) <= set(key))
-                   and (k == 0 or len(n) > 1 or len(key) == 1) for k, n in enumerate(ns)):
-                return ent
+            found = [ent for ent, ns in pool if any(
+                n and n[-1] == key[-1] and (set(key) <= set(n) or set(n) <= set(key))
+                and (k == 0 or len(n) > 1 or len(key) == 1) for k, n in enumerate(ns))]
+            if len(found) > 1 and len(key) == 1:  # a surname several bear, as in the text
+                said = {w for w in _title_words(text) if w in _TITLE_WORDS
+                        or w + "." in _TITLE_WORDS} - _SEX_HONORIFICS
+                for narrow in ([e for e in found if said & _described_as(e)],
+                               [e for e in found if _described_as(e)
+                                and not _KIN_WORDS & _role_words(e)]):
+                    if len(narrow) == 1:
+                        return narrow[0]
+            if found:
+                return found[0]
         return None
 
     @property
@@ -508,6 +518,9 @@ def _build_entities(docs: list[Any]) -> tuple[list[Entity], dict[int, list[int]]
         title says no sex); else the first named."""
         people = [i for i in person_surnames[word]
                   if min(entities[i].sentence_ids, default=sid) <= sid] or person_surnames[word]
+        if _suffix(span.text):  # "Kennedy Jr.": the son
+            people = [i for i in people if _suffix(entities[i].name) == _suffix(span.text)
+                      ] or people
         said = _title_words(_title_before(span)) | {
             w for t in span[:1] if (w := t.lower_.strip(".")) in _SEX_HONORIFICS}
         sex = _sex_of(said)
@@ -551,7 +564,9 @@ def _build_entities(docs: list[Any]) -> tuple[list[Entity], dict[int, list[int]]
                 (i for k, i in by_key.items() if entities[i].kind == "PERSON"
                  and (k[-len(key):] == key
                       or (k[-1] == key[-1] and (len(k) == 1 or k[0] == key[0])))
-                 and not _kin_of_one_name(k, key, entities[i].name, span.text)),
+                 and not _kin_of_one_name(k, key, entities[i].name, span.text, bool(
+                     _KIN_WORDS & (_role_words(entities[i]) | _title_words(
+                         _appositive_role(span)[0] or _noun_before(span)[0]))))),
                 -1,
             )
             if ent_id < 0 and len(key) == 1 and key[0] not in _NAME_PARTICLES:
@@ -701,18 +716,23 @@ def _suffix(name: str) -> str:
 
 
 def _initials(words: tuple[str, ...]) -> str:
-    """ "h.w." -> "hw", "joel" -> "j": middle names as the initials they stand for."""
-    return "".join(w.replace(".", "") if "." in w else w[:1] for w in words)
+    """The middle initials among a name's middle words: "h.w." -> "hw" ("José" is none)."""
+    return "".join(w.replace(".", "") for w in words if "." in w or len(w) == 1)
 
 
-def _kin_of_one_name(a: tuple[str, ...], b: tuple[str, ...], name_a: str, name_b: str) -> bool:
-    """Two full names that differ by "Jr." or "Sr." ("Donald Trump Jr.", his father "Donald
-    Trump") or by middle initials ("George H.W. Bush", "George W. Bush"; not "Steven J." and
-    "Steven Joel Sotloff"): father and son."""
+def _kin_of_one_name(a: tuple[str, ...], b: tuple[str, ...], name_a: str, name_b: str,
+                     kin: bool) -> bool:
+    """Two full names of a father and son: "Jr." against "Sr.", or against no suffix when
+    either is introduced as a relative (`kin`: "His father, President Donald Trump"); or
+    other middle initials ("George H.W. Bush", "George W. Bush"; not "Steven J." and "Steven
+    Joel Sotloff", nor "Gabriel José García Márquez" and "Gabriel García Márquez")."""
     if len(a) < 2 or len(b) < 2:
         return False
-    return _suffix(name_a) != _suffix(name_b) or (
-        len(a) > 2 and len(b) > 2 and a[0] == b[0] and _initials(a[1:-1]) != _initials(b[1:-1]))
+    sa, sb = _suffix(name_a), _suffix(name_b)
+    if sa != sb and ((sa and sb) or kin):
+        return True
+    ia, ib = _initials(a[1:-1]), _initials(b[1:-1])
+    return a[0] == b[0] and bool(ia) and bool(ib) and ia != ib
 
 
 def _first_name_before(tok: Any) -> bool:

@@ -1007,3 +1007,24 @@ def test_a_version_3_store_is_upgraded_with_the_holder_of_each_hold(lasting_url:
     assert upgraded.held(HERE, [one, two]) == {one}  # a hold from before still holds
     assert upgraded.hold(HERE, [one, two], 600, "B") == {two: 0}
     upgraded.close()
+
+
+def test_a_version_3_store_that_has_holders_already_is_upgraded_too(lasting_url: str) -> None:
+    # A build of main for a while made version 3 with the holder column; and its schedules
+    # may have no last run yet: they run from the upgrade on.
+    store = open_store(lasting_url)
+    assert isinstance(store, SQLStore)
+    one = entry_key(FEED_A, "1")
+    store.hold(HERE, [one], 600, "A")
+    store.set_schedule(HERE, Schedule("0 8 * * *", "UTC"))
+    _sql(store, "UPDATE schedules SET last_run = NULL")
+    _sql(store, "UPDATE schema_version SET version = 3")
+    store.close()
+
+    upgraded = open_store(lasting_url)
+    assert _sql(upgraded, "SELECT version FROM schema_version") == [(store_module.SCHEMA_VERSION,)]
+    assert upgraded.hold(HERE, [one], 600, "B") == {}  # A's hold is kept, with its holder
+    kept = upgraded.schedule(HERE)
+    assert kept is not None and kept.last_run is not None
+    assert abs(kept.last_run - time.time()) < 60
+    upgraded.close()
