@@ -8,6 +8,7 @@ The stories are invented for these tests."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import html
 import ipaddress
@@ -658,15 +659,27 @@ async def test_bots_sharing_a_store_make_one_digest_per_scheduled_run(
     assert len(posted) == 2
 
 
-async def test_a_schedule_stopped_or_changed_through_another_bot_is_kept_to(
-    core: Core, other_process: Core, site: Site
-) -> None:
+@contextlib.asynccontextmanager
+async def clock_running(core: Core, site: Site, line: str) -> AsyncIterator[
+        tuple[list[Reply], Any]]:
+    """TEST_CHANNEL follows the Valley Post with a digest at `line`, and the bot's clock runs:
+    what it posts, and the clock."""
     posted = record_posts(core)
     serve_flood(site)
     await say(core, f"follow {VALLEY}", TEST_CHANNEL)
-    await say(core, "schedule 0 8 * * * UTC", TEST_CHANNEL)
+    await say(core, f"schedule {line}", TEST_CHANNEL)
     clock = start_clock(core)
     try:
+        yield posted, clock
+    finally:
+        clock.shutdown()
+        await until(lambda: not clock._scheduler.running, timeout=5)
+
+
+async def test_a_schedule_stopped_or_changed_through_another_bot_is_kept_to(
+    core: Core, other_process: Core, site: Site
+) -> None:
+    async with clock_running(core, site, "0 8 * * * UTC") as (posted, clock):
         assert clock.jobs()[JOB].hour == 8
         # Through the other bot (its own clock): a new time, which is not due yet.
         await say(other_process, "schedule 0 9 * * * UTC", TEST_CHANNEL)
@@ -677,9 +690,6 @@ async def test_a_schedule_stopped_or_changed_through_another_bot_is_kept_to(
         await say(other_process, "schedule off", TEST_CHANNEL)
         await core.deliver(TEST_CHANNEL)
         assert posted == [] and JOB not in clock.jobs()
-    finally:
-        clock.shutdown()
-        await until(lambda: not clock._scheduler.running, timeout=5)
 
 
 async def test_a_scheduled_digest_cut_short_is_made_up_at_the_next_start(
@@ -835,12 +845,7 @@ def test_a_bot_exiting_while_entries_are_taken_leaves_them_free(
 async def test_a_clock_that_runs_a_missed_digest_takes_the_stores_new_time(
     core: Core, other_process: Core, site: Site
 ) -> None:
-    posted = record_posts(core)
-    serve_flood(site)
-    await say(core, f"follow {VALLEY}", TEST_CHANNEL)
-    await say(core, "schedule 0 9 * * * UTC", TEST_CHANNEL)
-    clock = start_clock(core)
-    try:
+    async with clock_running(core, site, "0 9 * * * UTC") as (posted, clock):
         assert clock.jobs()[JOB].hour == 9
         # Moved to 08:00 through another bot, which then stopped; 08:00 has since passed.
         await say(other_process, "schedule 0 8 * * * UTC", TEST_CHANNEL)
@@ -848,9 +853,6 @@ async def test_a_clock_that_runs_a_missed_digest_takes_the_stores_new_time(
         await core.deliver(TEST_CHANNEL)  # this bot's clock fires by the old line
         assert len(posted) == 1  # the missed run is made
         assert clock.jobs()[JOB].hour == 8  # and the clock keeps the new time from now on
-    finally:
-        clock.shutdown()
-        await until(lambda: not clock._scheduler.running, timeout=5)
 
 
 async def test_a_stored_schedule_this_host_cannot_read_is_logged_not_raised(
