@@ -262,6 +262,12 @@ def _embed_all(analysis: Any) -> None:
         log.exception("embedding %s failed", analysis.article.source)
 
 
+async def _unstoppable(call: Callable[..., T], *args: Any) -> T:
+    """`call(*args)` on a worker thread that a cancellation of the caller does not stop: it
+    finishes (the bot waits for it at exit) while the cancellation goes on."""
+    return await asyncio.shield(asyncio.get_running_loop().run_in_executor(None, call, *args))
+
+
 async def _finished(write: Callable[..., T], args: tuple[Any, ...],
                     undo: Callable[[T], None]) -> T:
     """`write(*args)` on a worker thread, which a cancellation cannot cut in two: if the caller
@@ -644,7 +650,7 @@ class Core:
     async def _release(self, where: Conversation, keys: list[str], holder: str) -> None:
         """The entries a digest held are new again: it will not reach the channel."""
         try:
-            await asyncio.to_thread(self.store.release, where, keys, holder)
+            await _unstoppable(self.store.release, where, keys, holder)
         except StoreError as err:  # its hold lapses instead
             log.error("could not release the digest's entries for %s: %s", where, err)
 
@@ -726,7 +732,7 @@ class Core:
                 await self._deliver(where, post)
             except asyncio.CancelledError:  # cut short (the bot stopping): made up at its start
                 with contextlib.suppress(StoreError):
-                    await asyncio.to_thread(self.store.claim_run, where, claim[1], claim[0])
+                    await _unstoppable(self.store.claim_run, where, claim[1], claim[0])
                 raise
 
     async def _claim_run(self, where: Conversation) -> tuple[int | None, int] | None:
