@@ -226,11 +226,9 @@ class Analysis:
                 n and n[-1] == key[-1] and (set(key) <= set(n) or set(n) <= set(key))
                 and (k == 0 or len(n) > 1 or len(key) == 1) for k, n in enumerate(ns))]
             if len(found) > 1 and len(key) == 1:  # a surname several bear, as in the text
-                said = {w for w in _title_words(text) if w in _TITLE_WORDS
-                        or w + "." in _TITLE_WORDS} - _SEX_HONORIFICS
+                said = _titles_in(_title_words(text))
                 for narrow in ([e for e in found if said & _described_as(e)],
-                               [e for e in found if _described_as(e)
-                                and not _KIN_WORDS & _role_words(e)]):
+                               [e for e in found if _described_as(e) and not _relative(e)]):
                     if len(narrow) == 1:
                         return narrow[0]
             if found:
@@ -526,8 +524,7 @@ def _build_entities(docs: list[Any]) -> tuple[list[Entity], dict[int, list[int]]
         sex = _sex_of(said)
         if sex:
             people = [i for i in people if _sex_of_person(entities[i]) in ("", sex)] or people
-        said = (said | _title_words(_appositive_role(span)[0])) - _SEX_HONORIFICS
-        said = {w for w in said if w in _TITLE_WORDS or w + "." in _TITLE_WORDS}
+        said = _titles_in(said | _title_words(_appositive_role(span)[0]))
         fits = [i for i in people if said & _described_as(entities[i])]
         if said and not fits:
             people = [i for i in people if not _described_as(entities[i])] or people
@@ -536,7 +533,7 @@ def _build_entities(docs: list[Any]) -> tuple[list[Entity], dict[int, list[int]]
             if len(found) == 1:
                 return found[0], True
         titled = [] if sex else [i for i in people if _described_as(entities[i])
-                                 and not _KIN_WORDS & _role_words(entities[i])]
+                                 and not _relative(entities[i])]
         return (titled if len(titled) == 1 else people)[0], False
 
     # Persons first, longest names first, so "Esper" joins "Mark Esper". Not from a sentence in
@@ -560,13 +557,16 @@ def _build_entities(docs: list[Any]) -> tuple[list[Entity], dict[int, list[int]]
         elif label == "PERSON":
             # The same person: the name is the end of a fuller one ("Esper", "Van Ryn" of
             # "Maurice Van Ryn"), or the two share first and last names ("Mark T. Esper").
+            # A name introduced as a relative ("His father, President Donald Trump") may be
+            # the father of one with "Jr." after it.
+            as_kin = bool(_KIN_WORDS & _title_words(
+                _appositive_role(span)[0] or _noun_before(span)[0]))
             ent_id = next(
                 (i for k, i in by_key.items() if entities[i].kind == "PERSON"
                  and (k[-len(key):] == key
                       or (k[-1] == key[-1] and (len(k) == 1 or k[0] == key[0])))
-                 and not _kin_of_one_name(k, key, entities[i].name, span.text, bool(
-                     _KIN_WORDS & (_role_words(entities[i]) | _title_words(
-                         _appositive_role(span)[0] or _noun_before(span)[0]))))),
+                 and not _kin_of_one_name(k, key, entities[i].name, span.text,
+                                          as_kin or _relative(entities[i]))),
                 -1,
             )
             if ent_id < 0 and len(key) == 1 and key[0] not in _NAME_PARTICLES:
@@ -703,11 +703,20 @@ def _sex_of_person(ent: Entity) -> str:
         "f" if role & _FEMALE_KIN else "m" if role & _MALE_KIN else "")
 
 
+def _relative(ent: Entity) -> bool:
+    """Is the person introduced as someone's relative ("his brother", "the first lady")?"""
+    return bool(_KIN_WORDS & _role_words(ent))
+
+
+def _titles_in(words: set[str]) -> set[str]:
+    """The title words among these ("president", "dr"), not a courtesy title ("mr")."""
+    return {w for w in words if w in _TITLE_WORDS or w + "." in _TITLE_WORDS} - _SEX_HONORIFICS
+
+
 def _described_as(ent: Entity) -> set[str]:
     """The title words a person is known by: of their title ("President"; not a courtesy
     title) and of their role ("the president")."""
-    words = _title_words(ent.title) | _role_words(ent)
-    return {w for w in words if w in _TITLE_WORDS or w + "." in _TITLE_WORDS} - _SEX_HONORIFICS
+    return _titles_in(_title_words(ent.title) | _role_words(ent))
 
 
 def _suffix(name: str) -> str:
