@@ -155,6 +155,16 @@ class Engine:
     async def _fetch(self, fn: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._fetches, fn, *args)
 
+    def _local_file(self, source: str) -> Path | None:
+        """The file `source` names, when files may be read (console) and it is one."""
+        if not self.allow_files or "\n" in source:
+            return None
+        try:
+            path = Path(source).expanduser()
+            return path if path.is_file() else None
+        except (OSError, ValueError):  # pasted text too long for a name, or holding a NUL
+            return None
+
     async def load(self, source: str) -> Any:
         """A URL (fetched in a thread of its own), a local file (console only), or pasted text."""
         from summarizers.article import article_from_text, load_source
@@ -164,10 +174,9 @@ class Engine:
             from summarizers.fetch import fetch_article
 
             return await self._fetch(fetch_article, source)
-        if self.allow_files and "\n" not in source and len(source) < 4096:
-            path = Path(source).expanduser()
-            if path.is_file():
-                return await asyncio.to_thread(load_source, str(path))
+        path = self._local_file(source)
+        if path is not None:
+            return await asyncio.to_thread(load_source, str(path))
         # Off the loop: pasted HTML goes through trafilatura, which takes a while on big pages.
         return await asyncio.to_thread(article_from_text, source, "pasted text")
 
@@ -183,12 +192,12 @@ class Engine:
             from summarizers.fetch import fetch_feed
 
             return await self._fetch(fetch_feed, source)
-        path = Path(source).expanduser()
-        if self.allow_files and "\n" not in source and len(source) < 4096:
+        if self.allow_files and "\n" not in source:
             from summarizers.feeds import MAX_FEED_BYTES
 
-            if not path.is_file():
-                raise FeedError(f"There is no file at {source!r}, nor is it a feed link "
+            path = self._local_file(source)
+            if path is None:
+                raise FeedError(f"There is no file at {source[:200]!r}, nor is it a feed link "
                                 "(http:// or https://).")
             if path.stat().st_size > MAX_FEED_BYTES:
                 raise FeedError(f"{source} is over {MAX_FEED_BYTES:,} bytes, too large a feed.")

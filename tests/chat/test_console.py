@@ -37,6 +37,32 @@ async def test_console_chat_briefs_a_file_then_answers_about_it(engine: object) 
     assert "brief <link" not in text
 
 
+
+async def test_console_briefs_text_pasted_on_one_line(engine: object) -> None:
+    """On the console a line may name a file, but an article pasted on one line is too long a
+    name for the file system (ENAMETOOLONG), and a NUL is no name at all: both are text."""
+    from bot.core import Engine
+
+    assert isinstance(engine, Engine)
+    engine.allow_files = True
+    try:
+        core = Core(engine=engine)
+        where = Conversation("console", "local", "console")
+        one_line = " ".join(SEED.read_text(encoding="utf-8").split())
+        assert len(one_line.encode()) > 255  # NAME_MAX
+        reply = await core.handle_text(f"brief {one_line}", where)
+        assert not reply.ephemeral
+        assert "The contradiction" in [section.heading for section in reply.sections]
+        answer = await core.handle_text("ask who denied the withdrawal?", where)
+        assert answer.text == "Defense Secretary Mark Esper"
+        for pasted in (one_line[:1000], one_line[:300] + "\x00"):
+            reply = await core.handle_text(f"brief {pasted}", where)
+            assert "went wrong" not in reply.text, reply.text
+        feed = await core.handle_text(f"follow {one_line[:1000]}", where)
+        assert feed.ephemeral and "nor is it a feed link" in feed.text
+    finally:
+        engine.allow_files = False
+
 async def test_chat_platform_paths_are_text_not_files(engine: object) -> None:
     core = Core(engine=engine)
     where = Conversation("slack", "T1", "C1")
