@@ -157,13 +157,9 @@ class Engine:
 
     def _local_file(self, source: str) -> Path | None:
         """The file `source` names, when files may be read (console) and it is one."""
-        if not self.allow_files or "\n" in source:
-            return None
-        try:
-            path = Path(source).expanduser()
-            return path if path.is_file() else None
-        except (OSError, ValueError):  # pasted text too long for a name, or holding a NUL
-            return None
+        from summarizers.article import local_file
+
+        return local_file(source) if self.allow_files and "\n" not in source else None
 
     async def load(self, source: str) -> Any:
         """A URL (fetched in a thread of its own), a local file (console only), or pasted text."""

@@ -185,6 +185,16 @@ def decode_bytes(data: bytes, charset: str | None = None) -> str:
     return data.decode("cp1252", errors="replace")
 
 
+def local_file(source: str) -> Path | None:
+    """The file `source` names, or None: also for text too long to be a name (ENAMETOOLONG) or
+    holding a NUL, which a user may paste where a path goes."""
+    try:
+        path = Path(source).expanduser()
+        return path if path.is_file() else None
+    except (OSError, ValueError):
+        return None
+
+
 def load_source(source: str) -> Article:
     """A file path, `-` for standard input, or an http(s) URL."""
     if re.match(r"^https?://", source, re.I):
@@ -195,9 +205,11 @@ def load_source(source: str) -> Article:
         data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
         name = "standard input"
     else:
-        path = Path(source)
-        if not path.is_file():
-            raise InputError(f"There is no file at {source!r}.")
+        path = local_file(source)
+        if path is None:
+            shown = source if len(source) <= 80 else source[:77] + "..."
+            raise InputError(f"There is no file at {shown!r}. To brief text, pipe it in with "
+                             "'-' as the source.")
         if path.stat().st_size > MAX_INPUT_BYTES:
             raise InputError(
                 f"{source} is {path.stat().st_size:,} bytes; newsbrief reads articles up to "

@@ -97,6 +97,16 @@ def test_cli_missing_file():
     assert out.returncode == 2 and b"no file" in out.stderr and b"Traceback" not in out.stderr
 
 
+def test_text_given_where_a_path_goes_is_a_clear_error(seed_path):
+    """Text pasted as the source is longer than a file name may be (ENAMETOOLONG)."""
+    pasted = " ".join(seed_path.read_text(encoding="utf-8").split())[:600]
+    with pytest.raises(InputError, match="pipe it in with '-'") as err:
+        load_source(pasted)
+    assert len(str(err.value)) < 200  # the text is not echoed back whole
+    out = _cli("brief", pasted)
+    assert out.returncode == 2 and b"no file" in out.stderr and b"Traceback" not in out.stderr
+
+
 def test_cli_reads_stdin(seed_path):
     out = _cli("brief", "-", stdin=seed_path.read_bytes())
     assert out.returncode == 0, out.stderr
