@@ -129,12 +129,54 @@ def _is_furniture(line: str) -> bool:
     return len(words) < 12 and not _SENTENCE_END.search(line) and not re.search(r"[\"“”]", line)
 
 
+_WRAP_WIDTH = range(40, 101)  # the widths plain text is wrapped at (72, 76, 80 ...)
+_ENDS_SENTENCE = re.compile(r"[.!?:\"”’]\s*$")
+
+
+def _title_case(line: str) -> bool:
+    """A headline's capitals ("Beats Music Might End, But Beats Headphones Will Continue")."""
+    words = [w for w in line.split() if w[:1].isalpha()]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.6 * len(words)
+
+
+def unwrapped(text: str) -> str:
+    """Text wrapped at a fixed width (e-mail, plain-text newsletters, a terminal) with its
+    paragraphs' lines joined again. Left wrapped, a short line ("Finance director Amy Reid told
+    reporters") reads as page furniture and is dropped, and a quote ends at the line's end.
+    A line is joined to the next when the next goes on in lower case ("the factory\nunless"),
+    or when the text looks wrapped and the line fills its width: the widest line is 40-100
+    characters, and of three or more lines, most are nearly as wide and most of those end
+    inside a sentence. A short line ends a paragraph or is a headline; a blank line always
+    parts paragraphs."""
+    lines = text.split("\n")
+    widths = [len(ln.rstrip()) for ln in lines]
+    width = max(widths, default=0)
+    full = [w >= 0.75 * width for w in widths]
+    filled = [ln for ln, f in zip(lines, full, strict=True) if f]
+    wrapped = (width in _WRAP_WIDTH and len(filled) >= 3
+               and len(filled) >= 0.5 * sum(1 for w in widths if w)
+               and sum(not _ENDS_SENTENCE.search(ln) for ln in filled) >= 0.5 * len(filled))
+    out = lines[0]
+    for k in range(1, len(lines)):
+        prev, line = lines[k - 1].rstrip(), lines[k].lstrip()
+        # Not after a label or a figure ("£56.5m" over "cost of Operation Resolve").
+        goes_on = line[:1].islower() and not _title_case(prev) and (
+            len(prev) >= 25 and prev[-1:].isalpha() or prev[-1:] in (",", ";"))
+        if prev and line and (goes_on or (wrapped and full[k - 1])):
+            # A word the wrap broke at its hyphen ("about-\nface") is whole again.
+            broken = prev[-1:] == "-" and prev[-2:-1].isalpha() and line[:1].isalpha()
+            out = out.rstrip() + ("" if broken else " ") + line
+        else:
+            out += "\n" + lines[k]
+    return out
+
+
 def article_from_text(text: str, source: str = "", title: str = "") -> Article:
     """Plain text: leading short lines are the headline (the longest wins), the rest the body."""
     text = _check_text(text, "text")
     if _HTML_SNIFF.match(text):
         return article_from_html(text, source=source)
-    lines = [ln.strip() for ln in text.split("\n")]
+    lines = [ln.strip() for ln in unwrapped(text).split("\n")]
     head: list[str] = []
     i = 0
     while i < len(lines) and (not lines[i] or _is_furniture(lines[i])) and len(head) < 4:
