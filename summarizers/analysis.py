@@ -72,6 +72,8 @@ _TITLE_WORDS = frozenset(
     king queen prince princess pope dr. mr. mrs. ms. miss prof. professor leader officer head
     lieutenant colonel major captain sergeant speaker attorney chancellor premier""".split()
 )
+# Words that say when someone holds a title: kept before it with its qualifier.
+_TIME_OF_TITLE = frozenset("former acting interim outgoing incoming then ex".split())
 _HONORIFICS = frozenset("mr. mrs. ms. dr. mr mrs ms dr miss".split())
 _NAME_SUFFIXES = frozenset("jr. jr sr. sr ii iii iv".split())
 _NAME_PARTICLES = frozenset("de del della di da van von der den la le du dos das bin al el".split())
@@ -317,13 +319,21 @@ def _title_before(span: Any) -> str:
     while i >= 0:
         tok = doc[i]
         low = tok.text.lower()
+        # A noun that qualifies the title word after it: "Union leader", "press secretary",
+        # "Finance director" (also first in its sentence, where a capital says nothing).
+        qualifier = bool(words) and tok.pos_ in ("NOUN", "PROPN", "ADJ") and tok.dep_ in (
+            "compound", "amod", "nmod") and words[0].i <= tok.head.i <= words[-1].i
         if tok.text == "." and words:
             words.insert(0, tok)
         elif tok.is_title or tok.is_upper or low in _TITLE_WORDS:
-            if tok.ent_type_ == "PERSON" or tok.pos_ in ("DET", "PRON", "ADP", "VERB", "AUX"):
+            if tok.ent_type_ in ("PERSON", "DATE", "TIME") or tok.pos_ in (
+                    "DET", "PRON", "ADP", "VERB", "AUX"):
+                break  # "Yesterday President Biden": a date is no part of a title
+            if tok.is_sent_start and not _is_title_word(tok) and not tok.ent_type_ \
+                    and not qualifier:
                 break
-            if tok.is_sent_start and not _is_title_word(tok) and not tok.ent_type_:
-                break
+            words.insert(0, tok)
+        elif qualifier and tok.is_lower:
             words.insert(0, tok)
         else:
             break
@@ -339,6 +349,8 @@ def _title_before(span: Any) -> str:
     first = next((k for k, t in enumerate(words) if _is_title_word(t)), len(words))
     if first > 0 and not _in_long_entity(words[first - 1]):
         first -= 1
+    if first > 0 and words[first - 1].lower_ in _TIME_OF_TITLE:
+        first -= 1  # "Former Defense Secretary": no longer in office
     words = words[first:]
     return "".join(t.text_with_ws for t in words).strip()
 
@@ -789,7 +801,11 @@ def _resolve_nominal(tok: Any, entities: list[Entity]) -> int | None:
     for ent in entities:
         if ent.kind != "PERSON":
             continue
-        described = set(re.findall(r"[a-z]+", f"{ent.title} {ent.role}".lower()))
+        # Of the title, its title words: "police" of "police officer Darren Wilson" qualifies
+        # his title, and "police said" is not his word.
+        described = {w for w in _title_words(ent.title)
+                     if w in _TITLE_WORDS or f"{w}." in _TITLE_WORDS} | set(
+            re.findall(r"[a-z]+", ent.role.lower()))
         if head in described:
             score = len(words & described)
             if best is None or score > best[0]:

@@ -760,6 +760,23 @@ def test_a_courtesy_title_is_no_role_in_the_people_list():
     assert roles.get("Anthony Youn") == "Dr.", roles
 
 
+
+def test_a_title_keeps_the_noun_that_qualifies_it_but_no_date() -> None:
+    analysis = analyze_text(
+        "Union leader Jo Banks said the factory was moving. White House press secretary Jen "
+        "Psaki said it was not. Yesterday President Joe Biden said nothing. Former Defense "
+        "Secretary Mark Esper spoke. Police said a man was arrested. The company said it had "
+        "no plans to sell, and company spokesman Ian Holt said it would stay."
+    )
+    titles = {e.name: e.title for e in analysis.entities if e.kind == "PERSON"}
+    assert titles == {"Jo Banks": "Union leader", "Jen Psaki": "press secretary",
+                      "Joe Biden": "President", "Mark Esper": "Former Defense Secretary",
+                      "Ian Holt": "company spokesman"}, titles
+    speakers = [st.speaker for st in analysis.statements]
+    # A qualifier is no title word: "police" and "the company" are not Holt or anyone named.
+    assert speakers[0] == "Union leader Jo Banks", speakers
+    assert "Police" in speakers and "The company" in speakers, speakers
+
 @pytest.mark.parametrize(("title", "role", "shown"), [
     ("Dr.", "doctor", "Dr."),
     ("Dr.", "medical doctor", "Dr., medical doctor"),
