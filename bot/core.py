@@ -920,6 +920,7 @@ def answer_reply(a: Any) -> Reply:
     others = [getattr(o, "name", None) or str(o) for o in (a.others or [])]
     if others:
         lines.append("Also: " + ", ".join(others))
+    lines.extend(f"Says otherwise: {x}" for x in getattr(a, "against", None) or [])
     context = " · ".join(x for x in (a.source, f"confidence {a.confidence:.0%}") if x)
     return Reply(text=a.answer, sections=[Section("", lines)], context=context)
 

@@ -29,14 +29,24 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from summarizers.analysis import DENIAL_CUES, DENIAL_VERBS, DISOWNING_WORDS
+from summarizers.analysis import (
+    DENIAL_CUES,
+    DENIAL_VERBS,
+    DISOWNING_WORDS,
+    Statement,
+)
+from summarizers.contradiction import _derived, _statement_tokens
+from summarizers.contradiction import _negated as _word_negated
 
 if TYPE_CHECKING:
-    from summarizers.analysis import Analysis, Entity, Statement
+    from summarizers.analysis import Analysis, Entity
     from summarizers.nlp import NLP
 
 WEIGHTS_PATH = Path(__file__).with_name("qa_weights.json")
 WIDE_K = 30  # sentences whose statements an attribution question considers
+# How much a statement must be about a yes-or-no question to answer it (see `_relevance`: 0.1
+# for nothing in common, about 1 for the question's words and a close sentence).
+POLAR_MIN_RELEVANCE = 0.4
 ABSTAIN_TEXT = "The articles don't say."
 
 # -- question words and answer types -------------------------------------------------------------
@@ -143,6 +153,9 @@ class Answer:
     confidence: float = 0.0
     abstained: bool = False
     others: list[str] = field(default_factory=list)
+    # Who says otherwise ("Defense Secretary Mark Esper insisted: “There's been no decision
+    # whatsoever to leave Iraq”"): the other side of a "who says ...?" or a yes-or-no question.
+    against: list[str] = field(default_factory=list)
     sentence: str = ""
     span: str = ""  # the exact words of the article the answer rests on (for scoring)
     article_id: str = ""
@@ -170,6 +183,7 @@ class Question:
     # develop"), "" for "be"/"do"/"have"
     wh_verb: str = ""  # lemma of the verb whose clause holds the wh-phrase ("which company
     # said it would buy X": "buy" is not it, "say" is), "" for "be"/"do"/"have"
+    polar: bool = False  # a yes-or-no question: "Did the US decide to leave Iraq?"
 
     @property
     def expected(self) -> set[str]:
@@ -196,6 +210,8 @@ def parse_questions(texts: list[str], nlp: NLP) -> list[Question]:
     return [question_from(t, d, v) for t, d, v in zip(texts, docs, vecs, strict=True)]
 
 
+_POLAR_OPENERS = frozenset(
+    "is are was were do does did has have had will would can could should may might".split())
 _FOCUS_OF_WHAT = frozenset("type kind sort form variety category style name brand genre".split())
 
 
@@ -293,8 +309,12 @@ def question_from(text: str, doc: Any, vec: np.ndarray) -> Question:
         if v.pos_ in ("VERB", "AUX") and _lem(v) not in ("be", "do", "have"):
             wh_verb = _lem(v)
     passive = any(t.dep_ in ("auxpass", "nsubjpass") for t in doc)
+    # "Is the US leaving Iraq?"; not a choice ("Is the header long or short?"), nor a negated
+    # question ("Isn't it ...?"), whose yes and no readers take either way.
+    polar = (whi < 0 and len(doc) > 1 and doc[0].lower_ in _POLAR_OPENERS
+             and not any(t.lower_ == "or" or t.dep_ == "neg" for t in doc))
     return Question(text, doc, wh, focus, group, lemmas, verb, subject, vec, wh_dep, wh_prep,
-                    passive, wh_head, wh_verb)
+                    passive, wh_head, wh_verb, polar)
 
 
 # -- the index -----------------------------------------------------------------------------------
@@ -460,6 +480,10 @@ class QAIndex:
             hits = wide[:k]
             if answerer is not None:
                 return self._model_answer(q, hits, answerer)
+            if q.polar:
+                polar = self._polar_answer(q, wide)
+                if polar is not None:
+                    return polar
             described = self._description_answer(q)
             if described is not None:
                 return described
@@ -654,14 +678,22 @@ class QAIndex:
             return None
         topic = [lm for lm in q.lemmas if lm != q.verb and lm not in _name_keys(q.subject)]
         asserting = bool(topic) and _asks_who_asserts(q)
+        asked = _asked_verbs(q) if asserting else {}
         scored: list[tuple[float, int, Statement]] = []
+        denials: list[tuple[float, int, Statement]] = []  # who says otherwise
         for gid, _, _ in hits:
             aidx = self.sents[gid].analysis
             analysis = self.analyses[aidx]
             for st in self._statements.get(gid, ()):
                 fit = _statement_fit(st, vclass, q.verb)
-                if fit <= 0 or (asserting and _disowns(st)):
+                if fit <= 0:
                     continue
+                if asserting:
+                    stance = _stance_on(st, analysis, asked, threat=vclass == "threaten")
+                    if stance == "no":
+                        denials.append((self._relevance(q, topic, gid, st), aidx, st))
+                    if _disowns(st) or stance in ("no", "if"):
+                        continue
                 if q.wh != "who" and not _same_speaker(q.subject, st, analysis):
                     continue
                 gid = self._gid(aidx, st.sentence_id)
@@ -677,17 +709,11 @@ class QAIndex:
         sentence = analysis.sentences[st.sentence_id].text
         if q.wh == "who":
             quote = st.quote or _best_quote(analysis, st, vclass)
-            others, seen = [], {st.speaker_key or st.speaker}
-            for score, oa, other in scored[1:]:
-                key = other.speaker_key or other.speaker
-                if key in seen or score < 0.5 * top:
-                    continue
-                seen.add(key)
-                others.append(_describe_statement(self.analyses[oa], other))
             return Answer(
                 answer=st.speaker, quote=quote, speaker=st.speaker, source=_source_name(analysis),
-                confidence=round(min(1.0, top), 3), others=others, sentence=sentence,
-                span=st.speaker, article_id=analysis.article.id, method="attribution",
+                confidence=round(min(1.0, top), 3), others=self._described(scored, 0.5 * top, st),
+                against=self._described(denials, 0.25), sentence=sentence, span=st.speaker,
+                article_id=analysis.article.id, method="attribution",
             )
         if vclass == "say" and q.verb in ("say", "tell", "state", "announce", "add", "claim"):
             # "What did Esper say?": what was said, in the speaker's words when quoted.
@@ -710,6 +736,86 @@ class QAIndex:
         return Answer(
             answer=span, quote=st.quote, speaker=st.speaker, source=_source_name(analysis),
             confidence=round(min(1.0, top), 3), sentence=sentence, span=span,
+            article_id=analysis.article.id, method="attribution",
+        )
+
+    def _described(self, scored: list[tuple[float, int, Statement]], floor: float,
+                   shown: Statement | None = None) -> list[str]:
+        """One line for each speaker's best statement scoring at least `floor`, best first,
+        but for the speaker already shown."""
+        out: list[str] = []
+        seen = {shown.speaker_key or shown.speaker} if shown is not None else set()
+        for score, aidx, st in sorted(scored, key=lambda x: -x[0]):
+            key = st.speaker_key or st.speaker
+            if key not in seen and score >= floor:
+                seen.add(key)
+                out.append(f"{NARRATOR}: {st.content}" if st.speaker == NARRATOR
+                           else _describe_statement(self.analyses[aidx], st))
+        return out
+
+    def _polar_answer(self, q: Question, hits: list[tuple[int, float, float]]
+                      ) -> Answer | None:
+        """A yes-or-no question is answered by who says yes and who says no, in their words:
+        "Is the US leaving Iraq?" -> Esper says not ("There's been no decision whatsoever to
+        leave Iraq"). The article's own narrative counts as one more voice ("the US killed
+        Qassem Soleimani"). The engine does not judge who is right; with no word either way it
+        abstains. "Did Milley call the letter a mistake?" asks for a statement of Milley's.
+        A question of what something is like ("Is the packet header long?") that no statement
+        answers either way is left to the span reader: the text may give the value ("small")."""
+        asked = _asked_verbs(q, polar=True)
+        vclass = VERB_CLASS_OF.get(q.verb, "")
+        # Of the verb classes, writing is an act like any other ("Was the letter signed?").
+        speaker_asked = bool(vclass and vclass != "write" and q.subject and not q.passive)
+        if speaker_asked:
+            asked.pop(q.verb, None)
+        elif not asked:
+            return None  # nothing to look for: the span reader's question
+        topic = [lm for lm in q.lemmas if not speaker_asked or lm not in _name_keys(q.subject)]
+        modal = any(t.lower_ in _MODALS for t in q.doc)
+        sides: dict[str, list[tuple[float, int, Statement]]] = {"yes": [], "no": []}
+        for gid, _, _ in hits:
+            aidx = self.sents[gid].analysis
+            analysis = self.analyses[aidx]
+            statements = self._statements.get(gid, [])
+            for st in statements:
+                if speaker_asked and not (_same_speaker(q.subject, st, analysis)
+                                          and _statement_fit(st, vclass, q.verb) > 0):
+                    continue
+                stance = _stance_on(st, analysis, asked, vclass == "threaten", modal) \
+                    if asked else "yes"
+                rel = self._relevance(q, topic, self._gid(aidx, st.sentence_id), st)
+                if stance in sides and rel >= POLAR_MIN_RELEVANCE:
+                    sides[stance].append((rel, aidx, st))
+            if not speaker_asked and asked:
+                narrated = _narration(self.sents[gid].sid, statements, analysis)
+                stance = _reading([(t, m) for t in narrated if (m := _asked_about(t, asked))],
+                                  modal=modal)
+                rel = 0.6 * self._lexical(topic, self.sents[gid].keys) + 0.6 * max(
+                    float(self.matrix[gid] @ q.vec), 0.0) + 0.1
+                if stance in sides and rel >= POLAR_MIN_RELEVANCE and narrated:
+                    sentence = analysis.sentences[self.sents[gid].sid].text
+                    sides[stance].append((rel, aidx, Statement(
+                        self.sents[gid].sid, NARRATOR, None, "", sentence)))
+        yes = max(sides["yes"], key=lambda x: x[0], default=None)
+        no = max(sides["no"], key=lambda x: x[0], default=None)
+        if yes is None and no is None:
+            if not speaker_asked and all(t.pos_ != "VERB" for t in asked.values()):
+                return None
+            return _abstain()
+        rel, aidx, st = yes or no  # type: ignore[misc]
+        analysis = self.analyses[aidx]
+        if yes and no:
+            text = f"Disputed: {st.speaker} says so; {no[2].speaker} says not."
+        elif speaker_asked:
+            text = ("Yes: " if yes else "No: ") + _describe_statement(analysis, st)
+        else:
+            text = f"{st.speaker} says so." if yes else f"{st.speaker} says not."
+        return Answer(
+            answer=text, quote=st.quote, speaker=st.speaker, source=_source_name(analysis),
+            confidence=round(min(1.0, rel), 3),
+            others=self._described(sides["yes" if yes else "no"], 0.5 * rel, st),
+            against=self._described(sides["no"], 0.0) if yes else [],
+            sentence=analysis.sentences[st.sentence_id].text, span=st.quote or st.content,
             article_id=analysis.article.id, method="attribution",
         )
 
@@ -780,13 +886,20 @@ class QAIndex:
     def _gid(self, aidx: int, sid: int) -> int:
         return self._first_gid[aidx] + sid
 
+    def _lexical(self, topic: list[str], keys: set[str] | frozenset[str]) -> float:
+        """The idf-weighted share of the topic's words among `keys` (0.5 with no topic)."""
+        if not topic:
+            return 0.5
+        return sum(self.idf(t) for t in topic if t in keys) / (
+            sum(self.idf(t) for t in topic) or 1.0)
+
     def _relevance(self, q: Question, topic: list[str], gid: int, st: Statement) -> float:
-        """How much a statement is about the question's topic: lemma overlap plus similarity."""
-        keys = self.sents[gid].keys | {w.lower() for w in re.findall(r"\w+", st.content)}
-        lex = (sum(self.idf(t) for t in topic if t in keys) / (sum(self.idf(t) for t in topic)
-                                                               or 1.0)) if topic else 0.5
+        """How much a statement is about the question's topic: overlap with the statement's own
+        words (two statements of one sentence can be about different things: "X denied a
+        decision to withdraw, and Y called the letter a draft"), plus the sentence's similarity."""
+        keys = _statement_keys(st, self.analyses[self.sents[gid].analysis])
         emb = float(self.matrix[gid] @ q.vec)
-        return 0.6 * lex + 0.6 * max(emb, 0.0) + 0.1
+        return 0.6 * self._lexical(topic, keys) + 0.6 * max(emb, 0.0) + 0.1
 
     # -- model-backed ----------------------------------------------------------------------------
     def _model_answer(self, q: Question, hits: list[tuple[int, float, float]],
@@ -1721,10 +1834,193 @@ def _asks_who_asserts(q: Question) -> bool:
                         for t in q.doc))
 
 
+_CONDITIONS = frozenset(("if", "unless"))
+
+
+def _asked_verbs(q: Question, polar: bool = False) -> dict[str, Any]:
+    """The verbs of what a question asks to have been said or done, by lemma: "who says US forces
+    are leaving Iraq?" -> leave (not the "say" of the asking); "Did the US decide to leave
+    Iraq?" -> decide, leave. A polar question without one asks what something is ("Was the
+    letter a mistake?" -> mistake)."""
+    verbs = {_lem(t): t for t in q.doc if t.pos_ == "VERB" and _lem(t) not in _STOP
+             and (polar or _lem(t) != q.verb)}
+    if polar and not verbs:
+        # "Will the factory move?", which the parser reads as a noun, "factory move".
+        verbs = {_lem(t): t for t in q.doc if _lem(t) not in _STOP and (
+            t.dep_ in ("attr", "acomp") or (t.dep_ == "ROOT" and t.pos_ not in ("AUX", "PRON")))}
+    return verbs
+
+
+def _quoted_tokens(st: Statement, analysis: Analysis) -> list[Any]:
+    """The tokens of what a statement holds, over every sentence a long quote runs across
+    ("We have a ... air base. ... We're not leaving unless they pay," the president said)."""
+    tokens = _statement_tokens(st, analysis)
+    for sid in range(st.sentence_id - 1, max(-1, st.sentence_id - 8), -1):
+        head = analysis.sentences[sid].text.lstrip("“\"‘' ")[:30]
+        if not head or head not in st.content:
+            break
+        tokens = [t for t in analysis.docs[sid] if t.text not in "“\"‘'"] + tokens
+    return tokens
+
+
+def _statement_keys(st: Statement, analysis: Analysis) -> set[str]:
+    """The words of what a statement holds, with their lemmas, and the thing a characterisation
+    is of ("called *the letter* a draft"); the speaker's name too ("who says Esper ...")."""
+    tokens = _quoted_tokens(st, analysis)
+    doc = analysis.docs[st.sentence_id]
+    if VERB_CLASS_OF.get(st.verb) == "call" and 0 <= st.verb_i < len(doc):
+        tokens += [t for c in doc[st.verb_i].children if c.dep_ in ("dobj", "nsubjpass")
+                   for t in c.subtree]
+    keys = {_lem(t) for t in tokens if not t.is_punct} | {t.lower_ for t in tokens}
+    return (keys | _name_keys(st.speaker)) - _STOP
+
+
+def _conditional(clause: Any) -> bool:
+    return any(c.dep_ == "mark" and c.lower_ in _CONDITIONS for c in clause.children)
+
+
+def _on_condition(tok: Any) -> bool:
+    """Is the word part of a condition ("if they do ask us to leave") or of what follows from
+    one ("if the council doubles the rent, we will move the factory")? Unlike the contradiction
+    finder's `_supposed`, what follows from a condition counts: it is not said to happen."""
+    return any(_conditional(a) or any(c.dep_ == "advcl" and _conditional(c) for c in a.children)
+               for a in (tok, *tok.ancestors))
+
+
+NARRATOR = "The article"  # the voice of the article's own sentences, in yes-or-no answers
+
+
+def _narration(sid: int, statements: list[Statement], analysis: Analysis) -> list[Any]:
+    """The words of a sentence the article says in its own voice: not inside quotation marks,
+    nor what a statement reports someone said."""
+    reported = {t.i for st in statements for t in _statement_tokens(st, analysis)}
+    inside, out = False, []
+    for t in analysis.docs[sid]:
+        if t.text in ("“", "”", '"', "‘‘", "’’", "``", "''"):
+            inside = t.text not in ("”", "’’", "''") and not inside
+            continue
+        if not inside and t.i not in reported and _asserted_by_sentence(t):
+            out.append(t)
+    return out
+
+
+def _asserted_by_sentence(tok: Any) -> bool:
+    """Is the word in what the sentence itself asserts or takes as given (its main clause, a
+    relative or "after ..." clause), not in a clause that only reports, intends or fears it:
+    "reports that the bridge would shut", "to avoid the perception that troops were being
+    added, not withdrawn"?"""
+    for a in (tok, *tok.ancestors):
+        if a.pos_ not in ("VERB", "AUX"):
+            continue
+        deps = {c.dep_ for c in a.children}
+        if a.dep_ == "ccomp" or (a.dep_ == "advcl" and "aux" in deps and any(
+                c.lower_ == "to" for c in a.children)) or (
+                a.dep_ == "acl" and deps & {"nsubj", "nsubjpass", "mark"}):
+            return False
+    return True
+
+
+def _asked_about(tok: Any, asked: dict[str, Any]) -> str:
+    """Is the word the question's verb, or a derivation of it ("withdraw", "withdrawal"), with
+    no subject or object other than the question's ("yes"), or its opposite made with "un"
+    ("unsigned" for "signed": "un"), or neither ("")?"""
+    lemma = _lem(tok)
+    verb = asked.get(lemma) or next((v for p, v in asked.items() if _derived(lemma, p)), None)
+    match = "yes"
+    if verb is None and lemma.startswith("un"):
+        rest, match = lemma[2:], "un"
+        verb = next((asked[w] for w in (rest, rest[:-1], rest[:-2]) if w in asked), None)
+    return match if verb is not None and _same_event(verb, tok) else ""
+
+
+def _stance_on(st: Statement, analysis: Analysis, asked: dict[str, Any],
+               threat: bool = False, modal: bool = False) -> str:
+    """What a statement says of what a question asks about (its verbs, `asked`): "yes" it
+    happens; "no", a "not", "no" or "never" on the word or on a word above it ("there's been no
+    decision whatsoever to leave"), its "un" opposite, or a deny verb; "if", only on a condition
+    ("we're not leaving unless they pay us back", "if they do ask us to leave"); "" when the
+    statement does not speak of it. A threat is made on a condition, so with `threat` a
+    condition is no hedge."""
+    found = [(t, m) for t in _quoted_tokens(st, analysis) if (m := _asked_about(t, asked))]
+    if not found:
+        return ""
+    # "Denied that the US had decided to withdraw"; but "it was a mistake, it was unsigned"
+    # disowns the letter and says it was unsigned.
+    if st.verb in DENIAL_VERBS:
+        return "no"
+    return _reading(found, threat, modal)
+
+
+# What ought to or might happen is not what did ("it should not have been released").
+_MODALS = frozenset("should could might may must ought can".split())
+
+
+def _modal(tok: Any) -> bool:
+    verb = tok.head if tok.dep_ in ("acomp", "attr") else tok
+    return any(c.dep_ == "aux" and c.lower_ in _MODALS for c in verb.children)
+
+
+def _negated_above(tok: Any) -> bool:
+    """A "not", "no" or "never" on the word or on a word it hangs from in its clause ("no
+    decision whatsoever to leave", "did not say they would leave"); not one on a clause it is
+    only listed with ("it was unsigned, it should not have been released": a clause before
+    its head is a comma splice the parser hung on the next one)."""
+    for a in (tok, *tok.ancestors):
+        if _word_negated(a):
+            return True
+        if a.dep_ in ("conj", "parataxis") or (a.dep_ == "ccomp" and a.i < a.head.i):
+            return False
+    return False
+
+
+def _reading(found: list[tuple[Any, str]], threat: bool = False, modal: bool = False) -> str:
+    """"yes", "no" or "if" of the words found by `_asked_about` (see `_stance_on`); with
+    `modal` the question asks what should or could be, and a "should" answers it."""
+    readings = {"if" if not threat and (_on_condition(t) or (_modal(t) and not modal))
+                else "no" if match == "un" or _negated_above(t) else "yes" for t, match in found}
+    return "yes" if "yes" in readings else "no" if "no" in readings else "if"
+
+
+_ARG_DEPS = {"nsubj": ("nsubj", "nsubjpass"), "dobj": ("dobj", "nsubjpass", "attr")}
+_RELATIVE_PRONOUNS = frozenset(("that", "which", "who", "whom"))
+
+
+def _arguments(tok: Any) -> dict[str, set[str]]:
+    """The content words of a verb's subject and object: "the US killed Soleimani" -> {nsubj:
+    {us}, dobj: {soleimani}}. A pronoun names no one that can be checked, and is left out."""
+    out: dict[str, set[str]] = {}
+    for role, deps in _ARG_DEPS.items():
+        for c in tok.children:
+            if c.dep_ not in deps:
+                continue
+            if c.lower_ in _RELATIVE_PRONOUNS and tok.dep_ == "relcl":  # "the group that killed"
+                words = {_lem(t) for t in tok.head.children if t.dep_ == "compound"}
+                words.add(_lem(tok.head))
+            elif c.pos_ == "PRON":
+                continue
+            else:
+                words = {_lem(t) for t in c.subtree if t.pos_ in ("NOUN", "PROPN", "NUM", "ADJ")}
+            if words:
+                out.setdefault(role, set()).update(words)
+    return out
+
+
+def _same_event(asked: Any, said: Any) -> bool:
+    """Do the question's verb and a sentence's verb have no subject or object that differ ("Did
+    Iran kill Soleimani?" is not answered by "the US killed Soleimani")?"""
+    a, b = _arguments(asked), _arguments(said)
+    return all(a[r] & b[r] for r in a.keys() & b.keys())
+
+
+# "Who says ...?" asks who holds a view, however the article reports it: a statement "said"
+# is no better an answer than one a letter "read" or a minister "insisted".
+_PLAIN_SAYING = frozenset(("say", "tell", "state"))
+
+
 def _statement_fit(st: Statement, vclass: str, verb: str) -> float:
     """How well a statement matches the question's verb class (0 when it does not)."""
     own = VERB_CLASS_OF.get(st.verb, "")
-    if st.verb == verb:
+    if st.verb == verb and verb not in _PLAIN_SAYING:
         return 1.0
     if vclass == "deny":
         # A characterisation that denies ("called it a mistake") is more explicit than a quote

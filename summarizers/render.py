@@ -61,6 +61,8 @@ def render_answer(answer: Any, fmt: str = "text") -> str:
         lines.append(f"> {answer.sentence}" if md else f"  {answer.sentence}")
     for other in answer.others:
         lines.append(f"{_bullet(md)}Also: {other}")
+    for other in answer.against:
+        lines.append(f"{_bullet(md)}Says otherwise: {other}")
     if answer.source:
         lines.append(f"Source: {answer.source}")
     return "\n".join(lines)

@@ -133,5 +133,5 @@ def test_the_digest_command_on_the_sample_feeds_groups_the_bridge_and_calls_out_
             "in May”; Riverside Courier: “City denies Kestrel Bridge will close in May”") in lines
     # The Courier's article holds the key contradiction, the Gazette's leads the story.
     assert ("Contradiction (Riverside Courier): Mayor Helen Okafor: said the bridge would close "
-            "to traffic in May / City spokesman Daniel Reyes: “The Kestrel Bridge will not close in "
-            "May”") in lines
+            "to traffic in May / City spokesman Daniel Reyes: “The Kestrel Bridge will not close "
+            "in May”") in lines

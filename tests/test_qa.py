@@ -476,6 +476,96 @@ def test_who_says_something_is_not_answered_by_the_one_who_denies_it() -> None:
     assert "Northwind" in denies.answer and "not true" in denies.quote
 
 
+FACTORY_ARTICLE = """Union and company at odds over Harlow factory
+
+Union leader Jo Banks said on Monday that the Harlow factory is moving to Poland. "The machines
+are being packed now," she said. Company spokesman Ian Holt said: "We are not moving the factory
+unless the council doubles our rent." Finance director Amy Reid told reporters: "If the council
+doubles the rent, we will move the factory to Poland." Holt insisted there was no plan whatsoever
+to move the factory.
+"""
+
+
+def test_who_says_something_is_not_answered_by_a_denial_or_a_condition() -> None:
+    """Holt says it is not moving (a "not", and a "no plan ... to move"); Reid says it will move
+    only if the rent doubles. Neither says it is moving: Banks does."""
+    from summarizers.analysis import analyze_text
+
+    idx = QAIndex()
+    idx.add(analyze_text(FACTORY_ARTICLE, source="business-desk"))
+    says = idx.answer("Who says the factory is moving?")
+    assert says.method == "attribution" and says.answer == "Union leader Jo Banks", says
+    assert not any("Holt" in o or "Reid" in o for o in says.others), says.others
+    # Asked about the denial, Holt is the answer.
+    assert "Ian Holt" in idx.answer("Who said there was no plan to move the factory?").answer
+
+
+def test_who_says_something_goes_by_the_words_of_each_statement(index: QAIndex) -> None:
+    # One sentence, two speakers: the engineer's words are about the tunnel, not the bridge.
+    from summarizers.analysis import analyze_text
+
+    idx = QAIndex()
+    idx.add(analyze_text(
+        "Bridge to close for repairs, paper says\n\nThe Herald reported on Friday that the Ouse "
+        "bridge will close in May for six months of repairs. Mayor Anne Lee denied that the "
+        "bridge would close, and city engineer Tom Park said the tunnel was safe.\n",
+        source="city-desk"))
+    assert idx.answer("Who says the bridge will close?").answer == "Herald"
+    assert "Tom Park" in idx.answer("Who said the tunnel was safe?").answer
+    # The seed: Trump's "We're not leaving unless they pay us back" is no claim that US forces
+    # are leaving; the letter is. A threat is still a threat when it is said on a condition.
+    ans = index.answer("Who says US forces are leaving Iraq?")
+    assert "Seely" in ans.answer and "Trump" not in ans.answer, ans
+    assert "Trump" in index.answer("Who threatened to put sanctions on Iraq?").answer
+
+
+def test_who_says_something_names_who_says_otherwise_too() -> None:
+    from summarizers.analysis import analyze_text
+    from summarizers.render import render_answer
+
+    idx = QAIndex()
+    idx.add(analyze_text(FACTORY_ARTICLE, source="business-desk"))
+    says = idx.answer("Who says the factory is moving?")
+    # Holt's "no plan whatsoever to move" is the other side; Reid's "if" is neither side.
+    assert says.against == [
+        "Company spokesman Ian Holt insisted there was no plan whatsoever to move the factory"]
+    assert "Says otherwise: Company spokesman Ian Holt insisted" in render_answer(says)
+
+
+def test_a_yes_or_no_question_is_answered_by_who_says_yes_and_who_says_no() -> None:
+    from summarizers.analysis import analyze_text
+
+    idx = QAIndex()
+    idx.add(analyze_text(FACTORY_ARTICLE, source="business-desk"))
+    for question in ("Is the factory moving?", "Will the factory move?"):  # "Will" misparsed
+        ans = idx.answer(question)
+        assert ans.answer == ("Disputed: Union leader Jo Banks says so; Company spokesman Ian "
+                              "Holt says not."), (question, ans)
+        assert ans.speaker == "Union leader Jo Banks" and len(ans.against) == 1
+    # A question about what someone said is answered from that speaker's statements.
+    holt = idx.answer("Did Holt say the factory was moving?")
+    assert holt.answer.startswith("No: Company spokesman Ian Holt insisted there was no plan")
+    assert idx.answer("Did Banks say the factory was moving?").answer.startswith(
+        "Yes: Union leader Jo Banks said that the Harlow factory is moving")
+    # Nobody says whether the council doubled the rent: Reid and Holt only suppose it.
+    assert idx.answer("Did the council double the rent?").abstained
+
+
+def test_yes_or_no_questions_on_the_seed(index: QAIndex) -> None:
+    leaving = index.answer("Is the US leaving Iraq?")
+    assert leaving.answer == "Defense Secretary Mark Esper says not."
+    assert leaving.quote == "There’s been no decision whatsoever to leave Iraq"
+    # The article's own voice counts, when the verb's subject and object are the question's.
+    killed = index.answer("Did the US kill Soleimani?")
+    assert killed.answer == "The article says so." and "killed Qassem" in killed.sentence
+    assert index.answer("Did Iran kill Soleimani?").abstained
+    # "unsigned" is "not signed"; Milley's "it should not have been released" is no "was not".
+    assert index.answer("Was the letter signed?").answer.endswith("says not.")
+    assert index.answer("Was the letter released?").abstained
+    assert "Milley says not" in index.answer("Should the letter have been released?").answer
+    mistake = index.answer("Did Milley call the letter a mistake?")
+    assert mistake.answer == "Yes: Gen. Mark Milley called the letter a draft and a mistake"
+
 CAR_ARTICLE = """Stolen car found in river
 
 A car stolen from a garage in Leeds was found in the river on Sunday. According to police, the

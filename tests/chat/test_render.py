@@ -155,6 +155,15 @@ def test_answer_reply_carries_quote_others_and_confidence() -> None:
     assert "could not find" in abstained.text and not abstained.sections
 
 
+def test_answer_reply_shows_who_says_otherwise() -> None:
+    from summarizers.qa import Answer
+
+    answer = Answer(answer="Disputed: The letter says so; Esper says not.", quote="repositioning",
+                    speaker="The letter", source="seed", confidence=0.7,
+                    against=["Defense Secretary Mark Esper insisted: “no decision”"])
+    lines = answer_reply(answer).sections[0].lines
+    assert lines[-1] == "Says otherwise: Defense Secretary Mark Esper insisted: “no decision”"
+
 def test_an_answer_without_a_quote_shows_the_sentence_it_rests_on() -> None:
     from types import SimpleNamespace
 
