@@ -2072,7 +2072,8 @@ def _describe_statement(analysis: Analysis, st: Statement) -> str:
     """"Gen. Mark Milley called the letter a draft and a mistake": the speaker and the clause of
     the reporting verb, from the parse."""
     doc = analysis.docs[st.sentence_id]
-    verb = next((t for t in doc if _lem(t) == st.verb and t.pos_ == "VERB"), None)
+    verb = doc[st.verb_i] if 0 <= st.verb_i < len(doc) and _lem(doc[st.verb_i]) == st.verb \
+        else next((t for t in doc if _lem(t) == st.verb and t.pos_ == "VERB"), None)
     if verb is not None and st.verb in ("call", "describe", "label", "brand", "dub"):
         words = [t for t in doc[verb.i: verb.right_edge.i + 1]]
         text = "".join(t.text_with_ws for t in words)
@@ -2081,6 +2082,16 @@ def _describe_statement(analysis: Analysis, st: Statement) -> str:
     verb_text = verb.text if verb is not None else _PAST.get(st.verb, st.verb)
     if st.quote:
         return f"{st.speaker} {verb_text}: “{st.quote}”"
+    # Whom it was told or urged ("told reporters that ...", "urged Prime Minister Adel Abdul
+    # Mahdi to revoke ..."): without them the line reads "told that ...".
+    content = _statement_tokens(st, analysis)
+    if verb is not None and content:
+        whom = [c for c in verb.children if c.dep_ in ("dobj", "dative")
+                and c.right_edge.i < content[0].i]
+        if whom:
+            verb_text += " " + " ".join(
+                "".join(t.text_with_ws for t in doc[c.left_edge.i: c.right_edge.i + 1]).strip()
+                for c in whom)
     return f"{st.speaker} {verb_text} {st.content}"
 
 

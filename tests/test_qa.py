@@ -551,6 +551,15 @@ def test_a_yes_or_no_question_is_answered_by_who_says_yes_and_who_says_no() -> N
     assert idx.answer("Did the council double the rent?").abstained
 
 
+def test_a_reported_statement_is_described_with_whom_it_was_told(seed_analysis) -> None:
+    from summarizers.qa import _describe_statement
+
+    lines = {_describe_statement(seed_analysis, st) for st in seed_analysis.statements
+             if st.verb in ("tell", "urge")}
+    assert any(x.startswith("President Trump told reporters that he would slap") for x in lines)
+    assert any(x.startswith("Iraq’s parliament urged Prime Minister Adel Abdul Mahdi to revoke")
+               for x in lines), lines
+
 def test_yes_or_no_questions_on_the_seed(index: QAIndex) -> None:
     leaving = index.answer("Is the US leaving Iraq?")
     assert leaving.answer == "Defense Secretary Mark Esper says not."
