@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.config import Config, apply_models, load_config
 from bot.core import Core, Engine
-from bot.schedule import DigestClock
+from bot.schedule import SCHEDULES_REREAD_S, DigestClock
 from bot.store import open_store
 from summarizers.errors import NewsbriefError
 
@@ -34,10 +34,11 @@ def build_core(cfg: Config, allow_files: bool = False) -> Core:
     )
 
 
-def start_clock(core: Core) -> DigestClock:
-    """Scheduled digests, from the schedules the store kept (in a running event loop)."""
+def start_clock(core: Core, reread_every: float = SCHEDULES_REREAD_S) -> DigestClock:
+    """Scheduled digests, from the schedules the store kept (in a running event loop), read
+    again every `reread_every` seconds for those set through other bots sharing the store."""
     clock = DigestClock(core.deliver)
-    clock.start(core.store.schedules())
+    clock.start(core.store.schedules(), reread=core.store.schedules, every=reread_every)
     core.clock = clock
     return clock
 

@@ -7,6 +7,7 @@ time, Monday to Friday. APScheduler 3 reads a crontab's day-of-week numbers from
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -17,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.triggers.base import BaseTrigger
 
 from bot.store import Conversation, Schedule, channel_key
-from summarizers.errors import InputError
+from summarizers.errors import InputError, NewsbriefError
 
 log = logging.getLogger("newsbrief.schedule")
 
@@ -28,6 +29,10 @@ _DAY_PART = re.compile(r"^(\*|\d+|[a-z]{3})(?:-(\d+|[a-z]{3}))?(?:/(\d+))?$")
 # still runs if it is this late. One due while the bot was down is made up once at start
 # (`missed`), however many were due: it carries what is new.
 MISFIRE_GRACE_S = 3600
+# How often a running bot reads the schedules from its store: a schedule set or stopped through
+# another bot sharing the store is kept to within this long (through this bot: at once).
+SCHEDULES_REREAD_S = 60
+_REREAD_JOB = "schedules:reread"
 USAGE = ("Give a crontab line and, if you like, a time zone: schedule 0 8 * * 1-5 Europe/London "
          "(08:00 on weekdays). schedule off stops the digest.")
 
@@ -174,10 +179,14 @@ class DigestClock:
             "max_instances": 1,  # a slow digest is not started again on top of itself
             "misfire_grace_time": MISFIRE_GRACE_S,
         })
+        self._kept: dict[str, Schedule] = {}  # job id -> the schedule its trigger was made from
 
-    def start(self, schedules: list[tuple[Conversation, Schedule]]) -> None:
+    def start(self, schedules: list[tuple[Conversation, Schedule]],
+              reread: Callable[[], list[tuple[Conversation, Schedule]]] | None = None,
+              every: float = SCHEDULES_REREAD_S) -> None:
         """Start the clock (in a running event loop) with the schedules the store kept. A
-        digest that fell due while no bot was running is made up now, once."""
+        digest that fell due while no bot was running is made up now, once. With `reread`
+        (the store's schedules), they are read again every `every` seconds and kept to."""
         for where, schedule in schedules:
             try:
                 due = missed(schedule)
@@ -186,23 +195,56 @@ class DigestClock:
                 self.set(where, schedule, now=due is not None)
             except InputError as err:  # a zone the system no longer has, say
                 log.error("digest schedule for %s not started: %s", where, err)
+        if reread is not None:
+            self._scheduler.add_job(self._reread, "interval", seconds=every, args=[reread],
+                                    id=_REREAD_JOB, name="schedules read again")
         self._scheduler.start()
+
+    async def _reread(self, read: Callable[[], list[tuple[Conversation, Schedule]]]) -> None:
+        try:
+            stored = await asyncio.to_thread(read)
+        except NewsbriefError as err:  # the store is down: keep the clock as it is
+            log.error("could not read the digest schedules again: %s", err)
+            return
+        self.keep_to(stored)
+
+    def keep_to(self, schedules: list[tuple[Conversation, Schedule]]) -> None:
+        """Keep to these schedules (the store's): set those that are new or changed, stop those
+        that are gone; one unchanged keeps its next run time. No missed run is made up here:
+        the bot that changed a schedule set its clock, and runs are claimed in the store."""
+        wanted = {_job_id(where): (where, schedule) for where, schedule in schedules}
+        for job, (where, schedule) in wanted.items():
+            if self._kept.get(job) != schedule:
+                log.info("the digest schedule for %s is now %s", where, describe(schedule))
+                try:
+                    self.set(where, schedule)
+                except InputError as err:
+                    log.error("digest schedule for %s not kept to: %s", where, err)
+        for job in set(self._kept) - set(wanted):
+            log.info("the digest schedule %s was stopped", job)
+            self._stop(job)
 
     def set(self, where: Conversation, schedule: Schedule | None, now: bool = False) -> None:
         """Replace the channel's schedule (None stops its digests). `now`: run it at once
         first, then at its times."""
         job = _job_id(where)
         if schedule is None:
-            if self._scheduler.get_job(job) is not None:
-                self._scheduler.remove_job(job)
+            self._stop(job)
             return
         first = {"next_run_time": datetime.now(UTC)} if now else {}
         self._scheduler.add_job(self._deliver, trigger(schedule), args=[where], id=job,
                                 replace_existing=True, name=f"digest for {where}", **first)
+        self._kept[job] = schedule
+
+    def _stop(self, job: str) -> None:
+        self._kept.pop(job, None)
+        if self._scheduler.get_job(job) is not None:
+            self._scheduler.remove_job(job)
 
     def jobs(self) -> dict[str, datetime | None]:
-        """Job id -> its next run time (for logs and tests)."""
-        return {j.id: getattr(j, "next_run_time", None) for j in self._scheduler.get_jobs()}
+        """Digest job id -> its next run time (for logs and tests)."""
+        return {j.id: getattr(j, "next_run_time", None) for j in self._scheduler.get_jobs()
+                if j.id != _REREAD_JOB}
 
     def shutdown(self) -> None:
         if self._scheduler.running:

@@ -660,15 +660,16 @@ async def test_bots_sharing_a_store_make_one_digest_per_scheduled_run(
 
 
 @contextlib.asynccontextmanager
-async def clock_running(core: Core, site: Site, line: str) -> AsyncIterator[
-        tuple[list[Reply], Any]]:
-    """TEST_CHANNEL follows the Valley Post with a digest at `line`, and the bot's clock runs:
-    what it posts, and the clock."""
+async def clock_running(core: Core, site: Site, line: str, reread_every: float = 60
+                        ) -> AsyncIterator[tuple[list[Reply], Any]]:
+    """TEST_CHANNEL follows the Valley Post with a digest at `line`, and the bot's clock runs
+    (reading the store's schedules again every `reread_every` seconds): what it posts, and the
+    clock."""
     posted = record_posts(core)
     serve_flood(site)
     await say(core, f"follow {VALLEY}", TEST_CHANNEL)
     await say(core, f"schedule {line}", TEST_CHANNEL)
-    clock = start_clock(core)
+    clock = start_clock(core, reread_every)
     try:
         yield posted, clock
     finally:
@@ -690,6 +691,49 @@ async def test_a_schedule_stopped_or_changed_through_another_bot_is_kept_to(
         await say(other_process, "schedule off", TEST_CHANNEL)
         await core.deliver(TEST_CHANNEL)
         assert posted == [] and JOB not in clock.jobs()
+
+
+async def test_a_schedule_set_through_another_bot_reaches_this_bots_clock_while_it_runs(
+    core: Core, other_process: Core, site: Site
+) -> None:
+    """Without waiting for a run by the old schedule: the clock reads the store's schedules
+    again (here every 0.1 s), so a new channel's schedule, a changed one and a stopped one all
+    reach it; one unchanged keeps its next run time."""
+    elsewhere = Conversation("test", "T", "C2")
+    async with clock_running(core, site, "0 8 * * * UTC", reread_every=0.1) as (posted, clock):
+        first = clock.jobs()[JOB]
+        await say(other_process, "schedule 30 7 * * * UTC", elsewhere)
+        await until(lambda: "digest:test:T:C2" in clock.jobs())
+        assert clock.jobs()[JOB] == first  # untouched
+        await say(other_process, "schedule 0 9 * * * UTC", TEST_CHANNEL)
+        await until(lambda: (clock.jobs()[JOB].hour, clock.jobs()[JOB].minute) == (9, 0))
+        await say(other_process, "schedule off", elsewhere)
+        await until(lambda: "digest:test:T:C2" not in clock.jobs())
+        assert set(clock.jobs()) == {JOB} and posted == []
+
+
+async def test_a_store_that_cannot_be_read_again_leaves_the_clock_as_it_was(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from bot.store import StoreError
+
+    reads: list[int] = []
+
+    def read() -> list[tuple[Conversation, Schedule]]:
+        reads.append(1)
+        raise StoreError("the database is down")
+
+    async def deliver(where: Conversation) -> None:
+        raise AssertionError("not due")
+
+    clock = DigestClock(deliver)
+    clock.start([(TEST_CHANNEL, Schedule("0 8 * * *", "UTC"))], reread=read, every=0.05)
+    try:
+        await until(lambda: len(reads) >= 2)
+        assert list(clock.jobs()) == [JOB]
+        assert "could not read the digest schedules again: the database is down" in caplog.text
+    finally:
+        clock.shutdown()
 
 
 async def test_a_scheduled_digest_cut_short_is_made_up_at_the_next_start(
