@@ -321,8 +321,9 @@ def _title_before(span: Any) -> str:
         low = tok.text.lower()
         # A noun that qualifies the title word after it: "Union leader", "press secretary",
         # "Finance director" (also first in its sentence, where a capital says nothing).
-        qualifier = bool(words) and tok.pos_ in ("NOUN", "PROPN", "ADJ") and tok.dep_ in (
-            "compound", "amod", "nmod") and words[0].i <= tok.head.i <= words[-1].i
+        # Not an adjective: "Embattled President", "the popular President" say no title.
+        qualifier = bool(words) and tok.pos_ in ("NOUN", "PROPN") and tok.dep_ in (
+            "compound", "nmod") and words[0].i <= tok.head.i <= words[-1].i
         if tok.text == "." and words:
             words.insert(0, tok)
         elif tok.is_title or tok.is_upper or low in _TITLE_WORDS:
@@ -330,10 +331,10 @@ def _title_before(span: Any) -> str:
                     "DET", "PRON", "ADP", "VERB", "AUX"):
                 break  # "Yesterday President Biden": a date is no part of a title
             if tok.is_sent_start and not _is_title_word(tok) and not tok.ent_type_ \
-                    and not qualifier:
+                    and not qualifier and low not in _TIME_OF_TITLE:
                 break
             words.insert(0, tok)
-        elif qualifier and tok.is_lower:
+        elif (qualifier or low in _TIME_OF_TITLE) and tok.is_lower:
             words.insert(0, tok)
         else:
             break
@@ -349,10 +350,10 @@ def _title_before(span: Any) -> str:
     first = next((k for k, t in enumerate(words) if _is_title_word(t)), len(words))
     if first > 0 and not _in_long_entity(words[first - 1]):
         first -= 1
-    if first > 0 and words[first - 1].lower_ in _TIME_OF_TITLE:
-        first -= 1  # "Former Defense Secretary": no longer in office
-    words = words[first:]
-    return "".join(t.text_with_ws for t in words).strip()
+    # "Former Defense Secretary", "Former White House press secretary": no longer in office.
+    time = next((t for t in words[:first] if t.lower_ in _TIME_OF_TITLE), None)
+    title = "".join(t.text_with_ws for t in words[first:]).strip()
+    return f"{time.text} {title}" if time is not None and title else title
 
 
 def _in_long_entity(tok: Any) -> bool:
@@ -795,22 +796,35 @@ def _resolve_nominal(tok: Any, entities: list[Entity]) -> int | None:
     Not an indefinite one: "a spokesperson for the department" is someone not named yet."""
     if any(c.dep_ == "det" and c.lower_ in ("a", "an", "another") for c in tok.children):
         return None
+    if tok.tag_ in ("NNS", "NNPS"):
+        return None  # "ministers said", "officers said": more than the one person
     words = {t.lemma_.lower() for t in tok.subtree if t.pos_ in ("NOUN", "PROPN")}
     head = tok.lemma_.lower()
     best: tuple[int, int] | None = None
     for ent in entities:
         if ent.kind != "PERSON":
             continue
-        # Of the title, its title words: "police" of "police officer Darren Wilson" qualifies
-        # his title, and "police said" is not his word.
-        described = {w for w in _title_words(ent.title)
-                     if w in _TITLE_WORDS or f"{w}." in _TITLE_WORDS} | set(
-            re.findall(r"[a-z]+", ent.role.lower()))
-        if head in described:
-            score = len(words & described)
+        # The head must be what the person is: a title word of the title, or the role's own
+        # noun. "police" of "police officer Darren Wilson" and "company" of "a spokesman for
+        # the company" only qualify, and "police said" or "the company said" is not theirs.
+        titles = {w for w in _title_words(ent.title)
+                  if w in _TITLE_WORDS or f"{w}." in _TITLE_WORDS}
+        if head in titles or head == _role_head(ent.role):
+            # The qualifiers then choose between several: "the health secretary".
+            score = len(words & _title_words(f"{ent.title} {ent.role}"))
             if best is None or score > best[0]:
                 best = (score, ent.id)
     return best[1] if best else None
+
+
+_ROLE_END = re.compile(r"\s(?:of|for|at|in|with|from|to|on|who|which|that)\s|[,;(]")
+
+
+def _role_head(role: str) -> str:
+    """The noun a role says someone is: "spokesman" of "a spokesman for the company", "leader"
+    of "the council's leader", "chairman" of "chairman of the Joint Chiefs of Staff"."""
+    words = re.findall(r"[a-z]+", _ROLE_END.split(role.lower(), maxsplit=1)[0])
+    return words[-1] if words else ""
 
 
 # -- statements ----------------------------------------------------------------------------------

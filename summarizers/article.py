@@ -129,14 +129,36 @@ def _is_furniture(line: str) -> bool:
     return len(words) < 12 and not _SENTENCE_END.search(line) and not re.search(r"[\"“”]", line)
 
 
-_WRAP_WIDTH = range(40, 101)  # the widths plain text is wrapped at (72, 76, 80 ...)
+_WRAP_WIDTH = range(35, 101)  # the widths plain text is wrapped at (72, 76, 80 ...)
 _ENDS_SENTENCE = re.compile(r"[.!?:\"”’]\s*$")
+# A line that starts a list item or a quoted reply is never the rest of the last; a byline
+# ("By Amy Reid and Tom Jones, Industry Correspondents") has nothing after it.
+_OWN_LINE = re.compile(r"^(?:[-*•>]|\d{1,2}[.)])\s")
+_BYLINE = re.compile(r"^By(?:\s+[A-Z][\w.'’-]*){1,4}\s*(?:,|and\b|$)")
+# "pre-\nand post-Brexit": a hyphen before these words is left hanging, not a broken word.
+_AFTER_SUSPENDED_HYPHEN = frozenset(("and", "or", "to", "nor"))
 
 
 def _title_case(line: str) -> bool:
-    """A headline's capitals ("Beats Music Might End, But Beats Headphones Will Continue")."""
+    """A headline's capitals ("Beats Music Might End, But Beats Headphones Will Continue"); not
+    a line of prose with a title and a name in it ("Prime Minister Boris Johnson told MPs on
+    Wednesday that")."""
     words = [w for w in line.split() if w[:1].isalpha()]
-    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.6 * len(words)
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.75 * len(words)
+
+
+def _wrap_width(widths: list[int]) -> int:
+    """The width the text was wrapped at: the widest width W (35-100) that at least 40% of its
+    non-empty lines fill to within a quarter, with at most a line or two longer (a headline, a
+    link); 0 when there is none (prose with a paragraph a line)."""
+    lines = [w for w in widths if w]
+    for width in sorted(set(lines), reverse=True):
+        if width in _WRAP_WIDTH and sum(0.75 * width <= w <= width for w in lines) >= max(
+                3, 0.4 * len(lines)):
+            # Past the width only a line or two (a headline, a link): prose with a paragraph
+            # a line has many, with a few short lines (captions, stamps) between them.
+            return width if sum(w > width for w in lines) <= max(1, 0.1 * len(lines)) else 0
+    return 0
 
 
 def unwrapped(text: str) -> str:
@@ -144,27 +166,32 @@ def unwrapped(text: str) -> str:
     paragraphs' lines joined again. Left wrapped, a short line ("Finance director Amy Reid told
     reporters") reads as page furniture and is dropped, and a quote ends at the line's end.
     A line is joined to the next when the next goes on in lower case ("the factory\nunless"),
-    or when the text looks wrapped and the line fills its width: the widest line is 40-100
-    characters, and of three or more lines, most are nearly as wide and most of those end
-    inside a sentence. A short line ends a paragraph or is a headline; a blank line always
-    parts paragraphs."""
+    or when the text looks wrapped and the line fills its width (`_wrap_width`, most of the
+    full lines ending inside a sentence). A short line ends a paragraph, a line longer than
+    the width stands alone, a blank line always parts paragraphs, and the text's first line
+    is a headline unless the next goes on in lower case."""
     lines = text.split("\n")
     widths = [len(ln.rstrip()) for ln in lines]
-    width = max(widths, default=0)
-    full = [w >= 0.75 * width for w in widths]
+    width = _wrap_width(widths)
+    full = [width and 0.75 * width <= w <= width for w in widths]
     filled = [ln for ln, f in zip(lines, full, strict=True) if f]
-    wrapped = (width in _WRAP_WIDTH and len(filled) >= 3
-               and len(filled) >= 0.5 * sum(1 for w in widths if w)
-               and sum(not _ENDS_SENTENCE.search(ln) for ln in filled) >= 0.5 * len(filled))
+    wrapped = bool(filled) and sum(
+        not _ENDS_SENTENCE.search(ln) for ln in filled) >= 0.5 * len(filled)
+    first = next((k for k, ln in enumerate(lines) if ln.strip()), -1)
     out = lines[0]
     for k in range(1, len(lines)):
         prev, line = lines[k - 1].rstrip(), lines[k].lstrip()
-        # Not after a label or a figure ("£56.5m" over "cost of Operation Resolve").
-        goes_on = line[:1].islower() and not _title_case(prev) and (
-            len(prev) >= 25 and prev[-1:].isalpha() or prev[-1:] in (",", ";"))
-        if prev and line and (goes_on or (wrapped and full[k - 1])):
+        word = line.split(" ", 1)[0]
+        # Lower case goes on ("the factory\nunless"); not "iPhone", nor after a label or a
+        # figure ("£56.5m" over "cost of Operation Resolve").
+        lower = word[:1].islower() and word[1:] == word[1:].lower()
+        goes_on = lower and not _title_case(prev) and (
+            len(prev) >= 25 and prev[-1:].isalpha() or prev[-1:] in (",", ";", "-"))
+        joins = goes_on or (wrapped and full[k - 1] and k - 1 != first)
+        if prev and line and joins and not _OWN_LINE.match(line) and not _BYLINE.match(prev):
             # A word the wrap broke at its hyphen ("about-\nface") is whole again.
-            broken = prev[-1:] == "-" and prev[-2:-1].isalpha() and line[:1].isalpha()
+            broken = prev[-1:] == "-" and prev[-2:-1].isalpha() and lower and (
+                word.lower() not in _AFTER_SUSPENDED_HYPHEN)
             out = out.rstrip() + ("" if broken else " ") + line
         else:
             out += "\n" + lines[k]
@@ -178,9 +205,13 @@ def article_from_text(text: str, source: str = "", title: str = "") -> Article:
         return article_from_html(text, source=source)
     lines = [ln.strip() for ln in unwrapped(text).split("\n")]
     head: list[str] = []
+    byline = ""
     i = 0
-    while i < len(lines) and (not lines[i] or _is_furniture(lines[i])) and len(head) < 4:
-        if lines[i]:
+    while i < len(lines) and (not lines[i] or _is_furniture(lines[i])
+                              or _BYLINE.match(lines[i])) and len(head) < 4:
+        if _BYLINE.match(lines[i]) and not byline:
+            byline = lines[i][3:].strip()  # "By Amy Reid, Industry Correspondent": no title
+        elif lines[i]:
             head.append(lines[i])
         i += 1
     if not title and head and i < len(lines):
@@ -189,7 +220,7 @@ def article_from_text(text: str, source: str = "", title: str = "") -> Article:
     body = re.sub(r"\n{3,}", "\n\n", "\n".join(body_lines)).strip()
     if not body:
         body = text.strip()
-    return _check_article(Article(body=body, title=title, source=source), "text")
+    return _check_article(Article(body=body, title=title, source=source, byline=byline), "text")
 
 
 def article_from_html(html: str, source: str = "", url: str = "") -> Article:

@@ -120,6 +120,29 @@ def test_text_wrapped_at_a_fixed_width_loses_nothing(seed_path, width):
     assert article_from_text(wrapped) == article_from_text(seed)
 
 
+def test_wrapped_text_under_a_long_headline_or_with_short_paragraphs_loses_nothing():
+    import textwrap
+
+    paragraphs = ["Heavy snow closed more than 300 schools in northern England on Monday, the "
+                  "councils said.", "Drivers were told to stay at home as roads froze overnight "
+                  "and buses stopped running.", "Prime Minister Boris Johnson told MPs that "
+                  "schools would reopen on Wednesday if the roads were clear by then."]
+    headline = ("Storm closes more than 300 schools across the north of England as roads "
+                "freeze and buses stop")
+    plain = article_from_text(headline + "\n\n" + "\n\n".join(paragraphs))
+    for width in (40, 50, 65, 80):
+        wrapped = headline + "\n\n" + "\n\n".join(textwrap.fill(p, width) for p in paragraphs)
+        assert article_from_text(wrapped).body == plain.body, width
+    # A headline right above the wrapped body (no blank line) is not run into its first line.
+    above = "Storm closes schools\n" + textwrap.fill(" ".join(paragraphs), 72)
+    assert article_from_text(above).title == "Storm closes schools"
+    bylined = article_from_text("Storm closes schools\n\nBy Amy Reid, Education Correspondent\n"
+                                + textwrap.fill(" ".join(paragraphs), 72))
+    assert bylined.title == "Storm closes schools"
+    assert bylined.byline == "Amy Reid, Education Correspondent"
+    assert bylined.body == " ".join(paragraphs)
+
+
 def test_unwrapping_keeps_paragraphs_headlines_and_labels_apart():
     from summarizers.article import unwrapped
 
@@ -130,6 +153,13 @@ def test_unwrapping_keeps_paragraphs_headlines_and_labels_apart():
     for kept in ("Beats Music Might End, But Beats Headphones Will Continue\njimmy iovine",
                  "£56.5m\ncost of Operation Resolve", "Headline\n\nbody starts here"):
         assert unwrapped(kept) == kept
+    # A list's items, a byline and an "iPhone" at a line's start are not what went before.
+    for kept in ("The plant will close, the company said.\n- About 1,200 jobs will go",
+                 "By Amy Reid and Tom Jones, Industry Correspondents\nThe company said",
+                 "Apple misses forecasts as demand in China weakens sharply\niPhone sales fell"):
+        assert unwrapped(kept) == kept
+    assert unwrapped("in the years before pre-\nand post-Brexit rules") == (
+        "in the years before pre- and post-Brexit rules")
     # A sentence that goes on in lower case on the next line is one line again.
     assert unwrapped('"I did not intend to show anyone the video and I still\ndon\'t know how '
                      'it got out," he said.') == ('"I did not intend to show anyone the video '

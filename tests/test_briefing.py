@@ -777,6 +777,33 @@ def test_a_title_keeps_the_noun_that_qualifies_it_but_no_date() -> None:
     assert speakers[0] == "Union leader Jo Banks", speakers
     assert "Police" in speakers and "The company" in speakers, speakers
 
+
+@pytest.mark.parametrize(("text", "speaker"), [
+    # Of a role, only its own noun says who someone is.
+    ("Darren Wilson, a police officer, said he fired twice. Police said an investigation was "
+     "under way.", "Police"),
+    ("Ian Holt, a spokesman for the company, said the plant would stay open. The company said "
+     "it had no plans to sell.", "The company"),
+    # More than one person.
+    ("Health Minister Ann Lee said the hospital would reopen. Ministers said the budget was "
+     "agreed.", "Ministers"),
+    # The qualifier chooses between two of one title.
+    ("Foreign Secretary Dominic Raab spoke first. Health Secretary Matt Hancock spoke next. The "
+     "health secretary said 10 million doses had been given.", "Health Secretary Matt Hancock"),
+])
+def test_a_common_noun_speaker_is_a_named_person_only_by_what_they_are(text: str,
+                                                                      speaker: str) -> None:
+    assert analyze_text(text).statements[-1].speaker == speaker
+
+
+def test_an_adjective_before_a_title_is_no_part_of_it() -> None:
+    analysis = analyze_text("Embattled President Joe Biden said he would run. The popular "
+                            "President Emmanuel Macron said no. Former White House press "
+                            "secretary Sean Spicer said it was true.")
+    titles = {e.name: e.title for e in analysis.entities if e.kind == "PERSON"}
+    assert titles == {"Joe Biden": "President", "Emmanuel Macron": "President",
+                      "Sean Spicer": "Former press secretary"}, titles
+
 @pytest.mark.parametrize(("title", "role", "shown"), [
     ("Dr.", "doctor", "Dr."),
     ("Dr.", "medical doctor", "Dr., medical doctor"),
