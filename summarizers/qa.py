@@ -22,6 +22,7 @@ import math
 import re
 import threading
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -681,24 +682,39 @@ class QAIndex:
         asked = _asked_verbs(q) if asserting else {}
         scored: list[tuple[float, int, Statement]] = []
         denials: list[tuple[float, int, Statement]] = []  # who says otherwise
+        candidates = []
         for gid, _, _ in hits:
             aidx = self.sents[gid].analysis
             analysis = self.analyses[aidx]
             for st in self._statements.get(gid, ()):
                 fit = _statement_fit(st, vclass, q.verb)
-                if fit <= 0:
+                if fit <= 0 or (q.wh != "who" and not _same_speaker(q.subject, st, analysis)):
                     continue
-                if asserting:
-                    stance = _stance_on(st, analysis, asked, threat=vclass == "threaten")
-                    if stance == "no":
-                        denials.append((self._relevance(q, topic, gid, st), aidx, st))
-                    if _disowns(st) or stance in ("no", "if"):
-                        continue
-                if q.wh != "who" and not _same_speaker(q.subject, st, analysis):
-                    continue
-                gid = self._gid(aidx, st.sentence_id)
+                stance = _stance_on(st, analysis, asked, threat=vclass == "threaten") \
+                    if asserting else ""
                 rel = self._relevance(q, topic, gid, st)
-                scored.append((fit * rel, aidx, st))
+                if stance == "no":
+                    denials.append((rel, aidx, st))
+                candidates.append((fit * rel, aidx, st, stance))
+        # Who says it is not so says nothing else for it ("She did not leave; we threw her
+        # out" is no answer to "who says she left?"), nor does a denial of something unnamed.
+        deniers = {st.speaker_key or st.speaker for _, _, st in denials}
+        for score, aidx, st, stance in candidates:
+            if asserting and (_disowns(st) or stance in ("no", "if") or (stance == "" and (
+                    st.polarity == "deny" or (st.speaker_key or st.speaker) in deniers))):
+                continue
+            scored.append((score, aidx, st))
+        if not scored and denials:  # all who speak of it say it is not so
+            rel, aidx, st = max(denials, key=lambda x: x[0])
+            if rel >= POLAR_MIN_RELEVANCE:
+                analysis = self.analyses[aidx]
+                return Answer(
+                    answer=f"No one here says so; {st.speaker} says not.", quote=st.quote,
+                    speaker=st.speaker, source=_source_name(analysis),
+                    confidence=round(min(1.0, rel), 3), against=self._described(denials, 0.0),
+                    sentence=analysis.sentences[st.sentence_id].text,
+                    span=st.quote or st.content, article_id=analysis.article.id,
+                    method="attribution")
         if not scored:
             return None
         scored.sort(key=lambda x: -x[0])
@@ -763,34 +779,71 @@ class QAIndex:
         A question of what something is like ("Is the packet header long?") that no statement
         answers either way is left to the span reader: the text may give the value ("small")."""
         asked = _asked_verbs(q, polar=True)
+        words = [t.text for t in q.doc if not t.is_punct]
+        if len(words) >= 3 and not any(t.pos_ == "VERB" for t in asked.values()):
+            # "Is the hospital closing?", which the parser reads as a noun, "hospital closing":
+            # said as a statement ("the hospital is closing") it parses as a verb.
+            told = self.nlp.parse([" ".join([*words[1:-1], words[0].lower(), words[-1]])])[0]
+            verbs = {_lem(t): t for t in told if t.pos_ == "VERB" and _lem(t) not in _STOP}
+            asked = verbs or asked
         vclass = VERB_CLASS_OF.get(q.verb, "")
-        # Of the verb classes, writing is an act like any other ("Was the letter signed?").
-        speaker_asked = bool(vclass and vclass != "write" and q.subject and not q.passive)
+        root = q.doc[:].root
+        # "Did Holt say the factory was moving?": a statement of Holt's. Of the verb classes,
+        # writing is an act like any other ("Was the letter signed?"); so is one the article
+        # may tell in its own voice ("Did the Senate reject the bill?"): tried second.
+        speaker_asked = bool(vclass and vclass != "write" and q.subject and not any(
+            c.dep_ in ("auxpass", "nsubjpass") for c in root.children))
         if speaker_asked:
-            asked.pop(q.verb, None)
-        elif not asked:
+            said = self._polar_sides(q, hits, asked, vclass, speaker=True)
+            if said is not None:
+                return said
+        if not asked:
             return None  # nothing to look for: the span reader's question
-        topic = [lm for lm in q.lemmas if not speaker_asked or lm not in _name_keys(q.subject)]
+        sides = self._polar_sides(q, hits, asked, vclass, speaker=False)
+        if sides is None and all(t.pos_ != "VERB" for t in asked.values()):
+            return None  # "Is the packet header long?": the text may give the value ("small")
+        return sides or _abstain()
+
+    def _polar_sides(self, q: Question, hits: list[tuple[int, float, float]],
+                     asked: dict[str, Any], vclass: str, speaker: bool) -> Answer | None:
+        """`_polar_answer` by the statements of the question's speaker (`speaker`), or by
+        everyone's and the article's own; None when nothing speaks either way."""
+        if speaker:
+            asked = dict(asked)
+            asked.pop(q.verb, None)
+            if not asked:  # "Did Cho say there would be a strike?": the nouns said
+                asked = {_lem(t): t for t in q.doc if t.pos_ == "NOUN" and t.dep_ in (
+                    "attr", "dobj", "nsubj", "nsubjpass") and t.head.i != q.doc[:].root.i
+                    and _lem(t) not in _STOP}
+        names = _name_keys(q.subject) if speaker else set()
+        topic = [lm for lm in q.lemmas if lm not in names]
+        # The question's things, besides its verbs: one of them must be in what answers it
+        # ("Is the US leaving Iraq?" is not answered by "the board asked her to leave").
+        things = [lm for lm in topic if lm not in asked and lm != q.verb]
         modal = any(t.lower_ in _MODALS for t in q.doc)
         sides: dict[str, list[tuple[float, int, Statement]]] = {"yes": [], "no": []}
         for gid, _, _ in hits:
             aidx = self.sents[gid].analysis
             analysis = self.analyses[aidx]
             statements = self._statements.get(gid, [])
+            keys = self.sents[gid].keys
             for st in statements:
-                if speaker_asked and not (_same_speaker(q.subject, st, analysis)
-                                          and _statement_fit(st, vclass, q.verb) > 0):
+                if speaker and not (_same_speaker(q.subject, st, analysis)
+                                    and _statement_fit(st, vclass, q.verb) > 0):
                     continue
                 stance = _stance_on(st, analysis, asked, vclass == "threaten", modal) \
                     if asked else "yes"
-                rel = self._relevance(q, topic, self._gid(aidx, st.sentence_id), st)
-                if stance in sides and rel >= POLAR_MIN_RELEVANCE:
+                if speaker and vclass == "deny":  # "Did Esper deny ...?": his denial is a yes
+                    stance = {"no": "yes", "yes": "no"}.get(stance, stance)
+                rel = self._relevance(q, topic, gid, st)
+                if stance in sides and rel >= POLAR_MIN_RELEVANCE and (not things or (
+                        keys | _statement_keys(st, analysis)).intersection(things)):
                     sides[stance].append((rel, aidx, st))
-            if not speaker_asked and asked:
+            if not speaker and (not things or keys.intersection(things)):
                 narrated = _narration(self.sents[gid].sid, statements, analysis)
                 stance = _reading([(t, m) for t in narrated if (m := _asked_about(t, asked))],
                                   modal=modal)
-                rel = 0.6 * self._lexical(topic, self.sents[gid].keys) + 0.6 * max(
+                rel = 0.6 * self._lexical(topic, keys) + 0.6 * max(
                     float(self.matrix[gid] @ q.vec), 0.0) + 0.1
                 if stance in sides and rel >= POLAR_MIN_RELEVANCE and narrated:
                     sentence = analysis.sentences[self.sents[gid].sid].text
@@ -799,14 +852,12 @@ class QAIndex:
         yes = max(sides["yes"], key=lambda x: x[0], default=None)
         no = max(sides["no"], key=lambda x: x[0], default=None)
         if yes is None and no is None:
-            if not speaker_asked and all(t.pos_ != "VERB" for t in asked.values()):
-                return None
-            return _abstain()
+            return None
         rel, aidx, st = yes or no  # type: ignore[misc]
         analysis = self.analyses[aidx]
         if yes and no:
             text = f"Disputed: {st.speaker} says so; {no[2].speaker} says not."
-        elif speaker_asked:
+        elif speaker:
             text = ("Yes: " if yes else "No: ") + _describe_statement(analysis, st)
         else:
             text = f"{st.speaker} says so." if yes else f"{st.speaker} says not."
@@ -1834,7 +1885,7 @@ def _asks_who_asserts(q: Question) -> bool:
                         for t in q.doc))
 
 
-_CONDITIONS = frozenset(("if", "unless"))
+_CONDITIONS = frozenset(("if", "unless", "provided", "providing", "once", "whether"))
 
 
 def _asked_verbs(q: Question, polar: bool = False) -> dict[str, Any]:
@@ -1961,23 +2012,83 @@ def _modal(tok: Any) -> bool:
 
 
 def _negated_above(tok: Any) -> bool:
-    """A "not", "no" or "never" on the word or on a word it hangs from in its clause ("no
-    decision whatsoever to leave", "did not say they would leave"); not one on a clause it is
-    only listed with ("it was unsigned, it should not have been released": a clause before
-    its head is a comma splice the parser hung on the next one)."""
-    for a in (tok, *tok.ancestors):
+    """A "not", "no" or "never" on the word, on its subject or object ("no child had been
+    injured", "found no evidence"), or on a word it hangs from in its clause ("no decision
+    whatsoever to leave", "we are not going to leave"); not one on a clause it is only listed
+    with ("it was unsigned, it should not have been released": a clause before its head is a
+    comma splice the parser hung on the next one), nor on a verb of telling or knowing above
+    it ("had not been told about the arrest" says nothing of the arrest: see `_reading`)."""
+    if any(c.dep_ in _ARGUMENT_DEPS and (c.lower_ in _NOBODY or any(
+            d.dep_ == "det" and d.lower_ in _NOBODY for d in c.children)) for c in tok.children):
+        return True
+    for a in _clause_chain(tok):
+        if a is not tok and a.pos_ == "VERB" and _lem(a) not in _NEGATION_CARRIERS:
+            return False
         if _word_negated(a):
             return True
-        if a.dep_ in ("conj", "parataxis") or (a.dep_ == "ccomp" and a.i < a.head.i):
-            return False
     return False
+
+
+def _clause_chain(tok: Any) -> Iterator[Any]:
+    """The word and the words it hangs from, up to the head of its clause list: not past a
+    conjunct, a parataxis, or a clause before its head (a comma splice)."""
+    a = tok
+    while True:
+        yield a
+        if a.dep_ in ("conj", "parataxis") or (a.dep_ == "ccomp" and a.i < a.head.i) \
+                or a.head.i == a.i:
+            return
+        a = a.head
+
+
+_ARGUMENT_DEPS = frozenset(("nsubj", "nsubjpass", "dobj", "attr"))
+_NOBODY = frozenset("no none nobody nothing neither".split())
+# Verbs whose negation denies what they govern ("not going to leave", "did not decide to
+# leave"); a negated verb of telling or knowing does not ("had not been told about the arrest").
+_NEGATION_CARRIERS = frozenset(
+    """go be have do want intend plan try look seek aim mean decide expect think believe hope
+    wish agree consider need""".split())
+# Verbs that say their complement did not happen ("refused to resign", "failed to win"), or
+# that it has not happened yet ("tried to storm the embassy", "plans to close the plant").
+_REFUSING = frozenset("refuse decline fail avoid stop cease forget neglect".split())
+_UNREALISED = frozenset(
+    """try attempt plan want hope intend seek aim threaten promise vow offer propose expect
+    consider aspire prepare""".split())
+_UNREALISED_NOUNS = frozenset("plan attempt bid proposal effort threat promise offer".split())
+
+
+def _not_done(tok: Any) -> str:
+    """"no" for a word under a verb of refusing ("refused to resign"), "if" for one under a
+    verb or noun of trying or planning ("tried to storm", "dropped its plan to require"), else
+    ""; only through infinitive complements ("to ...")."""
+    for a in tok.ancestors:
+        lemma = _lem(a)
+        if lemma in _REFUSING and a.pos_ == "VERB":
+            return "no"
+        if (lemma in _UNREALISED and a.pos_ == "VERB") or (
+                lemma in _UNREALISED_NOUNS and a.pos_ == "NOUN"):
+            return "if"
+        if a.dep_ not in ("xcomp", "acl", "ccomp", "dobj", "pobj", "prep"):
+            break
+    return ""
 
 
 def _reading(found: list[tuple[Any, str]], threat: bool = False, modal: bool = False) -> str:
     """"yes", "no" or "if" of the words found by `_asked_about` (see `_stance_on`); with
-    `modal` the question asks what should or could be, and a "should" answers it."""
-    readings = {"if" if not threat and (_on_condition(t) or (_modal(t) and not modal))
-                else "no" if match == "un" or _negated_above(t) else "yes" for t, match in found}
+    `modal` the question asks what should or could be, and a "should" answers it. A negated
+    verb of telling or knowing above the word leaves it unsaid ("if")."""
+    readings = set()
+    for t, match in found:
+        undone = "" if threat else _not_done(t)
+        if not threat and (_on_condition(t) or (_modal(t) and not modal)):
+            readings.add("if")
+        elif match == "un" or _negated_above(t) or undone == "no":
+            readings.add("no")
+        elif undone == "if" or any(_word_negated(a) for a in _clause_chain(t)
+                                   if a is not t and a.pos_ == "VERB"):
+            readings.add("if")
+        else:
+            readings.add("yes")
     return "yes" if "yes" in readings else "no" if "no" in readings else "if"
 
 

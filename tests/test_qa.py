@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from summarizers.qa import Answer, QAIndex, answer_question, parse_question
+from summarizers.qa import ABSTAIN_TEXT, Answer, QAIndex, answer_question, parse_question
 
 OTHER_ARTICLE = """Rovers beat City in the cup final
 
@@ -560,6 +560,36 @@ def test_a_reported_statement_is_described_with_whom_it_was_told(seed_analysis) 
     assert any(x.startswith("Iraq’s parliament urged Prime Minister Adel Abdul Mahdi to revoke")
                for x in lines), lines
 
+HOSPITAL_ARTICLE = """Hospital closure row
+
+Health director Ruth Adler said on Monday: "We are not closing the hospital." The company said
+no patients had been harmed. Board member Tom Bell said he had not been told about the arrest of
+the chief executive. Police arrested the chief executive on Sunday. The mayor, Ann Dryden,
+refused to resign. Protesters tried to storm the town hall on Tuesday.
+"""
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # All who speak of it say it is not so: said, not a span of the denial.
+    ("Who says the hospital is closing?", "No one here says so; Health director Ruth Adler "
+                                          "says not."),
+    ("Is the hospital closing?", "Health director Ruth Adler says not."),  # "hospital closing"
+    ("Did Adler say the hospital was closing?", "No: Health director Ruth Adler said: “We are "
+                                                "not closing the hospital”"),
+    ("Were patients harmed?", "The company says not."),  # a "no" on the subject
+    # Bell's "had not been told about the arrest" says nothing of the arrest.
+    ("Did police arrest the chief executive?", "The article says so."),
+    ("Has Dryden resigned?", "The article says not."),  # refused to
+    ("Did protesters storm the town hall?", ABSTAIN_TEXT),  # tried to
+])
+def test_a_yes_or_no_answer_reads_denials_refusals_and_attempts(question: str,
+                                                                 expected: str) -> None:
+    from summarizers.analysis import analyze_text
+
+    idx = QAIndex()
+    idx.add(analyze_text(HOSPITAL_ARTICLE, source="health-desk"))
+    assert idx.answer(question).answer == expected
+
 def test_yes_or_no_questions_on_the_seed(index: QAIndex) -> None:
     leaving = index.answer("Is the US leaving Iraq?")
     assert leaving.answer == "Defense Secretary Mark Esper says not."
@@ -574,6 +604,9 @@ def test_yes_or_no_questions_on_the_seed(index: QAIndex) -> None:
     assert "Milley says not" in index.answer("Should the letter have been released?").answer
     mistake = index.answer("Did Milley call the letter a mistake?")
     assert mistake.answer == "Yes: Gen. Mark Milley called the letter a draft and a mistake"
+    # His denial is the "yes" to "did he deny it?".
+    assert index.answer("Did Esper deny that the US had made a decision?").answer.startswith(
+        "Yes: Defense Secretary Mark Esper denied that the US had made a decision")
 
 CAR_ARTICLE = """Stolen car found in river
 
