@@ -857,6 +857,16 @@ def _content_tokens(verb: Any) -> list[Any]:
             cut = _other_clauses(child)
             tokens = [t for t in child.subtree if t.i not in cut]
             return _misparsed_subject(verb, child) + tokens
+    # "The suspect fled the country on Monday, the FBI said (on Tuesday).": the wire's way,
+    # the clause first and the source after it, heading the sentence.
+    before = [c for c in verb.children if c.dep_ == "ccomp" and c.i < verb.i]
+    if before and verb.dep_ == "ROOT" and not any(
+            c.dep_ in ("dobj", "dative", "ccomp", "xcomp") and c.i > verb.i
+            for c in verb.children):
+        clause = before[0]
+        # Not the comma before the source, nor a PTB-style quote mark ("`` ... ''").
+        return [t for t in clause.subtree if t.text not in ("``", "''")
+                and not (t.is_punct and t.i == clause.right_edge.i)]
     if verb.lemma_ in ("call", "label", "brand", "describe"):
         parts = [c for c in verb.children if c.dep_ in ("dobj", "oprd", "conj", "attr")]
         if parts:

@@ -796,6 +796,18 @@ def test_a_common_noun_speaker_is_a_named_person_only_by_what_they_are(text: str
     assert analyze_text(text).statements[-1].speaker == speaker
 
 
+def test_a_source_named_after_its_clause_says_that_clause() -> None:
+    analysis = analyze_text(
+        "Flood warning\n\nThe suspect fled the country on Monday, the FBI said. The river burst "
+        "its banks, officials said. The bridge will close in May, Mayor Ann Lee said on "
+        "Tuesday. Police said the man was arrested.")
+    assert [(st.speaker, st.content) for st in analysis.statements] == [
+        ("FBI", "The suspect fled the country on Monday"),
+        ("officials", "The river burst its banks"),
+        ("Mayor Ann Lee", "The bridge will close in May"),
+        ("Police", "the man was arrested"),
+    ]
+
 def test_an_adjective_before_a_title_is_no_part_of_it() -> None:
     analysis = analyze_text("Embattled President Joe Biden said he would run. The popular "
                             "President Emmanuel Macron said no. Former White House press "
