@@ -699,9 +699,11 @@ class QAIndex:
         # Who says it is not so says nothing else for it ("She did not leave; we threw her
         # out" is no answer to "who says she left?"), nor does a denial of something unnamed.
         deniers = {st.speaker_key or st.speaker for _, _, st in denials}
+        set_aside = 0
         for score, aidx, st, stance in candidates:
             if asserting and (_disowns(st) or stance in ("no", "if") or (stance == "" and (
                     st.polarity == "deny" or (st.speaker_key or st.speaker) in deniers))):
+                set_aside += score >= 0.25
                 continue
             scored.append((score, aidx, st))
         if not scored and denials:  # all who speak of it say it is not so
@@ -716,11 +718,13 @@ class QAIndex:
                     span=st.quote or st.content, article_id=analysis.article.id,
                     method="attribution")
         if not scored:
-            return None
+            # Only statements that deny it, disown it or suppose it speak of it: the span
+            # reader would name one of them as the one who says it.
+            return _abstain() if set_aside else None
         scored.sort(key=lambda x: -x[0])
         top, aidx, st = scored[0]
         if top < 0.25:
-            return None
+            return _abstain() if set_aside else None
         analysis = self.analyses[aidx]
         sentence = analysis.sentences[st.sentence_id].text
         if q.wh == "who":
@@ -811,10 +815,10 @@ class QAIndex:
         if speaker:
             asked = dict(asked)
             asked.pop(q.verb, None)
-            if not asked:  # "Did Cho say there would be a strike?": the nouns said
-                asked = {_lem(t): t for t in q.doc if t.pos_ == "NOUN" and t.dep_ in (
-                    "attr", "dobj", "nsubj", "nsubjpass") and t.head.i != q.doc[:].root.i
-                    and _lem(t) not in _STOP}
+            if not asked:  # "Did Cho say there would be a strike?": the words said
+                asked = {_lem(t): t for t in q.doc if (t.pos_ == "NOUN" and t.dep_ in (
+                    "attr", "dobj", "nsubj", "nsubjpass") or t.dep_ == "acomp")
+                    and t.head.i != q.doc[:].root.i and _lem(t) not in _STOP}
         names = _name_keys(q.subject) if speaker else set()
         topic = [lm for lm in q.lemmas if lm not in names]
         # The question's things, besides its verbs: one of them must be in what answers it
@@ -833,7 +837,7 @@ class QAIndex:
                     continue
                 stance = _stance_on(st, analysis, asked, vclass == "threaten", modal) \
                     if asked else "yes"
-                if speaker and vclass == "deny":  # "Did Esper deny ...?": his denial is a yes
+                if speaker and vclass == "deny" and asked:  # his denial of it is a yes
                     stance = {"no": "yes", "yes": "no"}.get(stance, stance)
                 rel = self._relevance(q, topic, gid, st)
                 if stance in sides and rel >= POLAR_MIN_RELEVANCE and (not things or (
@@ -855,7 +859,9 @@ class QAIndex:
             return None
         rel, aidx, st = yes or no  # type: ignore[misc]
         analysis = self.analyses[aidx]
-        if yes and no:
+        if yes and no and (st.speaker_key or st.speaker) == (no[2].speaker_key or no[2].speaker):
+            text = f"{st.speaker} says so in part and not in part."  # "safe once boiled"
+        elif yes and no:
             text = f"Disputed: {st.speaker} says so; {no[2].speaker} says not."
         elif speaker:
             text = ("Yes: " if yes else "No: ") + _describe_statement(analysis, st)
@@ -1895,6 +1901,8 @@ def _asked_verbs(q: Question, polar: bool = False) -> dict[str, Any]:
     letter a mistake?" -> mistake)."""
     verbs = {_lem(t): t for t in q.doc if t.pos_ == "VERB" and _lem(t) not in _STOP
              and (polar or _lem(t) != q.verb)}
+    if not polar and not verbs:  # "who says Cruz was asleep?"
+        return {_lem(t): t for t in q.doc if t.dep_ in ("attr", "acomp") and _lem(t) not in _STOP}
     if polar and not verbs:
         # "Will the factory move?", which the parser reads as a noun, "factory move".
         verbs = {_lem(t): t for t in q.doc if _lem(t) not in _STOP and (

@@ -590,6 +590,24 @@ def test_a_yes_or_no_answer_reads_denials_refusals_and_attempts(question: str,
     idx.add(analyze_text(HOSPITAL_ARTICLE, source="health-desk"))
     assert idx.answer(question).answer == expected
 
+def test_the_one_who_denies_is_not_who_says_it_and_one_speaker_is_not_a_dispute() -> None:
+    from summarizers.analysis import analyze_text
+
+    idx = QAIndex()
+    idx.add(analyze_text(
+        "Guard denies sleeping\n\nPrison guard Eli Cruz denied on Monday that he had been "
+        "asleep when two inmates escaped. \"I was awake the whole night,\" Cruz told "
+        "investigators. Warden Nora Black said both inmates had been caught.\n", source="desk"))
+    assert "Cruz" not in idx.answer("Who says Cruz was asleep?").answer
+    assert idx.answer("Did Cruz deny being asleep?").answer.startswith("Yes: Eli Cruz denied")
+    idx = QAIndex()
+    idx.add(analyze_text(
+        "Boil water notice\n\nWater board director Gail Ross said the water was safe to drink "
+        "once boiled. \"The water is not safe to drink straight from the tap,\" Ross said.\n",
+        source="desk"))
+    answer = idx.answer("Is the water safe to drink?").answer
+    assert "Disputed" not in answer, answer
+
 def test_yes_or_no_questions_on_the_seed(index: QAIndex) -> None:
     leaving = index.answer("Is the US leaving Iraq?")
     assert leaving.answer == "Defense Secretary Mark Esper says not."
