@@ -70,7 +70,10 @@ _TITLE_WORDS = frozenset(
     col maj. sgt. adm. admiral sen. senator rep. representative gov. governor mayor judge justice
     chief director ceo commander spokesman spokeswoman spokesperson ambassador prime deputy vice
     king queen prince princess pope dr. mr. mrs. ms. miss prof. professor leader officer head
-    lieutenant colonel major captain sergeant speaker attorney chancellor premier""".split()
+    lieutenant colonel major captain sergeant speaker attorney chancellor premier mp mep pm
+    congressman congresswoman councilman councilwoman councillor councilor assemblyman
+    assemblywoman commissioner superintendent detective inspector sheriff marshal constable
+    rabbi archbishop cardinal pastor reverend rev. coach envoy treasurer det. insp. supt.""".split()
 )
 # Words that say when someone holds a title: kept before it with its qualifier.
 _TIME_OF_TITLE = frozenset("former acting interim outgoing incoming then ex".split())
@@ -326,15 +329,21 @@ def _title_before(span: Any) -> str:
             "compound", "nmod") and words[0].i <= tok.head.i <= words[-1].i
         if tok.text == "." and words:
             words.insert(0, tok)
+        elif (low == "of" and words and i > 0 and doc[i - 1].is_title
+              and _is_title_word(doc[i - 1]) and not any(map(_is_title_word, words))):
+            # "Secretary of State", "Chief of Staff"; not "a representative of President X"
+            words.insert(0, tok)
+        elif words and low in _TIME_OF_TITLE:
+            words.insert(0, tok)  # "Acting police chief", which the parser may take for a verb
         elif tok.is_title or tok.is_upper or low in _TITLE_WORDS:
             if tok.ent_type_ in ("PERSON", "DATE", "TIME") or tok.pos_ in (
                     "DET", "PRON", "ADP", "VERB", "AUX"):
                 break  # "Yesterday President Biden": a date is no part of a title
             if tok.is_sent_start and not _is_title_word(tok) and not tok.ent_type_ \
-                    and not qualifier and low not in _TIME_OF_TITLE:
+                    and not qualifier:
                 break
             words.insert(0, tok)
-        elif (qualifier or low in _TIME_OF_TITLE) and tok.is_lower:
+        elif qualifier and tok.is_lower:
             words.insert(0, tok)
         else:
             break
@@ -676,8 +685,17 @@ def _person_span(span: Any) -> Any | None:
         return None
     if _NOT_IN_NAMES.search(span.text) or _in_quoted_title(span):
         return None
-    return span if start == span.start else span.doc.char_span(
-        span.doc[start].idx, span.end_char, label=span.label_)
+    doc = span.doc
+    # A title ends at its title word, so a capitalised word between it and the name is the
+    # name's own: "Mayor Sadiq Khan", where the recogniser tagged only "Khan".
+    if start == span.start and start >= 2 and _is_title_word(doc[start - 2]):
+        first = doc[start - 1]
+        if (first.pos_ == "PROPN" and first.is_title and not first.ent_type_
+                and not _is_title_word(first) and first.lower_ not in _NOT_FIRST_NAMES
+                and first.head.i in range(span.start, span.end)):
+            start -= 1
+    return span if start == span.start else doc.char_span(
+        doc[start].idx, span.end_char, label=span.label_)
 
 
 _SEX_HONORIFICS = frozenset("mr mrs ms miss".split())

@@ -778,6 +778,26 @@ def test_a_title_keeps_the_noun_that_qualifies_it_but_no_date() -> None:
     assert "Police" in speakers and "The company" in speakers, speakers
 
 
+def test_titles_with_of_parliament_words_and_acting_and_a_name_the_recogniser_cut() -> None:
+    analysis = analyze_text(
+        "Secretary of State Mike Pompeo said the talks would go on. Mayor Sadiq Khan said the "
+        "city was safe. Labour MP Jess Phillips said the bill was wrong. Acting police chief "
+        "Tom Reed said the road was closed. Sheriff John Morrow said the suspect fled. Khan "
+        "and Pompeo met on Friday."
+    )
+    titles = {e.name: e.title for e in analysis.entities if e.kind == "PERSON"}
+    assert titles == {"Mike Pompeo": "Secretary of State", "Sadiq Khan": "Mayor",
+                      "Jess Phillips": "Labour MP", "Tom Reed": "Acting police chief",
+                      "John Morrow": "Sheriff"}, titles
+    # The surname alone is the same person, and not a title word ("the wife of President X").
+    khan = next(e for e in analysis.entities if e.name == "Sadiq Khan")
+    assert khan.sentence_ids == [1, 5], khan
+    for text in ("The wife of President Joe Biden spoke to the crowd in Ohio on a warm day.",
+                 "A Representative of President Joe Biden spoke to the crowd in Ohio today."):
+        titles = [e.title for e in analyze_text(text).entities if e.name == "Joe Biden"]
+        assert titles == ["President"], (text, titles)
+
+
 @pytest.mark.parametrize(("text", "speaker"), [
     # Of a role, only its own noun says who someone is.
     ("Darren Wilson, a police officer, said he fired twice. Police said an investigation was "
