@@ -362,6 +362,7 @@ def _analyze(article: Any) -> Any:
 
 
 def _load_models() -> None:
+    from summarizers import lexicon
     from summarizers.nlp import get_nlp
 
     nlp = get_nlp()
@@ -369,6 +370,7 @@ def _load_models() -> None:
     nlp.parse(["Models are loading."])
     nlp.embed(["Models are loading."])
     nlp.entity_process_ready(timeout=30)  # rarely a wait: it started first
+    lexicon.load()
 
 
 class Background:

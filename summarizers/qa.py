@@ -22,7 +22,7 @@ import math
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -38,6 +38,7 @@ from summarizers.analysis import (
 )
 from summarizers.contradiction import _derived, _statement_tokens
 from summarizers.contradiction import _negated as _word_negated
+from summarizers.lexicon import opposite, says_as_much
 
 if TYPE_CHECKING:
     from summarizers.analysis import Analysis, Entity
@@ -692,7 +693,7 @@ class QAIndex:
                     continue
                 stance = _stance_on(st, analysis, asked, threat=vclass == "threaten") \
                     if asserting else ""
-                rel = self._relevance(q, topic, gid, st)
+                rel = self._relevance(q, topic, gid, st, asked if stance else ())
                 if stance == "no":
                     denials.append((rel, aidx, st))
                 candidates.append((fit * rel, aidx, st, stance))
@@ -823,7 +824,7 @@ class QAIndex:
         topic = [lm for lm in q.lemmas if lm not in names]
         # The question's things, besides its verbs: one of them must be in what answers it
         # ("Is the US leaving Iraq?" is not answered by "the board asked her to leave").
-        things = [lm for lm in topic if lm not in asked and lm != q.verb]
+        things = [lm for lm in topic if lm not in asked and lm != q.verb and lm not in _ANYONE]
         modal = any(t.lower_ in _MODALS for t in q.doc)
         sides: dict[str, list[tuple[float, int, Statement]]] = {"yes": [], "no": []}
         for gid, _, _ in hits:
@@ -839,7 +840,7 @@ class QAIndex:
                     if asked else "yes"
                 if speaker and vclass == "deny" and asked:  # his denial of it is a yes
                     stance = {"no": "yes", "yes": "no"}.get(stance, stance)
-                rel = self._relevance(q, topic, gid, st)
+                rel = self._relevance(q, topic, gid, st, asked if stance else ())
                 if stance in sides and rel >= POLAR_MIN_RELEVANCE and (not things or (
                         keys | _statement_keys(st, analysis)).intersection(things)):
                     sides[stance].append((rel, aidx, st))
@@ -950,11 +951,14 @@ class QAIndex:
         return sum(self.idf(t) for t in topic if t in keys) / (
             sum(self.idf(t) for t in topic) or 1.0)
 
-    def _relevance(self, q: Question, topic: list[str], gid: int, st: Statement) -> float:
+    def _relevance(self, q: Question, topic: list[str], gid: int, st: Statement,
+                   speaks_of: Iterable[str] = ()) -> float:
         """How much a statement is about the question's topic: overlap with the statement's own
         words (two statements of one sentence can be about different things: "X denied a
-        decision to withdraw, and Y called the letter a draft"), plus the sentence's similarity."""
-        keys = _statement_keys(st, self.analyses[self.sents[gid].analysis])
+        decision to withdraw, and Y called the letter a draft"), plus the sentence's similarity.
+        `speaks_of`: the question's words the statement was found to speak of in other words
+        ("injured" of "hurt", "withdrawal" of "withdraw")."""
+        keys = _statement_keys(st, self.analyses[self.sents[gid].analysis]) | set(speaks_of)
         emb = float(self.matrix[gid] @ q.vec)
         return 0.6 * self._lexical(topic, keys) + 0.6 * max(emb, 0.0) + 0.1
 
@@ -1946,6 +1950,9 @@ def _on_condition(tok: Any) -> bool:
                for a in (tok, *tok.ancestors))
 
 
+# Who is asked about without naming a thing the answer must name ("Was anyone hurt?").
+_ANYONE = frozenset("anyone anybody someone somebody anything something everyone everybody".split())
+
 NARRATOR = "The article"  # the voice of the article's own sentences, in yes-or-no answers
 
 
@@ -1989,6 +1996,14 @@ def _asked_about(tok: Any, asked: dict[str, Any]) -> str:
     if verb is None and lemma.startswith("un"):
         rest, match = lemma[2:], "un"
         verb = next((asked[w] for w in (rest, rest[:-1], rest[:-2]) if w in asked), None)
+    if verb is None and tok.pos_ in ("VERB", "ADJ"):
+        # Another word for it ("injured" for "hurt", "murdered" for "killed"), or its opposite
+        # ("won" for "lost", "stay" for "move", "open" for "close"), which says no as "un" does.
+        verb, match = next((v for p, v in asked.items() if says_as_much(lemma, p, tok.pos_)),
+                           None), "yes"
+        if verb is None:
+            verb, match = next((v for p, v in asked.items() if opposite(lemma, p, tok.pos_)
+                                or opposite(lemma, p, v.pos_)), None), "un"
     return match if verb is not None and _same_event(verb, tok) else ""
 
 

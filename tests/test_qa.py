@@ -674,3 +674,36 @@ def test_attribution_rules_keep_the_answer_the_text_gives(
     idx = QAIndex()
     idx.add(analyze_text(text, source="desk"))
     assert idx.answer(question).answer == expected
+
+
+STORM_ARTICLE = """Storm hits harbour town
+
+A storm struck the harbour town of Deal on Tuesday night, flooding streets and tearing roofs
+from houses.
+
+"Five people were injured when a wall collapsed on the seafront," police spokesman Tom Reed said
+on Wednesday.
+
+But the town's mayor, Ann Clarke, said nobody had been hurt in the collapse.
+
+The council said the harbour would stay open. Port manager Dan Fisk said the harbour would close
+for a week while divers checked the walls.
+"""
+
+
+def test_the_two_sides_are_found_when_they_use_different_words() -> None:
+    from summarizers.analysis import analyze_text
+
+    idx = QAIndex()
+    idx.add(analyze_text(STORM_ARTICLE, source="desk"))
+    # "injured" is "hurt" (a synonym); "stay open" says the harbour will not close (an antonym).
+    for question in ("Was anyone hurt?", "Were people injured in the collapse?"):
+        assert idx.answer(question).answer == (
+            "Disputed: police spokesman Tom Reed says so; Ann Clarke says not."), question
+    injured = idx.answer("Who says anyone was injured?")
+    assert injured.answer == "police spokesman Tom Reed"
+    assert injured.against == ["Ann Clarke said nobody had been hurt in the collapse"]
+    close = idx.answer("Will the harbour close?")
+    assert close.answer == "Disputed: Dan Fisk says so; The council says not."
+    assert idx.answer("Who says the harbour will close?").against == [
+        "The council said the harbour would stay open"]
