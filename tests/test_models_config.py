@@ -26,6 +26,7 @@ def test_defaults_are_the_packaged_models(tmp_path):
         ('[models]\nsplitter = "blingfire"', "models.splitter"),
         ('[models]\nembedding_model = "/no/such/model"', "models.embedding_model"),
         ('[models]\nqa_model = "./missing-qa-model"', "models.qa_model"),
+        ('[models]\nwordnet = "/no/such/wordnet"', "models.wordnet"),
         ("[models]\nspacy_model = 3", "models.spacy_model"),
         ("[models]\ntorch_threads = 0", "models.torch_threads"),
         ("[models]\nembedding_threads = 0", "models.embedding_threads"),
