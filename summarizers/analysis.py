@@ -418,6 +418,21 @@ _PERSON_WORDS = frozenset("""mum mom dad teen toddler baby boss star host hostag
     fiance fiancee spouse colleague ally rival suspect inmate""".split())
 
 
+def is_person_noun(lemma: str) -> bool:
+    """Does the common noun name a person ("driver", "pupil", "people"), as far as its word
+    tells (not "dog", "wall")?"""
+    return (lemma in SPEAKER_NOUNS and lemma not in _NOT_PEOPLE) or lemma in _PERSON_WORDS \
+        or bool(_PERSON_NOUN.search(lemma)) and lemma not in _NOT_PEOPLE
+
+
+# Speakers or agent-looking words that are no people.
+_NOT_PEOPLE = frozenset("""report statement letter memo document email study survey court
+    government ministry department agency company firm union association group committee council
+    military army administration campaign party newspaper board team club authority embassy
+    office pentagon parliament congress senate cabinet water paper computer number border
+    weather motor sector river power tower order""".split())
+
+
 def _noun_before(span: Any) -> tuple[str, Any | None]:
     """Role given by the words written right before a name, ending in a person's noun: "singer
     Ally Brooke", "national security adviser Michael Flynn", "her boyfriend De'Angelas Lee" (the
@@ -619,7 +634,9 @@ def _build_entities(docs: list[Any]) -> tuple[list[Entity], dict[int, list[int]]
             continue
         for tok in doc:
             word = _name_tokens(tok.text)
-            if (len(word) != 1 or word[0] not in person_surnames or tok.pos_ != "PROPN"
+            # A surname that is also a plural noun is often tagged one: "Mills said ...".
+            if (len(word) != 1 or word[0] not in person_surnames
+                    or not (tok.pos_ == "PROPN" or tok.pos_ == "NOUN" and tok.is_title)
                     or (sid, tok.i) in token_entity):
                 continue
             if not _first_name_before(tok):

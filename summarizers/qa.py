@@ -35,6 +35,7 @@ from summarizers.analysis import (
     DENIAL_VERBS,
     DISOWNING_WORDS,
     Statement,
+    is_person_noun,
 )
 from summarizers.contradiction import _derived, _statement_tokens
 from summarizers.contradiction import _negated as _word_negated
@@ -1996,15 +1997,29 @@ def _asked_about(tok: Any, asked: dict[str, Any]) -> str:
     if verb is None and lemma.startswith("un"):
         rest, match = lemma[2:], "un"
         verb = next((asked[w] for w in (rest, rest[:-1], rest[:-2]) if w in asked), None)
-    if verb is None and tok.pos_ in ("VERB", "ADJ"):
+    if verb is None and tok.pos_ in ("VERB", "ADJ") and lemma not in VERB_CLASS_OF:
         # Another word for it ("injured" for "hurt", "murdered" for "killed"), or its opposite
-        # ("won" for "lost", "stay" for "move", "open" for "close"), which says no as "un" does.
-        verb, match = next((v for p, v in asked.items() if says_as_much(lemma, p, tok.pos_)),
+        # ("won" for "lost", "stay" for "move", "open" for "close"), which says no as "un" does;
+        # not for verbs of saying, which have their own classes ("said" is no "told"), nor an
+        # opposite set in time ("since the ban began" says nothing of its end).
+        words = {p: v for p, v in asked.items() if p not in VERB_CLASS_OF}
+        verb, match = next((v for p, v in words.items() if says_as_much(lemma, p, tok.pos_)),
                            None), "yes"
-        if verb is None:
-            verb, match = next((v for p, v in asked.items() if opposite(lemma, p, tok.pos_)
-                                or opposite(lemma, p, v.pos_)), None), "un"
+        if verb is None and not _in_time_clause(tok):
+            # Either word's part of speech, or a verb's: a short question's verb is often
+            # misread ("Did the shop close?" gives an adjective "close").
+            verb, match = next((v for p, v in words.items() if any(
+                opposite(lemma, p, pos) for pos in {tok.pos_, v.pos_, "VERB"})), None), "un"
     return match if verb is not None and _same_event(verb, tok) else ""
+
+
+_TIME_MARKERS = frozenset("since after before when until while once".split())
+
+
+def _in_time_clause(tok: Any) -> bool:
+    """Is the word in a clause that sets a time ("since the ban began")?"""
+    return any(a.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in _TIME_MARKERS
+                                         for c in a.children) for a in (tok, *tok.ancestors))
 
 
 def _stance_on(st: Statement, analysis: Analysis, asked: dict[str, Any],
@@ -2070,7 +2085,7 @@ _NOBODY = frozenset("no none nobody nothing neither".split())
 # leave"); a negated verb of telling or knowing does not ("had not been told about the arrest").
 _NEGATION_CARRIERS = frozenset(
     """go be have do want intend plan try look seek aim mean decide expect think believe hope
-    wish agree consider need""".split())
+    wish agree consider need stay remain keep become seem""".split())
 # Verbs that say their complement did not happen ("refused to resign", "failed to win"), or
 # that it has not happened yet ("tried to storm the embassy", "plans to close the plant").
 _REFUSING = frozenset("refuse decline fail avoid stop cease forget neglect".split())
@@ -2105,8 +2120,10 @@ def _reading(found: list[tuple[Any, str]], threat: bool = False, modal: bool = F
         undone = "" if threat else _not_done(t)
         if not threat and (_on_condition(t) or (_modal(t) and not modal)):
             readings.add("if")
-        elif match == "un" or _negated_above(t) or undone == "no":
-            readings.add("no")
+        elif (match == "un") != (negated := _negated_above(t) or undone == "no"):
+            readings.add("no")  # its opposite, or negated
+        elif negated:
+            readings.add("yes")  # its opposite negated ("did not stay open")
         elif undone == "if" or any(_word_negated(a) for a in _clause_chain(t)
                                    if a is not t and a.pos_ == "VERB"):
             readings.add("if")
@@ -2134,16 +2151,43 @@ def _arguments(tok: Any) -> dict[str, set[str]]:
                 continue
             else:
                 words = {_lem(t) for t in c.subtree if t.pos_ in ("NOUN", "PROPN", "NUM", "ADJ")}
+                # The names in it, marked: they must match where both sides have one.
+                words |= {f"name:{_lem(t)}" for t in c.subtree if t.pos_ == "PROPN"}
             if words:
                 out.setdefault(role, set()).update(words)
     return out
 
 
+_ANYONE_PERSON = frozenset("anyone anybody someone somebody everyone everybody".split())
+
+
+def _of_people(verb: Any) -> bool:
+    """Is the verb's subject a person or people, as far as the parse and the words tell ("five
+    people", "she", "Mills"; not "the dog"): a pronoun but "it", a name, a person's noun."""
+    subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
+    if verb.dep_ in ("acomp", "attr"):  # "nobody was hurt" hangs "hurt" below "was"
+        subjects += [c for c in verb.head.children if c.dep_ in ("nsubj", "nsubjpass")]
+    return not subjects or any(
+        (s.pos_ == "PRON" and s.lower_ not in ("it", "this", "that", "which"))
+        or s.lower_ in _ANYONE_PERSON or s.lower_ in ("one", "nobody", "none")  # "no one"
+        or s.ent_type_ == "PERSON" or (s.pos_ == "PROPN" and not s.ent_type_)
+        or is_person_noun(_lem(s)) for s in subjects)
+
+
 def _same_event(asked: Any, said: Any) -> bool:
     """Do the question's verb and a sentence's verb have no subject or object that differ ("Did
-    Iran kill Soleimani?" is not answered by "the US killed Soleimani")?"""
+    Iran kill Soleimani?" is not answered by "the US killed Soleimani"; "Did Fenwick shares
+    fall?" not by "shares in Maple rose": where both name someone, the names must match)?"""
+    if any(c.dep_ in ("nsubj", "nsubjpass") and c.lower_ in _ANYONE_PERSON
+           for c in asked.children) and not _of_people(said):
+        return False  # "Did anyone die?" is not answered by "the dog died"
     a, b = _arguments(asked), _arguments(said)
-    return all(a[r] & b[r] for r in a.keys() & b.keys())
+    for r in a.keys() & b.keys():
+        names_a = {w for w in a[r] if w.startswith("name:")}
+        names_b = {w for w in b[r] if w.startswith("name:")}
+        if not a[r] & b[r] or (names_a and names_b and not names_a & names_b):
+            return False
+    return True
 
 
 # "Who says ...?" asks who holds a view, however the article reports it: a statement "said"

@@ -816,6 +816,15 @@ def test_a_common_noun_speaker_is_a_named_person_only_by_what_they_are(text: str
     assert analyze_text(text).statements[-1].speaker == speaker
 
 
+def test_a_surname_the_tagger_takes_for_a_plural_noun_still_speaks() -> None:
+    analysis = analyze_text(
+        "Cheryl Mills, the chief of staff, resigned on Monday after ten years in the job. Mills "
+        "said she had not been forced out of the company."
+    )
+    speakers = [(st.speaker, st.content) for st in analysis.statements]
+    assert ("Cheryl Mills", "she had not been forced out of the company") in speakers, speakers
+
+
 def test_a_source_named_after_its_clause_says_that_clause() -> None:
     analysis = analyze_text(
         "Flood warning\n\nThe suspect fled the country on Monday, the FBI said. The river burst "

@@ -707,3 +707,47 @@ def test_the_two_sides_are_found_when_they_use_different_words() -> None:
     assert close.answer == "Disputed: Dan Fisk says so; The council says not."
     assert idx.answer("Who says the harbour will close?").against == [
         "The council said the harbour would stay open"]
+
+
+FARM_ARTICLE = """Fire at farm
+
+A fire swept through a barn at Lowry Farm on Sunday night. Farmer Keith Lowry said his old dog
+died in the blaze. Fire officer Ann Pike said all five workers were alive and unhurt.
+
+Shares in Maple rose by 4% on Monday, trader Sam Bell said. Fenwick chairman Joe Hart said the
+shop did not stay open during the fire. "No one died," Pike said later.
+
+The hosepipe ban would continue, Anglian Water said, the longest since the ban began in June.
+"""
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # An opposite about someone else is no answer: where both name someone, the names match.
+    ("Did Fenwick shares fall?", ABSTAIN_TEXT),
+    ("Did Maple shares fall?", "Sam Bell says not."),
+    # An opposite negated is a yes ("did not stay open": closed), also when the question's
+    # verb is misparsed as an adjective.
+    ("Did the shop close?", "Fenwick chairman Joe Hart says so."),
+    ("Who says the shop closed?", "Fenwick chairman Joe Hart"),
+    # An opposite that only sets a time says nothing ("since the ban began").
+    ("Will the hosepipe ban end?", ABSTAIN_TEXT),
+    # "Anyone" is a person: not the dog, but "no one".
+    ("Did anyone die?", "Fire officer Ann Pike says not."),
+    ("Did the dog die?", "Farmer Keith Lowry says so."),
+])
+def test_other_words_and_opposites_keep_to_the_same_event(question: str, expected: str) -> None:
+    from summarizers.analysis import analyze_text
+
+    idx = QAIndex()
+    idx.add(analyze_text(FARM_ARTICLE, source="desk"))
+    assert idx.answer(question).answer == expected, question
+
+
+def test_a_verb_of_saying_is_not_read_as_another_word_for_the_question() -> None:
+    from summarizers.nlp import get_nlp
+    from summarizers.qa import _asked_about
+
+    question, said = get_nlp().parse(["Were relatives told?", "Relatives said they waited."])
+    told = next(t for t in question if t.lemma_ == "tell")
+    # "say" and "tell" share a WordNet sense, but a statement's "said" is how it is reported.
+    assert _asked_about(said[1], {"tell": told}) == ""
