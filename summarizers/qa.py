@@ -785,11 +785,19 @@ class QAIndex:
         A question of what something is like ("Is the packet header long?") that no statement
         answers either way is left to the span reader: the text may give the value ("small")."""
         asked = _asked_verbs(q, polar=True)
-        words = [t.text for t in q.doc if not t.is_punct]
+        words = [t for t in q.doc if not t.is_punct]
+        # "Did United win?" asks of an act: never answered by a noun phrase of the text.
+        do_support = words[0].lower_ in ("do", "does", "did")
         if len(words) >= 3 and not any(t.pos_ == "VERB" for t in asked.values()):
-            # "Is the hospital closing?", which the parser reads as a noun, "hospital closing":
-            # said as a statement ("the hospital is closing") it parses as a verb.
-            told = self.nlp.parse([" ".join([*words[1:-1], words[0].lower(), words[-1]])])[0]
+            # "Is the hospital closing?", "Did the shop close?", which the parser reads as a
+            # noun or an adjective: said as a statement ("the hospital is closing", "the shop
+            # will close", a "will" for "did" parsing best) it parses as a verb.
+            rest = words[1:]
+            at = next((k for k, t in enumerate(rest) if t.i in {v.i for v in asked.values()}),
+                      len(rest) - 1)
+            aux = "will" if do_support else words[0].lower_
+            told = self.nlp.parse([" ".join(
+                [*(t.text for t in rest[:at]), aux, *(t.text for t in rest[at:])])])[0]
             verbs = {_lem(t): t for t in told if t.pos_ == "VERB" and _lem(t) not in _STOP}
             asked = verbs or asked
         vclass = VERB_CLASS_OF.get(q.verb, "")
@@ -804,9 +812,9 @@ class QAIndex:
             if said is not None:
                 return said
         if not asked:
-            return None  # nothing to look for: the span reader's question
+            return _abstain() if do_support else None  # else the span reader's question
         sides = self._polar_sides(q, hits, asked, vclass, speaker=False)
-        if sides is None and all(t.pos_ != "VERB" for t in asked.values()):
+        if sides is None and not do_support and all(t.pos_ != "VERB" for t in asked.values()):
             return None  # "Is the packet header long?": the text may give the value ("small")
         return sides or _abstain()
 
@@ -2142,7 +2150,9 @@ def _arguments(tok: Any) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for role, deps in _ARG_DEPS.items():
         for c in tok.children:
-            if c.dep_ not in deps:
+            # A verb has no compound: one before it is its subject, misread ("Did City win?").
+            if c.dep_ not in deps and not (role == "nsubj" and c.dep_ == "compound"
+                                           and tok.pos_ == "VERB" and c.i < tok.i):
                 continue
             if c.lower_ in _RELATIVE_PRONOUNS and tok.dep_ == "relcl":  # "the group that killed"
                 words = {_lem(t) for t in tok.head.children if t.dep_ == "compound"}

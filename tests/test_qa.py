@@ -751,3 +751,30 @@ def test_a_verb_of_saying_is_not_read_as_another_word_for_the_question() -> None
     told = next(t for t in question if t.lemma_ == "tell")
     # "say" and "tell" share a WordNet sense, but a statement's "said" is how it is reported.
     assert _asked_about(said[1], {"tell": told}) == ""
+
+
+CUP_ARTICLE = """Cup final place for United
+
+Westbridge United won 2-1 against Harford City on Saturday to reach the county cup final. City
+manager Tom Hale said his side had been unlucky.
+
+The owner of the only shop in Little Harrow, Bernard Quinn, admitted on Monday that the shop did
+not stay open during the spring lockdown, contrary to what the parish newsletter had claimed.
+"""
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # The parser reads "win" as a noun, or "City" as a compound of "win": asked again as a
+    # statement ("United will win") the verb and its subject are found; never a noun phrase.
+    ("Did United win?", "The article says so."),
+    ("Did City win?", ABSTAIN_TEXT),
+    ("Did the shop close during lockdown?", "Bernard Quinn says so."),
+    ("Was the shop open during lockdown?", "Bernard Quinn says not."),
+])
+def test_a_yes_or_no_question_the_parser_misreads_gets_yes_no_or_nothing(question: str,
+                                                                          expected: str) -> None:
+    from summarizers.analysis import analyze_text
+
+    idx = QAIndex()
+    idx.add(analyze_text(CUP_ARTICLE, source="desk"))
+    assert idx.answer(question).answer == expected, question
