@@ -936,9 +936,13 @@ def _denied_object(verb: Any) -> Any | None:
 
 def _other_clauses(clause: Any) -> set[int]:
     """Token indices of the clauses conjoined to `clause` that have their own subject ("...,
-    and Milley called it ..."), with the conjunction: someone else's words, or another matter."""
+    and Milley called it ..."), with the conjunction: someone else's words, or another matter.
+    Not a second "that" clause, which the same verb reports ("said the risk was low and that
+    nobody had been harmed")."""
     cut = {t.i for c in clause.children if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX")
-           and any(g.dep_.startswith("nsubj") for g in c.children) for t in c.subtree}
+           and any(g.dep_.startswith("nsubj") for g in c.children)
+           and not any(g.dep_ == "mark" and g.lower_ == "that" for g in c.children)
+           for t in c.subtree}
     return cut | {c.i for c in clause.children if c.dep_ == "cc" and cut}
 
 

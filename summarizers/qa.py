@@ -701,10 +701,16 @@ class QAIndex:
         # Who says it is not so says nothing else for it ("She did not leave; we threw her
         # out" is no answer to "who says she left?"), nor does a denial of something unnamed.
         deniers = {st.speaker_key or st.speaker for _, _, st in denials}
+        # Where some statements speak of the question's verb, one that does not must at least
+        # share a word with the question: not "people were frightened" for "who says patients
+        # were harmed?" beside "nobody had been harmed".
+        spoken = any(stance for *_, stance in candidates)
         set_aside = 0
         for score, aidx, st, stance in candidates:
             if asserting and (_disowns(st) or stance in ("no", "if") or (stance == "" and (
-                    st.polarity == "deny" or (st.speaker_key or st.speaker) in deniers))):
+                    st.polarity == "deny" or (st.speaker_key or st.speaker) in deniers
+                    or spoken and not self._lexical(
+                        topic, _statement_keys(st, self.analyses[aidx]))))):
                 set_aside += score >= 0.25
                 continue
             scored.append((score, aidx, st))
@@ -2005,12 +2011,12 @@ def _asked_about(tok: Any, asked: dict[str, Any]) -> str:
     if verb is None and lemma.startswith("un"):
         rest, match = lemma[2:], "un"
         verb = next((asked[w] for w in (rest, rest[:-1], rest[:-2]) if w in asked), None)
-    if verb is None and tok.pos_ in ("VERB", "ADJ") and lemma not in VERB_CLASS_OF:
+    if verb is None and tok.pos_ in ("VERB", "ADJ") and VERB_CLASS_OF.get(lemma) != "say":
         # Another word for it ("injured" for "hurt", "murdered" for "killed"), or its opposite
         # ("won" for "lost", "stay" for "move", "open" for "close"), which says no as "un" does;
         # not for verbs of saying, which have their own classes ("said" is no "told"), nor an
         # opposite set in time ("since the ban began" says nothing of its end).
-        words = {p: v for p, v in asked.items() if p not in VERB_CLASS_OF}
+        words = {p: v for p, v in asked.items() if VERB_CLASS_OF.get(p) != "say"}
         verb, match = next((v for p, v in words.items() if says_as_much(lemma, p, tok.pos_)),
                            None), "yes"
         if verb is None and not _in_time_clause(tok):
@@ -2193,9 +2199,12 @@ def _same_event(asked: Any, said: Any) -> bool:
         return False  # "Did anyone die?" is not answered by "the dog died"
     a, b = _arguments(asked), _arguments(said)
     for r in a.keys() & b.keys():
-        names_a = {w for w in a[r] if w.startswith("name:")}
-        names_b = {w for w in b[r] if w.startswith("name:")}
-        if not a[r] & b[r] or (names_a and names_b and not names_a & names_b):
+        names_a = {w[5:] for w in a[r] if w.startswith("name:")}
+        names_b = {w[5:] for w in b[r] if w.startswith("name:")}
+        # The tagger may not mark a name as one on both sides ("Verity spokesperson Helen
+        # Ames"): a name of either side among the other's words will do.
+        if not a[r] & b[r] or (names_a and names_b and not names_a & b[r]
+                               and not names_b & a[r]):
             return False
     return True
 

@@ -828,6 +828,18 @@ def test_a_surname_the_tagger_takes_for_a_plural_noun_still_speaks() -> None:
     assert ("Cheryl Mills", "she had not been forced out of the company") in speakers, speakers
 
 
+def test_a_second_that_clause_is_said_too_but_not_another_speakers_clause() -> None:
+    analysis = analyze_text(
+        "Medical director Paul Wren said the risk to patients was very low and that nobody had "
+        "been harmed. Union leader Jo Banks said the plant was safe, and Mayor Ann Lee called "
+        "the report a draft."
+    )
+    contents = {st.speaker: st.content for st in analysis.statements}
+    assert contents["director Paul Wren"] == ("the risk to patients was very low and that nobody had "
+                                     "been harmed"), contents
+    assert contents["Union leader Jo Banks"] == "the plant was safe", contents
+
+
 def test_a_source_named_after_its_clause_says_that_clause() -> None:
     analysis = analyze_text(
         "Flood warning\n\nThe suspect fled the country on Monday, the FBI said. The river burst "
