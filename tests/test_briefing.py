@@ -835,8 +835,8 @@ def test_a_second_that_clause_is_said_too_but_not_another_speakers_clause() -> N
         "the report a draft."
     )
     contents = {st.speaker: st.content for st in analysis.statements}
-    assert contents["director Paul Wren"] == ("the risk to patients was very low and that nobody had "
-                                     "been harmed"), contents
+    assert contents["director Paul Wren"] == (
+        "the risk to patients was very low and that nobody had been harmed"), contents
     assert contents["Union leader Jo Banks"] == "the plant was safe", contents
 
 
