@@ -705,12 +705,13 @@ class QAIndex:
         # share a word with the question: not "people were frightened" for "who says patients
         # were harmed?" beside "nobody had been harmed".
         spoken = any(stance for *_, stance in candidates)
+        asked_words = [lm for lm in q.lemmas if lm != q.verb]
         set_aside = 0
         for score, aidx, st, stance in candidates:
             if asserting and (_disowns(st) or stance in ("no", "if") or (stance == "" and (
                     st.polarity == "deny" or (st.speaker_key or st.speaker) in deniers
                     or spoken and not self._lexical(
-                        topic, _statement_keys(st, self.analyses[aidx]))))):
+                        asked_words, _statement_keys(st, self.analyses[aidx]))))):
                 set_aside += score >= 0.25
                 continue
             scored.append((score, aidx, st))
@@ -798,9 +799,12 @@ class QAIndex:
             # "Is the hospital closing?", "Did the shop close?", which the parser reads as a
             # noun or an adjective: said as a statement ("the hospital is closing", "the shop
             # will close", a "will" for "did" parsing best) it parses as a verb.
+            # The auxiliary goes before the predicate: the first verb, adjective or adverb that
+            # does not modify a noun ("the Leeds plant will close"), else before the last word
+            # ("United will win").
             rest = words[1:]
-            at = next((k for k, t in enumerate(rest) if t.i in {v.i for v in asked.values()}),
-                      len(rest) - 1)
+            at = next((k for k, t in enumerate(rest) if k and t.pos_ in ("VERB", "ADJ", "ADV")
+                       and t.dep_ != "amod"), len(rest) - 1)
             aux = "will" if do_support else words[0].lower_
             told = self.nlp.parse([" ".join(
                 [*(t.text for t in rest[:at]), aux, *(t.text for t in rest[at:])])])[0]
@@ -2166,12 +2170,23 @@ def _arguments(tok: Any) -> dict[str, set[str]]:
             elif c.pos_ == "PRON":
                 continue
             else:
-                words = {_lem(t) for t in c.subtree if t.pos_ in ("NOUN", "PROPN", "NUM", "ADJ")}
-                # The names in it, marked: they must match where both sides have one.
-                words |= {f"name:{_lem(t)}" for t in c.subtree if t.pos_ == "PROPN"}
+                words = _phrase_words(c)
             if words:
                 out.setdefault(role, set()).update(words)
+    # What an adjective is said of: the subject of its verb ("the shop did not stay open"), or
+    # the object a verb puts in that state ("will keep its Leeds plant open").
+    held = {"acomp": ("nsubj", "nsubjpass"), "attr": ("nsubj", "nsubjpass"), "oprd": ("dobj",)}
+    for c in tok.head.children if tok.dep_ in held and tok.pos_ == "ADJ" else ():
+        if c.dep_ in held[tok.dep_] and c.pos_ != "PRON":
+            out.setdefault("of", set()).update(_phrase_words(c))
     return out
+
+
+def _phrase_words(head: Any) -> set[str]:
+    """The content words of a phrase, and its names marked ("name:maple"): where both sides of
+    `_same_event` name someone, the names must match."""
+    words = {_lem(t) for t in head.subtree if t.pos_ in ("NOUN", "PROPN", "NUM", "ADJ")}
+    return words | {f"name:{_lem(t)}" for t in head.subtree if t.pos_ == "PROPN"}
 
 
 _ANYONE_PERSON = frozenset("anyone anybody someone somebody everyone everybody".split())
@@ -2198,15 +2213,22 @@ def _same_event(asked: Any, said: Any) -> bool:
            for c in asked.children) and not _of_people(said):
         return False  # "Did anyone die?" is not answered by "the dog died"
     a, b = _arguments(asked), _arguments(said)
-    for r in a.keys() & b.keys():
-        names_a = {w[5:] for w in a[r] if w.startswith("name:")}
-        names_b = {w[5:] for w in b[r] if w.startswith("name:")}
-        # The tagger may not mark a name as one on both sides ("Verity spokesperson Helen
-        # Ames"): a name of either side among the other's words will do.
-        if not a[r] & b[r] or (names_a and names_b and not names_a & b[r]
-                               and not names_b & a[r]):
-            return False
-    return True
+    if any(not a[r] & b[r] or _names_differ(a[r], b[r]) for r in a.keys() & b.keys() - {"of"}):
+        return False
+    # What an adjective is said of is often named with another noun ("the site would stay
+    # open" for "will the plant close?", "his client was innocent" for "is Carter guilty?"):
+    # there only names must not differ.
+    subject_a, subject_b = a.get("nsubj", set()) | a.get("of", set()), b.get("of", set())
+    return not (subject_b and _names_differ(subject_a, subject_b))
+
+
+def _names_differ(x: set[str], y: set[str]) -> bool:
+    """Do both sides name someone, and differently? The tagger may not mark a name as one on
+    both sides ("Verity spokesperson Helen Ames"): a name of either side among the other's
+    words will do."""
+    names_x = {w[5:] for w in x if w.startswith("name:")}
+    names_y = {w[5:] for w in y if w.startswith("name:")}
+    return bool(names_x and names_y and not names_x & y and not names_y & x)
 
 
 # "Who says ...?" asks who holds a view, however the article reports it: a statement "said"

@@ -800,3 +800,22 @@ def test_who_says_it_when_only_a_denial_speaks_of_it_names_no_bystander() -> Non
     ans = idx.answer("Who says patients were harmed?")
     assert ans.answer == "No one here says so; Dr Paul Wren says not.", ans
     assert idx.answer("Who says patients were frightened?").answer == "group leader Omar Said"
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # The parser takes "plant" for the verb: the auxiliary goes before "close", not "plant".
+    ("Will the Leeds plant close?", "Sandra Kohl says not."),
+    # Pryce's "shut the plant" speaks of it in other words than the question's, and still
+    # answers beside Kohl's "open", as it shares the plant.
+    ("Who says the plant should close?", "Dan Pryce"),
+])
+def test_a_plant_kept_open_against_one_that_should_shut(question: str, expected: str) -> None:
+    from summarizers.analysis import analyze_text
+
+    idx = QAIndex()
+    idx.add(analyze_text(
+        "Leeds plant to stay open\n\nNorthway Motors will keep its Leeds plant open, chief "
+        "executive Sandra Kohl said on Monday. But union "
+        "organiser Dan Pryce said the company should shut the plant until the investigation "
+        "ends.\n", source="desk"))
+    assert idx.answer(question).answer == expected, question
