@@ -2158,7 +2158,12 @@ def _arguments(tok: Any) -> dict[str, set[str]]:
     """The content words of a verb's subject and object: "the US killed Soleimani" -> {nsubj:
     {us}, dobj: {soleimani}}. A pronoun names no one that can be checked, and is left out."""
     out: dict[str, set[str]] = {}
+    # "Were US forces told ...?", which the parser may read with an active subject: with a
+    # passive auxiliary the subject is also the one the act is done to.
+    passive = any(c.dep_ == "auxpass" for c in tok.children)
     for role, deps in _ARG_DEPS.items():
+        if passive and role == "dobj":
+            deps = (*deps, "nsubj")
         for c in tok.children:
             # A verb has no compound: one before it is its subject, misread ("Did City win?").
             if c.dep_ not in deps and not (role == "nsubj" and c.dep_ == "compound"
