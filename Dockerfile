@@ -15,7 +15,8 @@ COPY config.example.toml ./
 RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0 \
  && pip install . \
  # Load every model once at build time: fails the build if one is missing.
- && newsbrief brief seeds/iraq-withdrawal-letter.txt > /dev/null
+ && newsbrief brief seeds/iraq-withdrawal-letter.txt > /dev/null \
+ && python -c "from summarizers.lexicon import load; load()"
 
 RUN useradd --create-home --uid 10001 newsbrief
 USER newsbrief
