@@ -1969,8 +1969,10 @@ def _on_condition(tok: Any) -> bool:
                for a in (tok, *tok.ancestors))
 
 
-# Who is asked about without naming a thing the answer must name ("Was anyone hurt?").
-_ANYONE = frozenset("anyone anybody someone somebody anything something everyone everybody".split())
+# Who is asked about without naming a thing the answer must name ("Was anyone hurt?"); the
+# first of them are people ("Did anyone die?" is not answered by "the dog died").
+_ANYONE_PERSON = frozenset("anyone anybody someone somebody everyone everybody".split())
+_ANYONE = _ANYONE_PERSON | {"anything", "something"}
 
 NARRATOR = "The article"  # the voice of the article's own sentences, in yes-or-no answers
 
@@ -2192,9 +2194,6 @@ def _phrase_words(head: Any) -> set[str]:
     `_same_event` name someone, the names must match."""
     words = {_lem(t) for t in head.subtree if t.pos_ in ("NOUN", "PROPN", "NUM", "ADJ")}
     return words | {f"name:{_lem(t)}" for t in head.subtree if t.pos_ == "PROPN"}
-
-
-_ANYONE_PERSON = frozenset("anyone anybody someone somebody everyone everybody".split())
 
 
 def _of_people(verb: Any) -> bool:
