@@ -2158,7 +2158,8 @@ _RELATIVE_PRONOUNS = frozenset(("that", "which", "who", "whom"))
 
 def _arguments(tok: Any) -> dict[str, set[str]]:
     """The content words of a verb's subject and object: "the US killed Soleimani" -> {nsubj:
-    {us}, dobj: {soleimani}}. A pronoun names no one that can be checked, and is left out."""
+    {us}, dobj: {soleimani}}, and for an adjective what it is said of ("of"). A pronoun names
+    no one that can be checked, and is left out."""
     out: dict[str, set[str]] = {}
     # "Were US forces told ...?", which the parser may read with an active subject: with a
     # passive auxiliary the subject is also the one the act is done to.
@@ -2180,13 +2181,15 @@ def _arguments(tok: Any) -> dict[str, set[str]]:
                 words = _phrase_words(c)
             if words:
                 out.setdefault(role, set()).update(words)
-    # What an adjective is said of: the subject of its verb ("the shop did not stay open"), or
-    # the object a verb puts in that state ("will keep its Leeds plant open").
-    held = {"acomp": ("nsubj", "nsubjpass"), "attr": ("nsubj", "nsubjpass"), "oprd": ("dobj",)}
-    for c in tok.head.children if tok.dep_ in held and tok.pos_ == "ADJ" else ():
-        if c.dep_ in held[tok.dep_] and c.pos_ != "PRON":
+    for c in tok.head.children if tok.dep_ in _HELD_BY and tok.pos_ == "ADJ" else ():
+        if c.dep_ in _HELD_BY[tok.dep_] and c.pos_ != "PRON":
             out.setdefault("of", set()).update(_phrase_words(c))
     return out
+
+
+# What an adjective is said of, by its relation to its verb: the verb's subject ("the shop did
+# not stay open"), or the object the verb puts in that state ("will keep its Leeds plant open").
+_HELD_BY = {"acomp": ("nsubj", "nsubjpass"), "attr": ("nsubj", "nsubjpass"), "oprd": ("dobj",)}
 
 
 def _phrase_words(head: Any) -> set[str]:
