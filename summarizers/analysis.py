@@ -50,7 +50,14 @@ DOCUMENT_NOUNS = frozenset(
 )
 MAIN_CLAUSE_DEPS = frozenset("ROOT ccomp xcomp conj parataxis".split())
 # Who can say something when no name is given: people, their groups, and documents.
-SPEAKER_NOUNS = frozenset(
+_GROUP_SPEAKERS = frozenset(
+    """report statement letter memo document email study survey court government ministry
+    department agency company firm union association group committee council military army
+    administration campaign party newspaper board team club family relative organizer organiser
+    authority embassy office representative pentagon parliament congress senate cabinet
+    legislature regime police""".split()
+)
+SPEAKER_NOUNS = _GROUP_SPEAKERS | frozenset(
     """person man woman men women teen teenager boy girl child mother father parent wife husband
     son daughter friend neighbour neighbor resident witness victim student pupil teacher doctor
     nurse lawyer attorney prosecutor judge official spokesman spokeswoman spokesperson police
@@ -58,12 +65,7 @@ SPEAKER_NOUNS = frozenset(
     user people member leader chief president minister secretary director manager coach player
     owner chairman chairwoman executive founder worker employee customer voter activist aide
     adviser advisor
-    protester soldier commander general diplomat lawmaker senator governor mayor
-    report statement letter memo document email study survey court government ministry
-    department agency company firm union association group committee council military army
-    administration campaign party newspaper board team club family relative organizer organiser
-    authority embassy office representative pentagon parliament congress senate cabinet
-    legislature regime police""".split()
+    protester soldier commander general diplomat lawmaker senator governor mayor""".split()
 )
 _TITLE_WORDS = frozenset(
     """president secretary minister chairman chairwoman chair general gen. gen brig. brig lt. col.
@@ -425,12 +427,13 @@ def is_person_noun(lemma: str) -> bool:
         or bool(_PERSON_NOUN.search(lemma)) and lemma not in _NOT_PEOPLE
 
 
-# Speakers or agent-looking words that are no people.
-_NOT_PEOPLE = frozenset("""report statement letter memo document email study survey court
-    government ministry department agency company firm union association group committee council
-    military army administration campaign party newspaper board team club authority embassy
-    office pentagon parliament congress senate cabinet water paper computer number border
-    weather motor sector river power tower order""".split())
+# What is no person: the group and document speakers but those that are people ("family",
+# "police") and two left as they were ("legislature", "regime"), and words that only look like
+# agents ("water", "motor").
+_NOT_PEOPLE = _GROUP_SPEAKERS - {
+    "family", "relative", "organizer", "organiser", "representative", "legislature", "regime",
+    "police"} | frozenset("water paper computer number border weather motor sector river power "
+                          "tower order".split())
 
 
 def _noun_before(span: Any) -> tuple[str, Any | None]:
