@@ -44,6 +44,11 @@ ENTRY_TRIES = 3  # digests that try a feed entry's page before it is given up
 # made, HOLD_S more for sending it. Past that, entries of a digest that never went out are new.
 MAKING_S = 3600.0
 HOLD_S = 600.0
+# A scheduled run is kept in the store for RUN_LEASE_S at a time, renewed every RUN_RENEW_S while
+# its digest is made and sent: a run whose bot died lapses within RUN_LEASE_S, and then the next
+# bot to start, or any other bot sharing the store, makes it (with the entries it had taken).
+RUN_LEASE_S = 120
+RUN_RENEW_S = 30.0
 _OLDEST = datetime.min.replace(tzinfo=UTC)  # an entry without a date sorts last
 
 COMMANDS = ("brief", "ask", "help", "follow", "unfollow", "feeds", "digest", "schedule")
@@ -67,6 +72,17 @@ _URL = re.compile(r"^https?://\S+$", re.I)
 # Slack wraps links as <https://x|label>; Discord users wrap them in <> to stop the preview.
 _WRAPPED_URL = re.compile(r"<(https?://[^|>\s]+)(?:\|[^>]*)?>")
 _LEADING_MENTIONS = re.compile(r"^(?:\s*<@!?[A-Z0-9]+>)+\s*", re.I)
+
+
+@dataclass
+class _Run:
+    """A scheduled digest run this bot took: by the id its digest holds entries with, kept in
+    the store until `until`, begun at `started` (its last run once done)."""
+
+    holder: str
+    until: int
+    started: int
+    lost: bool = False  # it lapsed (this bot stalled) and another bot took it over
 
 
 @dataclass
@@ -603,7 +619,10 @@ class Core:
         async with self._turn(where):
             return await self._digest(where)
 
-    async def _digest(self, where: Conversation) -> Any:
+    async def _digest(self, where: Conversation, holder: str | None = None) -> Any:
+        """The digest (see `digest`), its entries held by `holder` (a new id if None; a run
+        taken over from a bot that died goes on with the entries that bot held)."""
+        holder = holder or uuid.uuid4().hex
         feeds = await asyncio.to_thread(self.store.follows, where)
         if not feeds:
             raise InputError("This channel follows no feeds yet. Add one: "
@@ -627,11 +646,10 @@ class Core:
         seen = [k for entries in per_feed for k, _ in entries]
         done = await asyncio.to_thread(self.store.delivered, where, seen)
         held = await asyncio.to_thread(
-            self.store.held, where, [k for k in seen if k not in done])
+            self.store.held, where, [k for k in seen if k not in done], holder)
         chosen = _fair_share([[ke for ke in entries if ke[0] not in done and ke[0] not in held]
                               for entries in per_feed], self.digest_items)
         # Held until delivered: another digest here, in this process or another, leaves them.
-        holder = uuid.uuid4().hex
         tries = await _finished(
             self.store.hold, (where, [k for k, _ in chosen], MAKING_S, holder),
             lambda taken: self.store.release(where, list(taken), holder))
@@ -732,44 +750,96 @@ class Core:
             log.warning("no %s connection to post the digest for %s", where.platform, where)
             return
         async with self._turn(where):
-            claim = await self._claim_run(where)
-            if claim is None:
+            run = await self._claim_run(where)
+            if run is None:
                 return
+            making = asyncio.ensure_future(self._deliver(where, post, run.holder))
+            stop = asyncio.Event()
+            keeping = asyncio.ensure_future(self._keep_run(where, run, making, stop))
             try:
-                await self._deliver(where, post)
-            except asyncio.CancelledError:  # cut short (the bot stopping): made up at its start
+                try:
+                    await making
+                finally:
+                    stop.set()
+                    await asyncio.shield(keeping)  # its last renewal in: run.until is current
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if run.lost and not (task is not None and task.cancelling()):
+                    return  # another bot makes it now
+                # Cut short (the bot stopping): still due, made up at the next start.
                 with contextlib.suppress(StoreError):
-                    await _unstoppable(self.store.claim_run, where, claim[1], claim[0])
+                    await _unstoppable(self.store.end_run, where, run.holder, run.until, None)
                 raise
+            try:
+                await asyncio.to_thread(self.store.end_run, where, run.holder, run.until,
+                                        run.started)
+            except StoreError as err:  # its time lapses; the bot that makes it again finds
+                log.error("could not record the digest run for %s: %s", where, err)  # it done
 
-    async def _claim_run(self, where: Conversation) -> tuple[int | None, int] | None:
+    async def _claim_run(self, where: Conversation) -> _Run | None:
         """Is this bot to run the channel's scheduled digest now? Not when the schedule is gone
         or not due by what the store holds (changed, or run by another bot sharing the store),
         nor when another bot claimed it first. Either way the clock is set by the store's
-        schedule again. Claimed: (the last run before, this one's time)."""
+        schedule again. A run another bot is making is tried again when its time lapses, in
+        case that bot dies; one that lapsed is taken over, with the entries it holds."""
         try:
             stored = await asyncio.to_thread(self.store.schedule, where)
             if self.clock is not None:
                 self.clock.set(where, stored)
             if stored is None or (stored.last_run is not None and missed(stored) is None):
                 return None
-            ran, now = stored.last_run, int(time.time())
+            now = time.time()
+            lapsed = stored.lapsed_run(now)
+            if stored.run_until is not None and not lapsed:
+                if self.clock is not None:
+                    self.clock.retry(where, stored.run_until + 1)
+                return None
+            run = _Run(stored.run_holder if lapsed and stored.run_holder else uuid.uuid4().hex,
+                       int(now + RUN_LEASE_S), int(now))
 
             def give_back(claimed: bool) -> None:
                 if claimed:
-                    self.store.claim_run(where, now, ran)
+                    self.store.end_run(where, run.holder, run.until, None)
 
-            if not await _finished(self.store.claim_run, (where, ran, now), give_back):
+            if not await _finished(self.store.claim_run, (where, stored, run.holder, run.until),
+                                   give_back):
                 return None
         except NewsbriefError as err:  # the store, or a zone this host does not know
             log.error("scheduled digest for %s not made: %s", where, err)
             return None
-        return ran, now
+        if lapsed:
+            log.warning("the digest for %s was begun by a bot that stopped before it was done; "
+                        "it is made now", where)
+        return run
+
+    async def _keep_run(self, where: Conversation, run: _Run, making: asyncio.Future[None],
+                        stop: asyncio.Event) -> None:
+        """Renew the run in the store until `stop`, so that it does not lapse while this bot
+        makes it. One another bot took over (this one stalled past its time) stops here."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), RUN_RENEW_S)
+                return
+            until = int(time.time() + RUN_LEASE_S)
+            try:
+                kept = await asyncio.to_thread(self.store.renew_run, where, run.holder,
+                                               run.until, until)
+            except StoreError as err:  # tried again at the next renewal
+                log.error("could not keep the digest run for %s: %s", where, err)
+                continue
+            if not kept:
+                log.warning("the digest run for %s lapsed and another bot took it over; this "
+                            "one stops", where)
+                run.lost = True
+                making.cancel()
+                return
+            run.until = until
 
     async def _deliver(self, where: Conversation,
-                       post: Callable[[Conversation, Reply], Awaitable[None]]) -> None:
+                       post: Callable[[Conversation, Reply], Awaitable[None]],
+                       holder: str) -> None:
         try:
-            digest = await self._digest(where)
+            digest = await self._digest(where, holder)
         except NewsbriefError as err:
             log.info("scheduled digest for %s not made: %s", where, err)
             return

@@ -33,6 +33,7 @@ MISFIRE_GRACE_S = 3600
 # another bot sharing the store is kept to within this long (through this bot: at once).
 SCHEDULES_REREAD_S = 60
 _REREAD_JOB = "schedules:reread"
+_RETRY = ":retry"  # a digest job's id, and this: its one-off retry
 USAGE = ("Give a crontab line and, if you like, a time zone: schedule 0 8 * * 1-5 Europe/London "
          "(08:00 on weekdays). schedule off stops the digest.")
 
@@ -236,10 +237,19 @@ class DigestClock:
                                 replace_existing=True, name=f"digest for {where}", **first)
         self._kept[job] = schedule
 
+    def retry(self, where: Conversation, when: int) -> None:
+        """Run the channel's digest once more at `when` (seconds since the epoch): a run another
+        bot is making, to be made here if that bot dies first."""
+        self._scheduler.add_job(self._deliver, "date", args=[where],
+                                run_date=datetime.fromtimestamp(when, UTC),
+                                id=_job_id(where) + _RETRY, replace_existing=True,
+                                name=f"digest for {where}, if still due")
+
     def _stop(self, job: str) -> None:
         self._kept.pop(job, None)
-        if self._scheduler.get_job(job) is not None:
-            self._scheduler.remove_job(job)
+        for one in (job, job + _RETRY):
+            if self._scheduler.get_job(one) is not None:
+                self._scheduler.remove_job(one)
 
     def jobs(self) -> dict[str, datetime | None]:
         """Digest job id -> its next run time (for logs and tests)."""

@@ -118,8 +118,10 @@ class ArticleStore(Protocol):
         """These entries reached the channel (any hold on them ends)."""
         ...
 
-    def held(self, where: Conversation, keys: list[str]) -> set[str]:
-        """Which of these entries a digest on its way here holds, in this process or another."""
+    def held(self, where: Conversation, keys: list[str],
+             by_other_than: str | None = None) -> set[str]:
+        """Which of these entries a digest on its way here holds, in this process or another
+        (one other than the digest `by_other_than`)."""
         ...
 
     def hold(self, where: Conversation, keys: list[str], seconds: float,
@@ -137,9 +139,21 @@ class ArticleStore(Protocol):
         digest, which counts."""
         ...
 
-    def claim_run(self, where: Conversation, last_run: int | None, now: int | None) -> bool:
-        """Move the channel's schedule's last run from `last_run` to `now`, if it is still
-        `last_run`: of the bots sharing a store, the one that does runs the digest due."""
+    def claim_run(self, where: Conversation, seen: Schedule, holder: str, until: int) -> bool:
+        """Take the channel's scheduled run for `holder` until `until` (seconds since the
+        epoch), if its schedule is still as `seen` (same last run, same run under way) and no
+        run is under way or the one under way has lapsed (its bot died): of the bots sharing a
+        store, the one that does runs the digest due."""
+        ...
+
+    def renew_run(self, where: Conversation, holder: str, until_before: int, until: int) -> bool:
+        """Keep the run `holder` took until `until`, if it is still its own (held until
+        `until_before`): False when it lapsed and another bot took it over."""
+        ...
+
+    def end_run(self, where: Conversation, holder: str, until: int, ran: int | None) -> None:
+        """The run `holder` holds (until `until`) is over: ran at `ran` (the schedule's last
+        run, never moved back), or given back (None: still due, for the next bot to make)."""
         ...
 
     def close(self) -> None: ...
@@ -154,6 +168,14 @@ class Schedule:
     # When its digest last ran (seconds since the epoch; set with the schedule, then by each
     # run): a bot that starts after a due time makes that digest up. Not part of what it is.
     last_run: int | None = field(default=None, compare=False)
+    # The digest run under way, if any: the id its digest holds entries by, and until when its
+    # bot keeps it (renewed while it works). Past that the bot died: the run is anyone's.
+    run_holder: str | None = field(default=None, compare=False)
+    run_until: int | None = field(default=None, compare=False)
+
+    def lapsed_run(self, now: float) -> bool:
+        """Did a bot die making this schedule's run (taken, and not kept since)?"""
+        return self.run_until is not None and self.run_until < int(now)  # whole seconds, as SQL
 
 
 def entry_key(feed_url: str, entry_id: str) -> str:
@@ -252,13 +274,33 @@ class MemoryStore:
                 self._schedules[channel_key(where)] = (
                     replace(where, user=""), replace(schedule, last_run=int(time.time())))
 
-    def claim_run(self, where: Conversation, last_run: int | None, now: int | None) -> bool:
+    def claim_run(self, where: Conversation, seen: Schedule, holder: str, until: int) -> bool:
         with self._lock:
             kept = self._schedules.get(channel_key(where))
-            if kept is None or kept[1].last_run != last_run:
+            if kept is None or (kept[1].last_run, kept[1].run_until) != (
+                    seen.last_run, seen.run_until) or (
+                    kept[1].run_until is not None and not kept[1].lapsed_run(time.time())):
                 return False
-            self._schedules[channel_key(where)] = (kept[0], replace(kept[1], last_run=now))
+            self._schedules[channel_key(where)] = (
+                kept[0], replace(kept[1], run_holder=holder, run_until=until))
             return True
+
+    def renew_run(self, where: Conversation, holder: str, until_before: int, until: int) -> bool:
+        with self._lock:
+            kept = self._schedules.get(channel_key(where))
+            if kept is None or (kept[1].run_holder, kept[1].run_until) != (holder, until_before):
+                return False
+            self._schedules[channel_key(where)] = (kept[0], replace(kept[1], run_until=until))
+            return True
+
+    def end_run(self, where: Conversation, holder: str, until: int, ran: int | None) -> None:
+        with self._lock:
+            kept = self._schedules.get(channel_key(where))
+            if kept is None or (kept[1].run_holder, kept[1].run_until) != (holder, until):
+                return
+            last = kept[1].last_run if ran is None else max(ran, kept[1].last_run or ran)
+            self._schedules[channel_key(where)] = (kept[0], replace(
+                kept[1], last_run=last, run_holder=None, run_until=None))
 
     def schedule(self, where: Conversation) -> Schedule | None:
         with self._lock:
@@ -280,11 +322,13 @@ class MemoryStore:
             for key in keys:
                 pending.pop(key, None)
 
-    def held(self, where: Conversation, keys: list[str]) -> set[str]:
+    def held(self, where: Conversation, keys: list[str],
+             by_other_than: str | None = None) -> set[str]:
         now = time.time()
         with self._lock:
             pending = self._pending.get(channel_key(where), {})
-            return {k for k in keys if k in pending and pending[k][0] > now}
+            return {k for k in keys if k in pending and pending[k][0] > now
+                    and pending[k][2] != by_other_than}
 
     def hold(self, where: Conversation, keys: list[str], seconds: float,
              holder: str) -> dict[str, int]:
@@ -348,7 +392,7 @@ _ARTICLE_COLUMNS = "id, title, body, source, url, byline, published, extra"
 # The schema's version, kept in the database. _SCHEMA above is version 1 (stores made before the
 # version was kept have exactly it). A change to the tables bumps SCHEMA_VERSION and adds the
 # statements that bring the previous version up to it under _MIGRATIONS[new version].
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
     2: (  # feeds, digest schedules, and what digests have carried
         """CREATE TABLE IF NOT EXISTS follows (
@@ -391,6 +435,10 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         "ALTER TABLE schedules ADD COLUMN last_run BIGINT",
     ),
     4: (),  # which digest holds an entry: pending.holder (see _create_or_upgrade)
+    5: (  # the scheduled run under way, so one whose bot died is made by another or at restart
+        "ALTER TABLE schedules ADD COLUMN run_holder TEXT",
+        "ALTER TABLE schedules ADD COLUMN run_until BIGINT",
+    ),
 }
 
 
@@ -653,15 +701,39 @@ class SQLStore:
 
         self._run(work)
 
-    def claim_run(self, where: Conversation, last_run: int | None, now: int | None) -> bool:
+    def claim_run(self, where: Conversation, seen: Schedule, holder: str, until: int) -> bool:
         def work(cur: _Cursor) -> bool:
-            # One statement, compared and set at once. -1: no run yet (NULL equals nothing).
-            cur.execute("UPDATE schedules SET last_run = ? WHERE platform = ? AND team = ? "
-                        "AND channel = ? AND COALESCE(last_run, -1) = ?",
-                        (now, *channel_key(where), -1 if last_run is None else last_run))
+            # One statement, compared and set at once. -1: none (NULL equals nothing).
+            cur.execute(
+                "UPDATE schedules SET run_holder = ?, run_until = ? WHERE platform = ? "
+                "AND team = ? AND channel = ? AND COALESCE(last_run, -1) = ? "
+                "AND COALESCE(run_until, -1) = ? AND COALESCE(run_until, -1) < ?",
+                (holder, until, *channel_key(where), _or_none(seen.last_run),
+                 _or_none(seen.run_until), int(time.time())))
             return cur.rowcount > 0
 
         return self._run(work)
+
+    def renew_run(self, where: Conversation, holder: str, until_before: int, until: int) -> bool:
+        def work(cur: _Cursor) -> bool:
+            cur.execute("UPDATE schedules SET run_until = ? WHERE platform = ? AND team = ? "
+                        "AND channel = ? AND run_holder = ? AND run_until = ?",
+                        (until, *channel_key(where), holder, until_before))
+            return cur.rowcount > 0
+
+        return self._run(work)
+
+    def end_run(self, where: Conversation, holder: str, until: int, ran: int | None) -> None:
+        def work(cur: _Cursor) -> None:
+            # GREATEST/MAX would differ between the two; a schedule changed during the run
+            # counts from its change.
+            cur.execute(
+                "UPDATE schedules SET run_holder = NULL, run_until = NULL, last_run = CASE "
+                "WHEN COALESCE(last_run, -1) < ? THEN ? ELSE last_run END WHERE platform = ? "
+                "AND team = ? AND channel = ? AND run_holder = ? AND run_until = ?",
+                (_or_none(ran), ran, *channel_key(where), holder, until))
+
+        self._run(work)
 
     def schedule(self, where: Conversation) -> Schedule | None:
         found = [s for _, s in self._schedules("WHERE platform = ? AND team = ? AND channel = ?",
@@ -674,11 +746,12 @@ class SQLStore:
     def _schedules(self, rest: str, params: tuple[Any, ...] = ()
                    ) -> list[tuple[Conversation, Schedule]]:
         def work(cur: _Cursor) -> list[tuple[Conversation, Schedule]]:
-            cur.execute("SELECT platform, team, channel, private, cron, timezone, last_run "
-                        f"FROM schedules {rest}", params)
+            cur.execute("SELECT platform, team, channel, private, cron, timezone, last_run, "
+                        f"run_holder, run_until FROM schedules {rest}", params)
             return [(Conversation(p, t, c, private=bool(private)),
-                     Schedule(cron, tz, None if ran is None else int(ran)))
-                    for p, t, c, private, cron, tz, ran in cur.fetchall()]
+                     Schedule(cron, tz, None if ran is None else int(ran), holder,
+                              None if until is None else int(until)))
+                    for p, t, c, private, cron, tz, ran, holder, until in cur.fetchall()]
 
         return self._run(work)
 
@@ -686,12 +759,14 @@ class SQLStore:
         return self._run(lambda cur: set(_entries(cur, "delivered", where, keys))) \
             if keys else set()
 
-    def held(self, where: Conversation, keys: list[str]) -> set[str]:
+    def held(self, where: Conversation, keys: list[str],
+             by_other_than: str | None = None) -> set[str]:
         now = int(time.time())
 
         def work(cur: _Cursor) -> set[str]:
-            rows = _entries(cur, "pending", where, keys, "held_until")
-            return {key for key, until in rows.items() if until > now}
+            rows = _entries(cur, "pending", where, keys, "held_until, holder")
+            return {key for key, (until, by) in rows.items()
+                    if until > now and by != by_other_than}
 
         return self._run(work) if keys else set()
 
@@ -756,6 +831,11 @@ class SQLStore:
                         (now - DELIVERED_DAYS * 86400,))
 
         self._run(work)
+
+
+def _or_none(value: int | None) -> int:
+    """A time for comparing with COALESCE(column, -1): -1 for none."""
+    return -1 if value is None else value
 
 
 def _entries(cur: _Cursor, table: str, where: Conversation, keys: list[str],

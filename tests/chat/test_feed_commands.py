@@ -42,7 +42,7 @@ from bot.schedule import (
     parse_schedule,
     trigger,
 )
-from bot.store import Conversation, Schedule, SQLStore, entry_key, open_store
+from bot.store import Conversation, Schedule, SQLStore, channel_key, entry_key, open_store
 from summarizers import fetch
 from summarizers.errors import InputError
 
@@ -335,9 +335,11 @@ def make_due(core: Core, where: Conversation, cron: str = "0 8 * * *") -> None:
     ago): a scheduled run now is this one's to make."""
     if core.store.schedule(where) is None:
         core.store.set_schedule(where, Schedule(cron, "UTC"))
-    kept = core.store.schedule(where)
-    assert kept is not None
-    assert core.store.claim_run(where, kept.last_run, int(time.time()) - 3 * 86400)
+    store = core.store
+    assert isinstance(store, SQLStore)
+    store._run(lambda cur: cur.execute(
+        "UPDATE schedules SET last_run = ? WHERE platform = ? AND team = ? AND channel = ?",
+        (int(time.time()) - 3 * 86400, *channel_key(where))))
 
 
 # -- follow, unfollow, feeds ---------------------------------------------------------------------
@@ -770,11 +772,11 @@ async def test_a_stop_while_the_run_is_claimed_gives_the_run_back(
     claim_run = core.store.claim_run
     claiming, claimed = threading.Event(), threading.Event()
 
-    def slow_claim(where: Conversation, last_run: int | None, now: int | None) -> bool:
+    def slow_claim(*args: Any) -> bool:
         claiming.set()
         time.sleep(0.5)  # the database is busy with another writer
         try:
-            return claim_run(where, last_run, now)
+            return claim_run(*args)
         finally:
             claimed.set()
 
@@ -821,6 +823,123 @@ async def test_a_stop_while_entries_are_taken_leaves_them_free(
     await until(lambda: core.store.held(TEST_CHANNEL, keys) == set())
 
 
+async def _dies_while_posting(bot: Core, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`bot` makes TEST_CHANNEL's due digest and dies (killed outright, not stopped) while the
+    platform takes the post: nothing it would write on its way out reaches the store."""
+    posting = asyncio.Event()
+
+    async def hangs(where: Conversation, reply: Reply) -> None:
+        posting.set()
+        await asyncio.sleep(3600)
+
+    bot.posters[TEST_CHANNEL.platform] = hangs
+    run = asyncio.create_task(bot.deliver(TEST_CHANNEL))
+    await asyncio.wait_for(posting.wait(), WAIT)
+    for write in ("end_run", "renew_run", "release"):
+        monkeypatch.setattr(bot.store, write, lambda *args: True)
+    run.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await run
+
+
+async def _flood_keys(core: Core) -> list[str]:
+    feed = await core.engine.read_feed(VALLEY)
+    return [entry_key(VALLEY, e.id) for e in feed.entries]
+
+
+async def test_a_run_whose_bot_died_is_made_by_the_next_with_the_entries_it_held(
+    core: Core, other_process: Core, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(core_module, "RUN_LEASE_S", 1)
+    posted = record_posts(core)
+    serve_flood(site)
+    await say(core, f"follow {VALLEY}", TEST_CHANNEL)
+    make_due(core, TEST_CHANNEL)
+    await _dies_while_posting(other_process, monkeypatch)
+    keys = await _flood_keys(core)
+    assert keys and core.store.held(TEST_CHANNEL, keys) == set(keys)  # for the dead digest
+    dead = core.store.schedule(TEST_CHANNEL)
+    assert dead is not None and dead.run_until is not None and missed(dead) is not None
+    await core.deliver(TEST_CHANNEL)  # before its time lapses: the run is still the other's
+    assert posted == []
+    await until(lambda: core.store.schedule(TEST_CHANNEL).lapsed_run(time.time()))
+    await core.deliver(TEST_CHANNEL)  # a restart's make-up run, or this bot's retry
+    assert len(posted) == 1 and [s.heading for s in posted[0].sections] == [FLOOD]
+    assert core.store.delivered(TEST_CHANNEL, keys) == set(keys)
+    after = core.store.schedule(TEST_CHANNEL)
+    assert after is not None and after.run_until is None and missed(after) is None
+    await core.deliver(TEST_CHANNEL)  # done: not made twice
+    assert len(posted) == 1
+
+
+async def test_a_run_another_bot_is_making_is_made_here_when_that_bot_dies(
+    core: Core, other_process: Core, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(core_module, "RUN_LEASE_S", 2)
+    async with clock_running(core, site, "0 8 * * * UTC") as (posted, clock):
+        make_due(core, TEST_CHANNEL)
+        await _dies_while_posting(other_process, monkeypatch)
+        await core.deliver(TEST_CHANNEL)  # this bot's clock fires while the run is the other's
+        assert posted == [] and JOB + ":retry" in clock.jobs()
+        await until(lambda: len(posted) == 1)  # tried again once the other's time lapsed
+        assert [s.heading for s in posted[0].sections] == [FLOOD]
+        assert JOB + ":retry" not in clock.jobs()  # a one-off
+        after = core.store.schedule(TEST_CHANNEL)
+        assert after is not None and after.run_until is None and missed(after) is None
+
+
+async def test_a_run_is_kept_while_it_is_made_however_long_it_takes(
+    core: Core, other_process: Core, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(core_module, "RUN_LEASE_S", 1)
+    monkeypatch.setattr(core_module, "RUN_RENEW_S", 0.2)
+    posted = record_posts(core, other_process, pause=3)  # a platform slower than the claim
+    serve_flood(site)
+    await say(core, f"follow {VALLEY}", TEST_CHANNEL)
+    make_due(core, TEST_CHANNEL)
+    run = asyncio.create_task(core.deliver(TEST_CHANNEL))
+    await until(lambda: core.store.schedule(TEST_CHANNEL).run_until is not None)
+    await asyncio.sleep(2)  # twice the claim's length
+    assert not core.store.schedule(TEST_CHANNEL).lapsed_run(time.time())
+    await other_process.deliver(TEST_CHANNEL)  # its clock fires too: the run is taken
+    await asyncio.wait_for(run, WAIT)
+    assert len(posted) == 1
+    after = core.store.schedule(TEST_CHANNEL)
+    assert after is not None and after.run_until is None and missed(after) is None
+
+
+async def test_a_bot_that_stalled_past_its_run_leaves_it_to_the_one_that_took_it_over(
+    core: Core, other_process: Core, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(core_module, "RUN_RENEW_S", 0.2)
+    posted = record_posts(other_process)
+    serve_flood(site)
+    await say(core, f"follow {VALLEY}", TEST_CHANNEL)
+    make_due(core, TEST_CHANNEL)
+    posting = asyncio.Event()
+
+    async def stalls(where: Conversation, reply: Reply) -> None:
+        posting.set()
+        await asyncio.sleep(3600)
+
+    core.posters[TEST_CHANNEL.platform] = stalls
+    run = asyncio.create_task(core.deliver(TEST_CHANNEL))
+    await asyncio.wait_for(posting.wait(), WAIT)
+    # Its time lapses, as if the bot had stalled (a machine asleep), and the other bot takes
+    # the run over: it posts the digest, and this one stops without posting.
+    store = core.store
+    assert isinstance(store, SQLStore)
+    store._run(lambda cur: cur.execute("UPDATE schedules SET run_until = ?",
+                                       (int(time.time()) - 1,)))
+    await other_process.deliver(TEST_CHANNEL)
+    assert len(posted) == 1 and [s.heading for s in posted[0].sections] == [FLOOD]
+    await asyncio.wait_for(run, WAIT)  # it returns: no error, nothing more posted
+    assert len(posted) == 1
+    after = core.store.schedule(TEST_CHANNEL)
+    assert after is not None and after.run_until is None and missed(after) is None
+    assert core.store.delivered(TEST_CHANNEL, await _flood_keys(core))
+
+
 def _console_stops_while(core: Core, started: threading.Event) -> None:
     """The console bot (run_console's session) running a missed digest at start, and reaching
     its end while the digest's store write is under way: asyncio.run then cancels what is
@@ -847,10 +966,10 @@ def test_a_bot_exiting_while_the_run_is_claimed_gives_the_run_back(
         claim_run = store.claim_run
         claiming = threading.Event()
 
-        def slow_claim(where: Conversation, last_run: int | None, now: int | None) -> bool:
+        def slow_claim(*args: Any) -> bool:
             claiming.set()
             time.sleep(0.5)  # the database is busy with another writer
-            return claim_run(where, last_run, now)
+            return claim_run(*args)
 
         monkeypatch.setattr(store, "claim_run", slow_claim)
         _console_stops_while(core, claiming)

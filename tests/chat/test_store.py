@@ -464,6 +464,12 @@ def _sql(store: SQLStore, statement: str) -> list[tuple]:
     return store._run(work)
 
 
+def _drop_run_columns(store: SQLStore) -> None:
+    """What a store before version 5 had not: the run under way."""
+    _sql(store, "ALTER TABLE schedules DROP COLUMN run_holder")
+    _sql(store, "ALTER TABLE schedules DROP COLUMN run_until")
+
+
 def _raw(url: str, query: str) -> list[tuple]:
     """A query on the database itself, past SQLStore (which may refuse to open it)."""
     if url.startswith("sqlite"):
@@ -917,18 +923,53 @@ def test_a_schedule_knows_when_it_last_ran(store_url: str) -> None:
     store.set_schedule(HERE, Schedule("0 8 * * *", "UTC"))
     [(_, kept)] = store.schedules()
     assert kept.last_run is not None and before <= kept.last_run <= time.time()  # set: from now
-    assert store.claim_run(HERE, kept.last_run, 1_700_000_000) is True
-    assert [s.last_run for _, s in store.schedules()] == [1_700_000_000]
-    # Claimed already (another bot ran it): no second claim of the same run.
-    assert store.claim_run(HERE, kept.last_run, 1_700_000_001) is False
-    assert store.claim_run(ELSEWHERE[0], None, 1_600_000_000) is False  # no schedule there
-    assert [s.last_run for _, s in store.schedules()] == [1_700_000_000]
-    assert store.claim_run(HERE, 1_700_000_000, None) is True  # back to "never ran"
-    assert store.claim_run(HERE, None, 1_700_000_002) is True
-    assert store.schedule(HERE).last_run == 1_700_000_002
+    assert kept.run_holder is None and kept.run_until is None
+    until = int(time.time()) + 120
+    assert store.claim_run(HERE, kept, "A", until) is True
+    running = store.schedule(HERE)
+    assert (running.last_run, running.run_holder, running.run_until) == (kept.last_run, "A", until)
+    # Under way: no second claim, whether from the schedule as it was or as it is now.
+    assert store.claim_run(HERE, kept, "B", until) is False
+    assert store.claim_run(HERE, running, "B", until) is False
+    assert store.claim_run(ELSEWHERE[0], kept, "B", until) is False  # no schedule there
+    assert store.renew_run(HERE, "B", until, until + 60) is False  # not B's
+    assert store.renew_run(HERE, "A", until - 1, until + 60) is False  # not as A last kept it
+    assert store.renew_run(HERE, "A", until, until + 60) is True
+    store.end_run(HERE, "A", until, kept.last_run + 50)  # as A kept it before: not A's end
+    assert store.schedule(HERE).run_until == until + 60
+    store.end_run(HERE, "A", until + 60, kept.last_run + 50)
+    done = store.schedule(HERE)
+    assert (done.last_run, done.run_holder, done.run_until) == (kept.last_run + 50, None, None)
+    # A run given back leaves the last run as it was; one ended never moves it back.
+    assert store.claim_run(HERE, done, "C", until) is True
+    store.end_run(HERE, "C", until, None)
+    assert store.schedule(HERE).last_run == kept.last_run + 50
+    assert store.claim_run(HERE, store.schedule(HERE), "D", until) is True
+    store.end_run(HERE, "D", until, kept.last_run)
+    assert store.schedule(HERE).last_run == kept.last_run + 50
+    assert store.schedule(HERE).run_holder is None
     store.set_schedule(HERE, Schedule("0 9 * * *", "UTC"))  # changed: counts from now again
     [(_, changed)] = store.schedules()
     assert changed.last_run is not None and changed.last_run >= before
+    store.close()
+
+
+def test_a_run_whose_bot_died_lapses_and_is_taken_over(store_url: str) -> None:
+    store = open_store(store_url)
+    store.set_schedule(HERE, Schedule("0 8 * * *", "UTC"))
+    kept = store.schedule(HERE)
+    lapsed = int(time.time()) - 1  # A took it and was not heard of since
+    assert store.claim_run(HERE, kept, "A", lapsed) is True
+    seen = store.schedule(HERE)
+    assert seen.lapsed_run(time.time()) and not kept.lapsed_run(time.time())
+    assert store.claim_run(HERE, kept, "B", lapsed + 600) is False  # not as it stands now
+    assert store.claim_run(HERE, seen, "A", lapsed + 600) is True  # B goes on with A's entries
+    # One taker only: a third bot that read the lapsed run too comes second.
+    assert store.claim_run(HERE, seen, "C", lapsed + 700) is False
+    # A wakes up (it had stalled): its run is no longer its own, by its own time.
+    assert store.renew_run(HERE, "A", lapsed, lapsed + 120) is False
+    store.end_run(HERE, "A", lapsed, int(time.time()))
+    assert store.schedule(HERE).run_until == lapsed + 600
     store.close()
 
 
@@ -939,6 +980,7 @@ def test_a_version_2_store_is_upgraded_with_holds_and_last_runs(lasting_url: str
     store.mark_delivered(HERE, [entry_key(FEED_A, "1")])
     _sql(store, "DROP TABLE pending")  # what version 2 had not
     _sql(store, "ALTER TABLE schedules DROP COLUMN last_run")
+    _drop_run_columns(store)
     _sql(store, "UPDATE schema_version SET version = 2")
     store.close()
 
@@ -973,13 +1015,13 @@ def test_one_channels_schedule_is_read_alone(store_url: str) -> None:
 def test_bots_sharing_a_store_claim_each_scheduled_run_once(lasting_url: str) -> None:
     stores = [open_store(lasting_url) for _ in range(4)]
     stores[0].set_schedule(HERE, Schedule("0 8 * * *", "UTC"))
-    last = stores[0].schedule(HERE).last_run
+    last = stores[0].schedule(HERE)
     won: list[bool] = [False] * len(stores)
     start = threading.Barrier(len(stores))
 
     def run(i: int) -> None:
         start.wait()
-        won[i] = stores[i].claim_run(HERE, last, 1_800_000_000 + i)
+        won[i] = stores[i].claim_run(HERE, last, str(i), 1_800_000_000 + i)
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(len(stores))]
     for t in threads:
@@ -987,7 +1029,8 @@ def test_bots_sharing_a_store_claim_each_scheduled_run_once(lasting_url: str) ->
     for t in threads:
         t.join()
     assert sum(won) == 1
-    assert stores[0].schedule(HERE).last_run == 1_800_000_000 + won.index(True)
+    assert stores[0].schedule(HERE).run_holder == str(won.index(True))
+    assert stores[0].schedule(HERE).run_until == 1_800_000_000 + won.index(True)
     for store in stores:
         store.close()
 
@@ -999,6 +1042,7 @@ def test_a_version_3_store_is_upgraded_with_the_holder_of_each_hold(lasting_url:
     one, two = (entry_key(FEED_A, str(n)) for n in range(2))
     store.hold(HERE, [one], 600, "A")
     _sql(store, "ALTER TABLE pending DROP COLUMN holder")
+    _drop_run_columns(store)
     _sql(store, "UPDATE schema_version SET version = 3")
     store.close()
 
@@ -1018,6 +1062,7 @@ def test_a_version_3_store_that_has_holders_already_is_upgraded_too(lasting_url:
     store.hold(HERE, [one], 600, "A")
     store.set_schedule(HERE, Schedule("0 8 * * *", "UTC"))
     _sql(store, "UPDATE schedules SET last_run = NULL")
+    _drop_run_columns(store)
     _sql(store, "UPDATE schema_version SET version = 3")
     store.close()
 
@@ -1028,3 +1073,31 @@ def test_a_version_3_store_that_has_holders_already_is_upgraded_too(lasting_url:
     assert kept is not None and kept.last_run is not None
     assert abs(kept.last_run - time.time()) < 60
     upgraded.close()
+
+
+def test_a_version_4_store_is_upgraded_with_the_run_under_way(lasting_url: str) -> None:
+    store = open_store(lasting_url)
+    assert isinstance(store, SQLStore)
+    store.set_schedule(HERE, Schedule("0 8 * * *", "UTC"))
+    before = store.schedule(HERE)
+    _drop_run_columns(store)
+    _sql(store, "UPDATE schema_version SET version = 4")
+    store.close()
+
+    upgraded = open_store(lasting_url)
+    assert _sql(upgraded, "SELECT version FROM schema_version") == [(store_module.SCHEMA_VERSION,)]
+    kept = upgraded.schedule(HERE)
+    assert kept is not None and kept.last_run == before.last_run and kept.run_until is None
+    assert upgraded.claim_run(HERE, kept, "A", int(time.time()) + 120) is True
+    upgraded.close()
+
+
+def test_a_digests_own_holds_are_not_held_from_it(store_url: str) -> None:
+    # A run taken over from a bot that died goes on with the entries that bot's digest held.
+    store = open_store(store_url)
+    one, two = (entry_key(FEED_A, str(n)) for n in range(2))
+    assert store.hold(HERE, [one], 600, "A") == {one: 0}
+    assert store.held(HERE, [one, two]) == {one}
+    assert store.held(HERE, [one, two], by_other_than="A") == set()
+    assert store.held(HERE, [one, two], by_other_than="B") == {one}
+    store.close()
