@@ -18,6 +18,8 @@ from pathlib import Path
 import nupunkt
 import pysbd
 
+from summarizers.nlp import NLP, ModelConfig
+
 
 def boundaries(sentences: list[str], text: str) -> set[int]:
     out, pos = set(), 0
@@ -35,7 +37,9 @@ def main() -> None:
     rows = [json.loads(x) for x in open(args.eval_dir / "summarization" / "xsum_test.dev.jsonl")]
     seg = pysbd.Segmenter(language="en", clean=False)
     splitters: dict[str, Callable[[str], list[str]]] = {
-        "nupunkt 0.8.0 (default)": nupunkt.sent_tokenize,
+        "newsbrief (nupunkt, pieces cut where no sentence ends joined)":
+            NLP(ModelConfig(splitter="nupunkt")).split_sentences,
+        "nupunkt 0.8.0 alone": nupunkt.sent_tokenize,
         "pysbd 0.3.4": seg.segment,
         "naive regex baseline": lambda t: re.split(r"(?<=[.!?])\s+", t),
     }

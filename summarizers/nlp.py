@@ -78,6 +78,49 @@ _PARSE_BATCH = 64  # spaCy's pipe batch, here and in the entity process
 # A typographic apostrophe inside a word ("didn’t", "There’s", "O’Neill"). The small English
 # model learned from straight ones: given "isn’t" it tags "n’t" as punctuation or a noun about
 # half the time, and the negation is lost.
+# Pieces a splitter cuts where no sentence ends: one that starts with a comma, semicolon or
+# colon, and one that goes on in lower case a quotation cut off at its "!" or "?" ("'WANTED!!!!!
+# girlfriend/wife, must love pets", "``Everybody Wants Some!!,'' as a sequel").
+_NO_START = re.compile(r"[,;:]")
+_GOES_ON = re.compile(r"[a-z]")
+_ENDS_IN_CRY = re.compile(r"[!?]\s*$")
+_OPENER = re.compile(r"""(?:^|(?<=[\s(\[]))(``|[“‘"'])(?=\w)""")
+_CLOSES = {"``": "''", "“": "”", "‘": "’", '"': '"', "'": "'"}
+_IN_WORD_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")  # "don't": closes nothing
+
+
+def _cut_in_quote(piece: str) -> bool:
+    """Does `piece` end in "!" or "?" inside a quotation it opened and did not close?"""
+    if not _ENDS_IN_CRY.search(piece):
+        return False
+    opened = list(_OPENER.finditer(piece))
+    if not opened:
+        return False
+    last = opened[-1]
+    rest = piece[last.end():]
+    if last.group(1) == "'":
+        rest = _IN_WORD_APOSTROPHE.sub("", rest)
+    return _CLOSES[last.group(1)] not in rest
+
+
+def _quotes_kept_whole(para: str, pieces: list[str]) -> list[str]:
+    """The splitter's pieces of `para`, each cut where no sentence ends joined to the one
+    before, as written in `para`."""
+    spans: list[list[int]] = []
+    pos = 0
+    for piece in pieces:
+        start = para.find(piece, pos)
+        if start < 0:  # not found as written: leave the pieces as they are
+            return pieces
+        pos = start + len(piece)
+        if spans and (_NO_START.match(piece) or (
+                _GOES_ON.match(piece) and _cut_in_quote(para[spans[-1][0]:spans[-1][1]]))):
+            spans[-1][1] = pos
+        else:
+            spans.append([start, pos])
+    return [para[a:b] for a, b in spans]
+
+
 _CURLY_APOSTROPHE = re.compile(r"(?<=[^\W\d_])’(?=[^\W\d_])")  # between letters ("Zoë’s" too)
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n(?=\s*[\"“‘'A-Z0-9(])")
@@ -226,7 +269,8 @@ class NLP:
         """Sentences of `text`, never crossing a paragraph boundary."""
         out: list[str] = []
         for para in paragraphs(text):
-            out.extend(s.strip() for s in self._splitter(para) if s.strip())
+            out.extend(_quotes_kept_whole(para, [s.strip() for s in self._splitter(para)
+                                                 if s.strip()]))
         return out
 
     # -- spaCy ---------------------------------------------------------------------------------

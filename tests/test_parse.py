@@ -75,3 +75,29 @@ def test_a_rule_the_lookup_cannot_read_leaves_spacys_own_ruler() -> None:
     ruler = spacy.blank("en").add_pipe("attribute_ruler")
     ruler.add([[{"LOWER": "new"}, {"IS_TITLE": True, "OP": "+"}]], {"TAG": "NNP"})
     assert _AttributeRules.compile(ruler) is None
+
+
+@pytest.mark.parametrize(("text", "sentences"), [
+    # A quotation cut off at its "!" or "?" and going on in lower case is one sentence.
+    ("'WANTED!!!!! girlfriend/wife, must love pets...' the ad read. It ran for a week.",
+     ["'WANTED!!!!! girlfriend/wife, must love pets...' the ad read.", "It ran for a week."]),
+    ("He called the film “Everybody Wants Some!! , a sequel”, in May. Fans agreed.",
+     ["He called the film “Everybody Wants Some!! , a sequel”, in May.", "Fans agreed."]),
+    ("\"Why? nobody knows. It was never explained.",
+     ["\"Why? nobody knows.", "It was never explained."]),
+    # A piece that starts with a comma goes with the one before.
+    ("The ad said 'successful candidate.' , it reads. Then it ended.",
+     ["The ad said 'successful candidate.' , it reads.", "Then it ended."]),
+])
+def test_a_splitter_cut_where_no_sentence_ends_is_joined_again(
+        text: str, sentences: list[str]) -> None:
+    assert get_nlp().split_sentences(text) == sentences
+
+
+@pytest.mark.parametrize("text", [
+    "Will you go? well, I might. Nobody asked me.",  # no quotation: lower-case writing
+    "\"Help!\" She ran. Then she left.",  # the quotation closed, a capital after it
+    "He yelled 'stop!' Then he ran.",
+])
+def test_sentences_after_a_cry_stay_apart(text: str) -> None:
+    assert len(get_nlp().split_sentences(text)) >= 2
