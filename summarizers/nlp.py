@@ -79,9 +79,10 @@ _PARSE_BATCH = 64  # spaCy's pipe batch, here and in the entity process
 # model learned from straight ones: given "isn’t" it tags "n’t" as punctuation or a noun about
 # half the time, and the negation is lost.
 # Pieces a splitter cuts where no sentence ends: one that starts with a comma, semicolon or
-# colon, and one that goes on in lower case a quotation cut off at its "!" or "?" ("'WANTED!!!!!
-# girlfriend/wife, must love pets", "``Everybody Wants Some!!,'' as a sequel").
-_NO_START = re.compile(r"[,;:]")
+# colon (not a page cited as Wikipedia does, "globe.:62 Many ..."), and one that goes on in
+# lower case a quotation cut off at its "!" or "?" ("'WANTED!!!!! girlfriend/wife, must love
+# pets", "``Everybody Wants Some!!,'' as a sequel").
+_NO_START = re.compile(r"[,;:](?!\d)")
 _GOES_ON = re.compile(r"[a-z]")
 _ENDS_IN_CRY = re.compile(r"[!?]\s*$")
 _OPENER = re.compile(r"""(?:^|(?<=[\s(\[]))(``|[“‘"'])(?=\w)""")

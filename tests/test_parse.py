@@ -98,6 +98,7 @@ def test_a_splitter_cut_where_no_sentence_ends_is_joined_again(
     "Will you go? well, I might. Nobody asked me.",  # no quotation: lower-case writing
     "\"Help!\" She ran. Then she left.",  # the quotation closed, a capital after it
     "He yelled 'stop!' Then he ran.",
+    "Patents were approved around the globe.:62 Many inventions were never patented.",  # a page
 ])
 def test_sentences_after_a_cry_stay_apart(text: str) -> None:
     assert len(get_nlp().split_sentences(text)) >= 2
