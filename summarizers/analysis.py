@@ -894,6 +894,10 @@ def _content_tokens(verb: Any) -> list[Any]:
             # Leave out a second clause with its own subject ("..., and Milley called it ...").
             cut = _other_clauses(child)
             tokens = [t for t in child.subtree if t.i not in cut]
+            # Not the "and" the parser hung on the clause before the verb's own next act
+            # ("said there would be more flights and said, ...").
+            while tokens and tokens[-1].dep_ == "cc":
+                tokens.pop()
             return _misparsed_subject(verb, child) + tokens
     # "The suspect fled the country on Monday, the FBI said (on Tuesday).": the wire's way,
     # the clause first and the source after it, heading the sentence.

@@ -220,8 +220,12 @@ _FOCUS_OF_WHAT = frozenset("type kind sort form variety category style name bran
 
 def _focus_after(doc: Any, start: int) -> str:
     """The first noun after the wh-word, looking through "type of", "kind of", "name of" to
-    the noun that says what is asked for ("what type of venue" asks for a venue)."""
+    the noun that says what is asked for ("what type of venue" asks for a venue). Not past an
+    auxiliary other than "be": in "what did the parliament approve?" the parliament is the
+    subject, not what is asked for ("what is the capital of ..." asks for a capital)."""
     for t in doc[start: start + 4]:
+        if t.pos_ in ("AUX", "VERB") and _lem(t) != "be":
+            return ""
         if t.pos_ != "NOUN":
             continue
         nxt = doc[t.i + 1] if t.i + 1 < len(doc) else None
@@ -511,6 +515,9 @@ class QAIndex:
             places = [c for c in cands if _locative(self.toks(c.gid), c, qents)]
             if places:
                 cands = places
+        if q.wh == "why":  # a cause, whenever the retrieved sentences give one (else vetoed)
+            causes = [c for c in cands if _causal(q, self.toks(c.gid), c)]
+            cands = causes or cands
         if q.wh == "who":
             cands = [c for c in cands if not _not_someone(q, c, self.toks(c.gid))]
         if q.wh == "who" and q.verb:
@@ -635,15 +642,13 @@ class QAIndex:
             verb_here = not q.verb or q.verb in s.keys
             if cov < 0.5 or not verb_here:
                 continue
-            found = [(strength, lo, hi, gid) for lo, hi, strength in _reasons(self.toks(gid), q)]
+            found = [(strength, lo, hi, gid)
+                     for lo, hi, strength in _reasons_given(self.toks(gid), q)]
             nxt = gid + 1
             if not found and nxt < len(self.sents) and self.sents[nxt].analysis == s.analysis:
-                found = [(0.8 * strength, lo, hi, nxt)
-                         for lo, hi, strength in _reasons(self.toks(nxt), q, follow_up=True)]
+                found = [(0.8 * strength, lo, hi, nxt) for lo, hi, strength
+                         in _reasons_given(self.toks(nxt), q, follow_up=True)]
             for strength, lo, hi, g in found:
-                t = self.toks(g)
-                if q.verb and q.verb in t.lemma[lo:hi]:
-                    continue  # the clause is the event asked about, not its reason
                 fit = strength * (0.5 + cov) + 0.2 * max(emb, 0.0) - 0.1 * rank
                 if best is None or fit > best[0]:
                     best = (fit, g, lo, hi)
@@ -759,7 +764,8 @@ class QAIndex:
                  if t.span_text(c.start, c.end) in st.content]
         w = self.weights.get("span", {})
         for c in cands:
-            c.score = sum(w.get(k, 0.0) * v for k, v in c.feats.items()) + _object_bonus(t, c)
+            c.score = (sum(w.get(k, 0.0) * v for k, v in c.feats.items())
+                       + _object_bonus(t, c, q.verb))
         cands.sort(key=lambda c: -c.score)
         span = t.span_text(cands[0].start, cands[0].end) if cands else st.content
         return Answer(
@@ -1760,6 +1766,23 @@ def _reasons(t: _Toks, q: Question, follow_up: bool = False) -> list[tuple[int, 
     return out
 
 
+def _reasons_given(t: _Toks, q: Question, follow_up: bool = False
+                   ) -> list[tuple[int, int, float]]:
+    """The reason clauses of a sentence (`_reasons`) that can answer `q`: not the event asked
+    about itself (its verb inside), nor only the question's own words ("after the letter" for
+    "why was the letter leaked?")."""
+    keys = set(_question_keys(q))
+    out = []
+    for lo, hi, strength in _reasons(t, q, follow_up):
+        if q.verb and q.verb in t.lemma[lo:hi]:
+            continue
+        if all(t.lemma[i] in keys or t.lower[i] in keys for i in range(lo, hi)
+               if not (t.stop[i] or t.punct[i])):
+            continue
+        out.append((lo, hi, strength))
+    return out
+
+
 # Prepositions whose object can say where: position, and the destination of a movement.
 _WHERE_PREPS = _LOC_PREPS | frozenset(
     "to toward towards onto within along around beside behind off through via under above below "
@@ -1880,11 +1903,37 @@ def vetoed(q: Question, best: Cand, index: QAIndex) -> bool:
     keys = index.article_keys(aidx)
     if _type_mismatch(q, best, index) and q.focus in keys:
         return True
+    if q.wh == "why" and not _causal(q, index.toks(best.gid), best):
+        return True
     if not _off_topic(q, best, index):
         return False
     names = [t.lower_ for t in q.doc if (t.pos_ == "PROPN" or t.ent_type_ or t.like_num)
              and not t.is_punct and t.lower_ not in _STOP]
     return any(n not in keys for n in names)
+
+
+# Prepositions whose object is a cause ("a strike over pensions", "closed amid fears"), and
+# verbs whose subject is one ("the buckled columns forced an evacuation").
+_CAUSE_PREPS = frozenset("over amid because due owing thanks".split())
+_CAUSE_VERBS = frozenset("cause prompt spark trigger force lead drive provoke result".split())
+
+
+def _causal(q: Question, t: _Toks, c: Cand) -> bool:
+    """Can the span answer a why-question: is it in a reason the sentence gives ("because of
+    ...", "after ...", "to protect ...") or a cause by its place (the object of "over" or
+    "amid", the subject of "caused" or "prompted")? Not any noun of the sentence ("media
+    outlets" for "why was the letter leaked?", from "leaked to media outlets"), nor a reason
+    for something else (the sentence must have a verb of the question's)."""
+    verbs = {_lem(x) for x in q.doc if x.pos_ == "VERB"} - {"be", "do", "have"}
+    if verbs and not verbs & set(t.lemma):
+        return False
+    if any(lo <= c.start and c.end <= hi for lo, hi, _ in _reasons_given(t, q)):
+        return True
+    r = t.root(c.start, c.end)
+    head = t.head[r]
+    if t.dep[r] == "pobj" and t.lower[head] in _CAUSE_PREPS:
+        return True
+    return t.dep[r] in ("nsubj", "csubj") and t.lemma[head] in _CAUSE_VERBS
 
 
 # -- attribution helpers -------------------------------------------------------------------------
@@ -2331,11 +2380,15 @@ def _statement_covering(analysis: Analysis, sid: int, span: str) -> Statement | 
     return None
 
 
-def _object_bonus(t: _Toks, c: Cand) -> float:
-    """In "what did X threaten/say", prefer the object of the statement's verb."""
+def _object_bonus(t: _Toks, c: Cand, verb: str) -> float:
+    """In "what did X threaten/say", prefer the object of the statement's verb: of the
+    question's own `verb` where the sentence has it ("approved a resolution ... and urged the
+    Prime Minister to ...": the resolution was approved)."""
     r = t.root(c.start, c.end)
     bonus = 0.0
-    if t.dep[r] in ("dobj", "attr", "oprd") and t.pos[r] in ("NOUN", "PROPN"):
+    asked = [i for i in range(t.n) if t.lemma[i] == verb and t.pos[i] == "VERB"]
+    if t.dep[r] in ("dobj", "attr", "oprd") and t.pos[r] in ("NOUN", "PROPN") and (
+            not asked or t.head[r] in asked):
         bonus += 2.0
     if t.dep[r] in ("nsubj", "expl") or t.pos[r] == "PRON":
         bonus -= 2.0

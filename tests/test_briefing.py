@@ -840,6 +840,17 @@ def test_a_second_that_clause_is_said_too_but_not_another_speakers_clause() -> N
     assert contents["Union leader Jo Banks"] == "the plant was safe", contents
 
 
+def test_what_is_said_ends_before_the_speakers_next_act() -> None:
+    # The parser hangs the "and" of "and said, ..." on the first clause.
+    analysis = analyze_text(
+        "Storm damage\n\nThe letter said there would be an increase in helicopter travel around "
+        "the Green Zone and said, \"We respect your decision.\""
+    )
+    contents = [st.content for st in analysis.statements]
+    assert "there would be an increase in helicopter travel around the Green Zone" in contents
+    assert not any(c.endswith(" and") for c in contents), contents
+
+
 def test_a_source_named_after_its_clause_says_that_clause() -> None:
     analysis = analyze_text(
         "Flood warning\n\nThe suspect fled the country on Monday, the FBI said. The river burst "

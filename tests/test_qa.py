@@ -276,6 +276,43 @@ def test_why_is_not_answered_with_the_event_itself(index: QAIndex, pier_index: Q
     assert shops.abstained or "slow" not in shops.answer
 
 
+def test_why_is_answered_by_a_reason_or_not_at_all(index: QAIndex, pier_index: QAIndex) -> None:
+    # No reason is given for the leak: not "after the letter" (the question's own words), nor
+    # "media outlets" ("leaked to media outlets": where it went, not why).
+    assert index.answer("Why was the letter leaked?").abstained
+    assert pier_index.answer("Why was the pier built?").abstained  # a reason for another act
+    # The reason given in the next sentence, in other words ("The assault on the diplomatic
+    # compound was in retaliation for ..."), once the clause holding the act itself is set aside.
+    stormed = index.answer("Why did militia members storm the embassy?")
+    assert stormed.answer.lower().startswith("in retaliation for US airstrikes".lower())
+    # A cause by its place in the sentence: the object of "over".
+    strike = QAIndex()
+    from summarizers.analysis import analyze
+    from summarizers.article import article_from_text
+
+    strike.add(analyze(article_from_text(
+        "Train drivers in the north walked out on Monday. The union said the four-day strike, "
+        "in a row over pay, would go ahead.")))
+    assert "pay" in strike.answer("Why are the drivers on strike?").answer
+
+
+@pytest.mark.parametrize(("question", "wh", "focus"), [
+    ("What did Iraq's parliament approve?", "what", ""),  # the subject is no focus
+    ("What has the company sold?", "what", ""),
+    ("What type of venue did they choose?", "which", "venue"),
+    ("What is the capital of France?", "which", "capital"),  # "be": what is asked for
+])
+def test_the_focus_of_what_is_before_any_auxiliary_but_be(index: QAIndex, question: str,
+                                                          wh: str, focus: str) -> None:
+    q = parse_question(question, index.nlp)
+    assert (q.wh, q.focus) == (wh, focus)
+
+
+def test_what_was_approved_is_the_object_of_approved(index: QAIndex) -> None:
+    ans = index.answer("What did Iraq's parliament approve?")
+    assert "resolution" in ans.answer and "Mahdi" not in ans.answer
+
+
 def test_question_records_what_its_wh_word_hangs_from(index: QAIndex) -> None:
     from summarizers.qa import parse_question
 

@@ -330,6 +330,13 @@ def record_posts(*cores: Core, pause: float = 0.0) -> list[Reply]:
     return posted
 
 
+async def follow_flood_due(core: Core, site: Site) -> None:
+    """TEST_CHANNEL follows the Valley Post (the flood), and its scheduled digest is due."""
+    serve_flood(site)
+    await say(core, f"follow {VALLEY}", TEST_CHANNEL)
+    make_due(core, TEST_CHANNEL)
+
+
 def make_due(core: Core, where: Conversation, cron: str = "0 8 * * *") -> None:
     """The channel has a digest schedule, and a digest fell due since its last run (three days
     ago): a scheduled run now is this one's to make."""
@@ -615,9 +622,7 @@ async def test_a_scheduled_digest_that_could_not_be_posted_leaves_its_entries_ne
         raise RuntimeError("the platform refused the message")
 
     core.posters["test"] = refuse
-    serve_flood(site)
-    await say(core, f"follow {VALLEY}", TEST_CHANNEL)
-    make_due(core, TEST_CHANNEL)
+    await follow_flood_due(core, site)
     await core.deliver(TEST_CHANNEL)
     reply = await say(core, "digest", TEST_CHANNEL)
     assert [s.heading for s in reply.sections] == [FLOOD]
@@ -630,9 +635,7 @@ async def test_bots_sharing_a_store_post_a_scheduled_digest_once(
     # connections): the digest is made and posted by whichever claims the run first. The
     # platform takes its time, so the other bot is at work meanwhile.
     posted = record_posts(core, other_process, pause=0.2)
-    serve_flood(site)
-    await say(core, f"follow {VALLEY}", TEST_CHANNEL)
-    make_due(core, TEST_CHANNEL)
+    await follow_flood_due(core, site)
     await asyncio.gather(core.deliver(TEST_CHANNEL), other_process.deliver(TEST_CHANNEL))
     assert [[s.heading for s in r.sections] for r in posted] == [[FLOOD]]
     assert (await say(other_process, "digest", TEST_CHANNEL)).text.startswith("Nothing new")
@@ -748,9 +751,7 @@ async def test_a_scheduled_digest_cut_short_is_made_up_at_the_next_start(
         await asyncio.sleep(3600)  # the platform hangs; the bot is stopped meanwhile
 
     core.posters["test"] = never_done
-    serve_flood(site)
-    await say(core, f"follow {VALLEY}", TEST_CHANNEL)
-    make_due(core, TEST_CHANNEL)
+    await follow_flood_due(core, site)
     before = core.store.schedule(TEST_CHANNEL)
     run = asyncio.create_task(core.deliver(TEST_CHANNEL))
     await asyncio.wait_for(started.wait(), WAIT)
@@ -766,9 +767,7 @@ async def test_a_stop_while_the_run_is_claimed_gives_the_run_back(
     core: Core, site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     posted = record_posts(core)
-    serve_flood(site)
-    await say(core, f"follow {VALLEY}", TEST_CHANNEL)
-    make_due(core, TEST_CHANNEL)
+    await follow_flood_due(core, site)
     claim_run = core.store.claim_run
     claiming, claimed = threading.Event(), threading.Event()
 
@@ -796,9 +795,7 @@ async def test_a_stop_while_entries_are_taken_leaves_them_free(
     core: Core, site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     record_posts(core)
-    serve_flood(site)
-    await say(core, f"follow {VALLEY}", TEST_CHANNEL)
-    make_due(core, TEST_CHANNEL)
+    await follow_flood_due(core, site)
     hold = core.store.hold
     holding, held = threading.Event(), threading.Event()
 
@@ -823,9 +820,9 @@ async def test_a_stop_while_entries_are_taken_leaves_them_free(
     await until(lambda: core.store.held(TEST_CHANNEL, keys) == set())
 
 
-async def _dies_while_posting(bot: Core, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`bot` makes TEST_CHANNEL's due digest and dies (killed outright, not stopped) while the
-    platform takes the post: nothing it would write on its way out reaches the store."""
+async def _posting_forever(bot: Core) -> asyncio.Task[None]:
+    """`bot`'s run of TEST_CHANNEL's due digest, once it is posting to a platform that never
+    answers."""
     posting = asyncio.Event()
 
     async def hangs(where: Conversation, reply: Reply) -> None:
@@ -835,11 +832,24 @@ async def _dies_while_posting(bot: Core, monkeypatch: pytest.MonkeyPatch) -> Non
     bot.posters[TEST_CHANNEL.platform] = hangs
     run = asyncio.create_task(bot.deliver(TEST_CHANNEL))
     await asyncio.wait_for(posting.wait(), WAIT)
+    return run
+
+
+async def _dies_while_posting(bot: Core, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`bot` makes TEST_CHANNEL's due digest and dies (killed outright, not stopped) while the
+    platform takes the post: nothing it would write on its way out reaches the store."""
+    run = await _posting_forever(bot)
     for write in ("end_run", "renew_run", "release"):
         monkeypatch.setattr(bot.store, write, lambda *args: True)
     run.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await run
+
+
+def _run_done(core: Core) -> bool:
+    """Was TEST_CHANNEL's due run made: no run under way, and none due?"""
+    after = core.store.schedule(TEST_CHANNEL)
+    return after is not None and after.run_until is None and missed(after) is None
 
 
 async def _flood_keys(core: Core) -> list[str]:
@@ -852,9 +862,7 @@ async def test_a_run_whose_bot_died_is_made_by_the_next_with_the_entries_it_held
 ) -> None:
     monkeypatch.setattr(core_module, "RUN_LEASE_S", 1)
     posted = record_posts(core)
-    serve_flood(site)
-    await say(core, f"follow {VALLEY}", TEST_CHANNEL)
-    make_due(core, TEST_CHANNEL)
+    await follow_flood_due(core, site)
     await _dies_while_posting(other_process, monkeypatch)
     keys = await _flood_keys(core)
     assert keys and core.store.held(TEST_CHANNEL, keys) == set(keys)  # for the dead digest
@@ -866,8 +874,7 @@ async def test_a_run_whose_bot_died_is_made_by_the_next_with_the_entries_it_held
     await core.deliver(TEST_CHANNEL)  # a restart's make-up run, or this bot's retry
     assert len(posted) == 1 and [s.heading for s in posted[0].sections] == [FLOOD]
     assert core.store.delivered(TEST_CHANNEL, keys) == set(keys)
-    after = core.store.schedule(TEST_CHANNEL)
-    assert after is not None and after.run_until is None and missed(after) is None
+    assert _run_done(core)
     await core.deliver(TEST_CHANNEL)  # done: not made twice
     assert len(posted) == 1
 
@@ -884,8 +891,7 @@ async def test_a_run_another_bot_is_making_is_made_here_when_that_bot_dies(
         await until(lambda: len(posted) == 1)  # tried again once the other's time lapsed
         assert [s.heading for s in posted[0].sections] == [FLOOD]
         assert JOB + ":retry" not in clock.jobs()  # a one-off
-        after = core.store.schedule(TEST_CHANNEL)
-        assert after is not None and after.run_until is None and missed(after) is None
+        assert _run_done(core)
 
 
 async def test_a_run_is_kept_while_it_is_made_however_long_it_takes(
@@ -894,9 +900,7 @@ async def test_a_run_is_kept_while_it_is_made_however_long_it_takes(
     monkeypatch.setattr(core_module, "RUN_LEASE_S", 1)
     monkeypatch.setattr(core_module, "RUN_RENEW_S", 0.2)
     posted = record_posts(core, other_process, pause=3)  # a platform slower than the claim
-    serve_flood(site)
-    await say(core, f"follow {VALLEY}", TEST_CHANNEL)
-    make_due(core, TEST_CHANNEL)
+    await follow_flood_due(core, site)
     run = asyncio.create_task(core.deliver(TEST_CHANNEL))
     await until(lambda: core.store.schedule(TEST_CHANNEL).run_until is not None)
     await asyncio.sleep(2)  # twice the claim's length
@@ -904,8 +908,7 @@ async def test_a_run_is_kept_while_it_is_made_however_long_it_takes(
     await other_process.deliver(TEST_CHANNEL)  # its clock fires too: the run is taken
     await asyncio.wait_for(run, WAIT)
     assert len(posted) == 1
-    after = core.store.schedule(TEST_CHANNEL)
-    assert after is not None and after.run_until is None and missed(after) is None
+    assert _run_done(core)
 
 
 async def test_a_bot_that_stalled_past_its_run_leaves_it_to_the_one_that_took_it_over(
@@ -913,18 +916,8 @@ async def test_a_bot_that_stalled_past_its_run_leaves_it_to_the_one_that_took_it
 ) -> None:
     monkeypatch.setattr(core_module, "RUN_RENEW_S", 0.2)
     posted = record_posts(other_process)
-    serve_flood(site)
-    await say(core, f"follow {VALLEY}", TEST_CHANNEL)
-    make_due(core, TEST_CHANNEL)
-    posting = asyncio.Event()
-
-    async def stalls(where: Conversation, reply: Reply) -> None:
-        posting.set()
-        await asyncio.sleep(3600)
-
-    core.posters[TEST_CHANNEL.platform] = stalls
-    run = asyncio.create_task(core.deliver(TEST_CHANNEL))
-    await asyncio.wait_for(posting.wait(), WAIT)
+    await follow_flood_due(core, site)
+    run = await _posting_forever(core)
     # Its time lapses, as if the bot had stalled (a machine asleep), and the other bot takes
     # the run over: it posts the digest, and this one stops without posting.
     store = core.store
@@ -935,8 +928,7 @@ async def test_a_bot_that_stalled_past_its_run_leaves_it_to_the_one_that_took_it
     assert len(posted) == 1 and [s.heading for s in posted[0].sections] == [FLOOD]
     await asyncio.wait_for(run, WAIT)  # it returns: no error, nothing more posted
     assert len(posted) == 1
-    after = core.store.schedule(TEST_CHANNEL)
-    assert after is not None and after.run_until is None and missed(after) is None
+    assert _run_done(core)
     assert core.store.delivered(TEST_CHANNEL, await _flood_keys(core))
 
 
