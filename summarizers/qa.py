@@ -494,6 +494,9 @@ class QAIndex:
             described = self._description_answer(q)
             if described is not None:
                 return described
+            event = self._event_answer(q, wide)
+            if event is not None:
+                return event
             attributed = self._attribution_answer(q, wide)
             if attributed is not None:
                 return attributed
@@ -515,6 +518,11 @@ class QAIndex:
             places = [c for c in cands if _locative(self.toks(c.gid), c, qents)]
             if places:
                 cands = places
+        if q.wh == "howmany" and any(t.lower_ == "much" for t in q.doc):
+            # "How much": an amount (money, a share, a measure), not a count ("38,400
+            # students" for "by how much will tuition rise?"), whenever there is one.
+            amounts = [c for c in cands if _amount(self.toks(c.gid), c)]
+            cands = amounts or cands
         if q.wh == "why":  # a cause, whenever the retrieved sentences give one (else vetoed)
             causes = [c for c in cands if _causal(q, self.toks(c.gid), c)]
             cands = causes or cands
@@ -612,7 +620,7 @@ class QAIndex:
         conf = self.confidence(q, cands, hits)
         s = self.sents[best.gid]
         analysis = self.analyses[s.analysis]
-        span = self.span_text(best)
+        span = self.toks(best.gid).span_text(*_whole_amount(self.toks(best.gid), best))
         # The type and topic checks are also abstention features; as vetoes they keep a question
         # about something no article covers from being answered with a confident guess.
         abstain = conf < self.weights.get("abstain_threshold", 0.5) or vetoed(q, best, self)
@@ -965,6 +973,42 @@ class QAIndex:
                 method="description",
             )
         return None
+
+    def _event_answer(self, q: Question, hits: list[tuple[int, float, float]]
+                      ) -> Answer | None:
+        """"What did the US do to Soleimani?" is answered by what the US did ("killed Qassem
+        Soleimani, ... in a drone strike"), "What happened at the US Embassy?" by the clause
+        that tells it ("members of an Iranian-backed militia tried to storm the US Embassy in
+        Baghdad, ..."): acts, which no noun phrase answers. From the most relevant retrieved
+        sentence that has the actor as a verb's subject (and the target in what it did), or,
+        for "happened", the smallest clause with a subject that holds the target. None when
+        the question is of neither kind; an abstention when no sentence tells it."""
+        asked = _event_question(q)
+        if asked is None:
+            return None
+        kind, actor, target = asked
+        for rank, (gid, _, _) in enumerate(hits):
+            t = self.toks(gid)
+            # What happened to Y, where Y is the subject, is what Y did or had done to it.
+            found = _act_of(t, actor, target if kind == "do" else set())
+            clause = found is None and kind == "happen"
+            if clause:
+                found = _clause_holding(t, target)
+            if found is None:
+                continue
+            lo, hi = found
+            s = self.sents[gid]
+            analysis = self.analyses[s.analysis]
+            span = t.span_text(lo, hi)
+            stmt = _statement_covering(analysis, s.sid, span)
+            return Answer(
+                answer=span[0].upper() + span[1:] if clause else span, span=span,
+                sentence=analysis.sentences[s.sid].text, quote=stmt.quote if stmt else "",
+                speaker=stmt.speaker if stmt else "", source=_source_name(analysis),
+                confidence=round(max(0.5, 0.9 - 0.05 * rank), 3),
+                article_id=analysis.article.id, method="event",
+            )
+        return _abstain()
 
     def _gid(self, aidx: int, sid: int) -> int:
         return self._first_gid[aidx] + sid
@@ -1708,6 +1752,8 @@ _REASON_PHRASES = [
     (("in", "protest", "against"), 0.9), (("in", "protest", "over"), 0.9),
     (("in", "order", "to"), 0.9), (("so", "that"), 0.8), (("for", "fear", "of"), 0.9),
     (("thanks", "to"), 0.8), (("because",), 1.0), (("after",), 0.6), (("since",), 0.4),
+    # The reason its actor gives: "opposed the change, arguing it would overwhelm roads".
+    (("citing",), 0.8), (("arguing",), 0.7), (("saying",), 0.5),
 ]
 # Verbs whose "to" complement is what is wanted or tried, not a purpose ("tried to storm").
 _CONTROL_VERBS = frozenset(
@@ -1912,6 +1958,193 @@ def vetoed(q: Question, best: Cand, index: QAIndex) -> bool:
     return any(n not in keys for n in names)
 
 
+# -- what someone did, what happened ---------------------------------------------------------
+
+_HAPPEN = frozenset(("happen", "occur"))
+# Verbs that tell no act of their own ("is", "has", "seems").
+_NO_ACT = frozenset(("be", "have", "do", "seem", "become"))
+_CLAUSE_SUBJECTS = frozenset(("nsubj", "nsubjpass", "csubj", "expl"))
+_DANGLING = frozenset((",", ";", ":", "-", "–", "—"))  # a closing quote mark stays
+
+
+def _content_words(tokens: Iterable[Any]) -> set[str]:
+    """Lower-cased words and lemmas, but stop words ("US" is a name, not "us")."""
+    return {w for t in tokens if not (t.is_punct or t.is_stop and t.pos_ != "PROPN")
+            for w in (t.lower_, _lem(t))}
+
+
+def _named_by(head: Any) -> tuple[set[str], set[str]]:
+    """What names the thing a question's word stands for: the word's forms, and the proper
+    names in its phrase ("Tesla's investors": "investors" and "tesla")."""
+    return {head.lower_, _lem(head)}, {t.lower_ for t in head.subtree if t.pos_ == "PROPN"}
+
+
+def _event_question(q: Question) -> tuple[str, tuple[set[str], set[str]], set[str]] | None:
+    """("do", the actor, target words) for "what did X do (to Y)?" and "what did X try to
+    do?"; ("happen", Y, Y's words) for "what happened to/at/in Y?"; None otherwise. An actor
+    or Y is what names it (`_named_by`)."""
+    if q.wh != "what" or q.polar:
+        return None
+    what = next((t for t in q.doc if t.lower_ == "what"), None)
+    if what is None:
+        return None
+    verb = what.head
+    objects = [g for c in verb.children if c.dep_ == "prep" for g in c.children
+               if g.dep_ == "pobj"]
+    target = _content_words(g for o in objects for g in o.subtree)
+    if _lem(verb) == "do" and verb.pos_ == "VERB" and what.dep_ == "dobj":
+        subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+        if subject is None and verb.dep_ == "xcomp":  # "what did X try to do?"
+            subject = next((c for c in verb.head.children if c.dep_ == "nsubj"), None)
+        if subject is None or subject.pos_ == "PRON":
+            return None
+        return "do", _named_by(subject), target
+    if _lem(verb) in _HAPPEN and what.dep_ == "nsubj" and objects and target:
+        return "happen", _named_by(objects[0]), target
+    return None
+
+
+def _words_at(t: _Toks, lo: int, hi: int) -> set[str]:
+    """`_content_words` of tokens lo..hi of a sentence."""
+    return {w for i in range(lo, hi) if not (t.punct[i] or t.stop[i] and t.pos[i] != "PROPN")
+            for w in (t.lower[i], t.lemma[i])}
+
+
+_RELATIVE = frozenset(("which", "that", "who", "whom"))
+
+
+def _subject_phrase(t: _Toks, v: int, passive: bool = False) -> tuple[int, int] | None:
+    """The words of verb `v`'s own subject (with `passive`, a passive one too), and for a
+    relative pronoun the noun it stands for ("the system, which limits rents": "the
+    system"); None for any other pronoun, or no subject."""
+    deps = ("nsubj", "csubj", "nsubjpass") if passive else ("nsubj", "csubj")
+    s = next((c for c in t.children[v] if t.dep[c] in deps), -1)
+    if s < 0:
+        return None
+    if t.lower[s] in _RELATIVE and t.dep[v] == "relcl":
+        noun = t.head[v]
+        return t.left[noun], noun + 1
+    if t.pos[s] == "PRON":
+        return None
+    return t.left[s], t.right[s] + 1
+
+
+def _predicate(t: _Toks, v: int) -> tuple[int, int]:
+    """The words of what verb `v` says was done, subject left out: from its first auxiliary
+    or negation to the end of its objects and phrases, not a clause joined to it with a
+    subject of its own ("..., and Milley called it ...") nor the punctuation it ends with."""
+    own = [c for c in t.children[v] if t.dep[c] in ("aux", "neg", "auxpass") and c < v]
+    # What was said before its verb ("'There's been no decision ...,' Esper insisted"): the
+    # words said are the act.
+    said = [t.left[c] for c in t.children[v] if t.dep[c] == "ccomp" and c < v]
+    lo = min([v, *own, *said])
+    hi = v + 1
+    for c in t.children[v]:
+        if c < v or t.dep[c] in ("punct", "cc"):
+            continue
+        if t.dep[c] == "conj" and any(t.dep[g] in _CLAUSE_SUBJECTS for g in t.children[c]):
+            break
+        hi = max(hi, t.right[c] + 1)
+    while hi > lo + 1 and (t.text[hi - 1] in _DANGLING or t.dep[hi - 1] == "cc"):
+        hi -= 1
+    return _quotes_closed(t, lo, hi)
+
+
+_OPENING_QUOTES = frozenset(("“", "``", '"'))
+_CLOSING_QUOTES = frozenset(("”", "’’", "''", '"'))
+
+
+def _quotes_closed(t: _Toks, lo: int, hi: int) -> tuple[int, int]:
+    """The span lo..hi widened by the quote marks it leaves open, just outside it (the parser
+    hangs them, and the full stop inside them, on the main verb): "“a mistake.’’" whole."""
+    opened = sum(t.text[i] in _OPENING_QUOTES for i in range(lo, hi))
+    closed = sum(t.text[i] in _CLOSING_QUOTES and t.text[i] != '"' for i in range(lo, hi))
+    if opened > closed:
+        ahead = next((j for j in range(hi, min(hi + 3, t.n)) if t.text[j] in _CLOSING_QUOTES),
+                     -1)
+        if ahead >= 0 and all(t.punct[j] for j in range(hi, ahead)):
+            hi = ahead + 1
+    elif closed > opened and lo > 0 and t.text[lo - 1] in _OPENING_QUOTES:
+        lo -= 1
+    return lo, hi
+
+
+def _act_of(t: _Toks, actor: tuple[set[str], set[str]], target: set[str]
+            ) -> tuple[int, int] | None:
+    """Where the sentence says what the actor (its head word's forms, and the names in it) did
+    (to the target): the shortest predicate of a verb whose own subject names the actor, the
+    target among what it did ("where the working fluid is recycled continuously" rather than
+    the main clause around it; "approved ... and urged ..." whole, as the second verb shares
+    the first one's subject; "the system, which limits rents": "limits rents")."""
+    head, names = actor
+    best: tuple[int, int] | None = None
+    for v in range(t.n):
+        if t.pos[v] != "VERB" or t.lemma[v] in _NO_ACT:
+            continue
+        subject = _subject_phrase(t, v, passive=True)
+        if subject is None:
+            continue
+        words = _words_at(t, *subject)
+        if not head & words or (names and not names & words):
+            continue
+        lo, hi = _predicate(t, v)
+        if target and not target & _words_at(t, lo, hi):
+            continue
+        if best is None or hi - lo < best[1] - best[0]:
+            best = (lo, hi)
+    return best
+
+
+def _clause_holding(t: _Toks, target: set[str]) -> tuple[int, int] | None:
+    """The smallest clause with a subject and an act that holds the target's words: what
+    happened there (or to it)."""
+    best: tuple[int, int] | None = None
+    for v in range(t.n):
+        if t.pos[v] != "VERB" or t.lemma[v] in _NO_ACT:
+            continue
+        subject = _subject_phrase(t, v, passive=True)
+        if subject is None:
+            continue
+        lo, hi = _predicate(t, v)
+        lo = min(lo, subject[0])
+        if not target <= _words_at(t, lo, hi):
+            continue
+        if best is None or hi - lo < best[1] - best[0]:
+            best = (lo, hi)
+    return best
+
+
+_AMOUNT_LABELS = frozenset(("MONEY", "PERCENT", "QUANTITY"))
+_AMOUNT_WORDS = frozenset("$ £ € ¥ % percent cent dollars pounds euros".split())
+
+
+def _amount(t: _Toks, c: Cand) -> bool:
+    """Is the span an amount: money, a percentage or a measure (by the entity recogniser, or
+    by its sign or word)?"""
+    return any(t.lower[i] in _AMOUNT_WORDS
+               or (t.ent_at[i] is not None and t.ent_at[i][2] in _AMOUNT_LABELS)
+               for i in range(c.start, c.end))
+
+
+_MAGNITUDES = frozenset("hundred thousand million billion trillion".split())
+_UNIT_AFTER = _MAGNITUDES | frozenset("% percent per cent dollars pounds euros".split())
+
+
+def _whole_amount(t: _Toks, c: Cand) -> tuple[int, int]:
+    """The candidate's span, a number in it shown with the sign, magnitude and unit written
+    around it ("$12 million", not "million"; "60%", not "60")."""
+    lo, hi = c.start, c.end
+    if not any(t.num[i] or t.lower[i] in _MAGNITUDES for i in range(lo, hi)):
+        return lo, hi
+    while lo > 0 and (t.lower[lo - 1] in ("$", "£", "€", "¥") or (
+            t.num[lo - 1] and t.lower[lo] in _MAGNITUDES)):
+        lo -= 1
+    while hi < t.n and t.lower[hi] in _UNIT_AFTER and (t.num[hi - 1] or t.lower[hi - 1]
+                                                        in _UNIT_AFTER):
+        hi += 1
+    return lo, hi
+
+
 # Prepositions whose object is a cause ("a strike over pensions", "closed amid fears"), and
 # verbs whose subject is one ("the buckled columns forced an evacuation").
 _CAUSE_PREPS = frozenset("over amid because due owing thanks".split())
@@ -1920,10 +2153,13 @@ _CAUSE_VERBS = frozenset("cause prompt spark trigger force lead drive provoke re
 
 def _causal(q: Question, t: _Toks, c: Cand) -> bool:
     """Can the span answer a why-question: is it in a reason the sentence gives ("because of
-    ...", "after ...", "to protect ...") or a cause by its place (the object of "over" or
-    "amid", the subject of "caused" or "prompted")? Not any noun of the sentence ("media
-    outlets" for "why was the letter leaked?", from "leaked to media outlets"), nor a reason
-    for something else (the sentence must have a verb of the question's)."""
+    ...", "after ...", "to protect ...") or a cause by its place: the object of "over" or
+    "amid"; the subject of "caused" or "prompted" when what it caused is of the question's
+    words ("the goal sparked a pitch invasion" says why there was an invasion, not why the
+    whistle was delayed); for "why was X delayed?", what delayed it ("a pitch invasion that
+    delayed the final whistle", "delayed by a pitch invasion"). Not any noun of the sentence
+    ("media outlets" for "why was the letter leaked?", from "leaked to media outlets"), nor a
+    reason for something else (the sentence must have a verb of the question's)."""
     verbs = {_lem(x) for x in q.doc if x.pos_ == "VERB"} - {"be", "do", "have"}
     if verbs and not verbs & set(t.lemma):
         return False
@@ -1933,7 +2169,20 @@ def _causal(q: Question, t: _Toks, c: Cand) -> bool:
     head = t.head[r]
     if t.dep[r] == "pobj" and t.lower[head] in _CAUSE_PREPS:
         return True
-    return t.dep[r] in ("nsubj", "csubj") and t.lemma[head] in _CAUSE_VERBS
+    if t.dep[r] == "pobj" and t.dep[head] == "agent" and t.lemma[t.head[head]] in verbs:
+        return True
+    if t.dep[r] in ("nsubj", "csubj") and t.lemma[head] in _CAUSE_VERBS:
+        stems = {w[:5] for w in _content_words(q.doc)}
+        return any(t.lower[i][:5] in stems or t.lemma[i][:5] in stems
+                   for ch in t.children[head] if t.dep[ch] in ("dobj", "xcomp", "ccomp")
+                   for i in range(t.left[ch], t.right[ch] + 1))
+    if q.passive:  # who or what did the question's act: its active subject
+        for v in range(t.n):
+            if t.lemma[v] in verbs and t.pos[v] == "VERB":
+                subject = _subject_phrase(t, v)
+                if subject is not None and subject[0] <= r < subject[1]:
+                    return True
+    return False
 
 
 # -- attribution helpers -------------------------------------------------------------------------

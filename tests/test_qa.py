@@ -286,13 +286,9 @@ def test_why_is_answered_by_a_reason_or_not_at_all(index: QAIndex, pier_index: Q
     stormed = index.answer("Why did militia members storm the embassy?")
     assert stormed.answer.lower().startswith("in retaliation for US airstrikes".lower())
     # A cause by its place in the sentence: the object of "over".
-    strike = QAIndex()
-    from summarizers.analysis import analyze
-    from summarizers.article import article_from_text
-
-    strike.add(analyze(article_from_text(
+    strike = _index_of(
         "Train drivers in the north walked out on Monday. The union said the four-day strike, "
-        "in a row over pay, would go ahead.")))
+        "in a row over pay, would go ahead.")
     assert "pay" in strike.answer("Why are the drivers on strike?").answer
 
 
@@ -311,6 +307,73 @@ def test_the_focus_of_what_is_before_any_auxiliary_but_be(index: QAIndex, questi
 def test_what_was_approved_is_the_object_of_approved(index: QAIndex) -> None:
     ans = index.answer("What did Iraq's parliament approve?")
     assert "resolution" in ans.answer and "Mahdi" not in ans.answer
+
+
+def test_what_someone_did_is_the_act_not_a_noun(index: QAIndex) -> None:
+    did = index.answer("What did the US do to Soleimani?")
+    assert did.method == "event" and did.answer.startswith("killed Qassem Soleimani")
+    assert "drone strike" in did.answer
+    tried = index.answer("What did the militia try to do?")
+    assert "storm the US Embassy" in tried.answer
+    # Quote marks the parser hung on the main verb come with the words they close.
+    milley = index.answer("What did Milley do?")
+    assert milley.answer == "called the letter “a draft’’ and “a mistake.’’"
+
+
+def test_what_happened_is_the_clause_that_tells_it(index: QAIndex) -> None:
+    embassy = index.answer("What happened at the US Embassy?")
+    assert embassy.method == "event"
+    assert embassy.answer.startswith("Members of an Iranian-backed militia tried to storm")
+    soleimani = index.answer("What happened to Soleimani?")
+    assert soleimani.answer.startswith("The US killed Qassem Soleimani")
+
+
+def test_an_act_the_article_does_not_tell_is_not_answered(pier_index: QAIndex) -> None:
+    # The ministers are only asked (an object); no sentence tells of the bridge.
+    assert pier_index.answer("What did the ministers do?").abstained
+    assert pier_index.answer("What happened to the bridge?").abstained
+    mayor = pier_index.answer("What did the mayor do?")
+    assert mayor.answer.startswith("travelled to the capital")
+
+
+def _index_of(text: str) -> QAIndex:
+    from summarizers.analysis import analyze
+    from summarizers.article import article_from_text
+
+    idx = QAIndex()
+    idx.add(analyze(article_from_text(text)))
+    return idx
+
+
+def test_why_was_it_done_is_what_did_it_and_a_reason_its_actor_gives() -> None:
+    match = _index_of(
+        "Harbourside United beat Castleford Rovers 2-1 on Saturday. Jake Moss headed the winner "
+        "in the third minute of added time. The goal sparked a pitch invasion that delayed the "
+        "final whistle by several minutes. Councillor Ann Reardon opposed the new stand, "
+        "arguing it would overwhelm local roads.")
+    # The goal caused the invasion; the invasion delayed the whistle.
+    assert "pitch invasion" in match.answer("Why was the final whistle delayed?").answer
+    assert "overwhelm local roads" in match.answer("Why did Reardon oppose the new stand?").answer
+
+
+def test_what_a_thing_does_is_read_through_which() -> None:
+    rents = _index_of(
+        "Housing Minister Paul Lynch defended the plan on Monday. The government will review the "
+        "rent pressure zone system, which limits annual rent increases in designated areas, by "
+        "the end of the year. Landlords said rent controls had driven many out of the market.")
+    ans = rents.answer("What does the rent pressure zone system do?")
+    assert ans.answer == "limits annual rent increases in designated areas"
+
+
+def test_how_much_is_an_amount_shown_whole() -> None:
+    fees = _index_of(
+        "Buckeye State University will raise in-state tuition by 6% next year, trustees decided "
+        "on Thursday. About 38,400 students are enrolled. The university said the increase "
+        "would close a $47 million budget shortfall. A robber took roughly £3,100 from the "
+        "campus shop, police said.")
+    assert fees.answer("By how much will in-state tuition rise?").answer == "6%"
+    assert fees.answer("How much is the budget shortfall?").answer == "$47 million"
+    assert fees.answer("How much cash did the robber take?").answer.endswith("£3,100")
 
 
 def test_question_records_what_its_wh_word_hangs_from(index: QAIndex) -> None:
