@@ -987,12 +987,18 @@ class QAIndex:
         if asked is None:
             return None
         kind, actor, target = asked
+        head, names = actor
+        future = any(x.lower_ in _WILL for x in q.doc)  # "what will X do?": an act to come
         for rank, (gid, _, _) in enumerate(hits):
             t = self.toks(gid)
             # What happened to Y, where Y is the subject, is what Y did or had done to it.
-            found = _act_of(t, actor, target if kind == "do" else set())
-            clause = found is None and kind == "happen"
-            if clause:
+            found = _act_of(t, actor, target if kind == "do" else set(), future)
+            clause = found is None  # a clause with its subject, shown as a sentence starts
+            if clause and kind == "do" and any(
+                    (head | names) & set(re.findall(r"\w+", st.speaker.lower()))
+                    for st in self._statements.get(gid, ())):
+                found = _own_act(t, target, future)
+            elif clause and kind == "happen":
                 found = _clause_holding(t, target)
             if found is None:
                 continue
@@ -1996,6 +2002,9 @@ def _event_question(q: Question) -> tuple[str, tuple[set[str], set[str]], set[st
         subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
         if subject is None and verb.dep_ == "xcomp":  # "what did X try to do?"
             subject = next((c for c in verb.head.children if c.dep_ == "nsubj"), None)
+        if subject is None:  # "What will Trump do?", "Trump" read as a verb
+            subject = next((x for x in q.doc[what.i + 1:verb.i] if x.text[:1].isupper()
+                            and x.lower_ not in _POLAR_OPENERS), None)
         if subject is None or subject.pos_ == "PRON":
             return None
         return "do", _named_by(subject), target
@@ -2036,7 +2045,8 @@ def _predicate(t: _Toks, v: int) -> tuple[int, int]:
     own = [c for c in t.children[v] if t.dep[c] in ("aux", "neg", "auxpass") and c < v]
     # What was said before its verb ("'There's been no decision ...,' Esper insisted"): the
     # words said are the act.
-    said = [t.left[c] for c in t.children[v] if t.dep[c] == "ccomp" and c < v]
+    said = [t.left[c] for c in t.children[v] if t.dep[c] == "ccomp" and c < v
+            and t.lemma[v] in VERB_CLASS_OF]
     lo = min([v, *own, *said])
     hi = v + 1
     for c in t.children[v]:
@@ -2069,17 +2079,27 @@ def _quotes_closed(t: _Toks, lo: int, hi: int) -> tuple[int, int]:
     return lo, hi
 
 
-def _act_of(t: _Toks, actor: tuple[set[str], set[str]], target: set[str]
-            ) -> tuple[int, int] | None:
+_WILL = frozenset(("will", "'ll", "’ll", "shall"))
+
+
+def _to_come(t: _Toks, v: int) -> bool:
+    """Is verb `v`'s act one to come: "will rebuild", "are going to put"?"""
+    return any(t.lower[c] in _WILL for c in t.children[v]) or (
+        t.lower[v] == "going" and any(t.dep[c] == "xcomp" for c in t.children[v]))
+
+
+def _act_of(t: _Toks, actor: tuple[set[str], set[str]], target: set[str],
+            future: bool = False) -> tuple[int, int] | None:
     """Where the sentence says what the actor (its head word's forms, and the names in it) did
     (to the target): the shortest predicate of a verb whose own subject names the actor, the
     target among what it did ("where the working fluid is recycled continuously" rather than
     the main clause around it; "approved ... and urged ..." whole, as the second verb shares
-    the first one's subject; "the system, which limits rents": "limits rents")."""
+    the first one's subject; "the system, which limits rents": "limits rents"). `future`:
+    only an act to come."""
     head, names = actor
     best: tuple[int, int] | None = None
     for v in range(t.n):
-        if t.pos[v] != "VERB" or t.lemma[v] in _NO_ACT:
+        if t.pos[v] != "VERB" or t.lemma[v] in _NO_ACT or (future and not _to_come(t, v)):
             continue
         subject = _subject_phrase(t, v, passive=True)
         if subject is None:
@@ -2093,6 +2113,30 @@ def _act_of(t: _Toks, actor: tuple[set[str], set[str]], target: set[str]
         if best is None or hi - lo < best[1] - best[0]:
             best = (lo, hi)
     return best
+
+
+def _own_act(t: _Toks, target: set[str], future: bool = False) -> tuple[int, int] | None:
+    """In the actor's own words, what "I" or "we" do: the act nearest the top of the sentence
+    (not "we think" inside "anything we think is inappropriate"), not one said on a condition
+    ("if we leave"), the target among what it does: "we are going to put sanctions on Iraq,"
+    said Trump."""
+    best: tuple[int, int, int] | None = None
+    for v in range(t.n):
+        pronoun = next((c for c in t.children[v] if t.dep[c] == "nsubj"
+                        and t.lower[c] in ("i", "we")), -1)
+        if t.pos[v] != "VERB" or t.lemma[v] in _NO_ACT or pronoun < 0 or (
+                future and not _to_come(t, v)):
+            continue
+        if any(t.dep[c] == "mark" and t.lower[c] in ("if", "unless") for a in t.anc[v]
+               for c in t.children[a]):
+            continue
+        lo, hi = _predicate(t, v)
+        lo = min(lo, pronoun)  # "We're not leaving ...", not "'re not leaving ..."
+        if target and not target & _words_at(t, lo, hi):
+            continue
+        if best is None or len(t.anc[v]) < best[0]:
+            best = (len(t.anc[v]), lo, hi)
+    return best[1:] if best else None
 
 
 def _clause_holding(t: _Toks, target: set[str]) -> tuple[int, int] | None:

@@ -376,6 +376,22 @@ def test_how_much_is_an_amount_shown_whole() -> None:
     assert fees.answer("How much cash did the robber take?").answer.endswith("£3,100")
 
 
+def test_what_someone_will_do_in_their_own_words() -> None:
+    town = _index_of(
+        "The storm closed the Wren Street bridge on Monday. \"If the money comes through, we "
+        "will decide soon. We will rebuild the bridge by May,\" said Mayor Ann Cole, who "
+        "toured the site.")
+    # "we" in her quote is her; not the act said on a condition.
+    assert town.answer("What will Cole do?").answer == "We will rebuild the bridge by May"
+
+
+def test_what_a_speaker_will_do_when_the_parser_reads_the_name_as_a_verb(
+        index: QAIndex) -> None:
+    ans = index.answer("What will Trump do if Iraq asks the US to leave?")
+    assert ans.method == "event"
+    assert ans.answer == "We are going to put sanctions on Iraq, very big sanctions on Iraq"
+
+
 def test_question_records_what_its_wh_word_hangs_from(index: QAIndex) -> None:
     from summarizers.qa import parse_question
 
