@@ -76,12 +76,14 @@ _LEADING_MENTIONS = re.compile(r"^(?:\s*<@!?[A-Z0-9]+>)+\s*", re.I)
 
 @dataclass
 class _Run:
-    """A scheduled digest run this bot took: by the id its digest holds entries with, kept in
-    the store until `until`, begun at `started` (its last run once done)."""
+    """A scheduled digest run this bot took: by its own id (which its digest holds entries
+    with), kept in the store until `until`, begun at `started` (its last run once done);
+    taking over a run whose bot died, with the entries that run's digest held (`adopting`)."""
 
     holder: str
     until: int
     started: int
+    adopting: str | None = None
     lost: bool = False  # it lapsed (this bot stalled) and another bot took it over
 
 
@@ -619,9 +621,10 @@ class Core:
         async with self._turn(where):
             return await self._digest(where)
 
-    async def _digest(self, where: Conversation, holder: str | None = None) -> Any:
-        """The digest (see `digest`), its entries held by `holder` (a new id if None; a run
-        taken over from a bot that died goes on with the entries that bot held)."""
+    async def _digest(self, where: Conversation, holder: str | None = None,
+                      adopting: str | None = None) -> Any:
+        """The digest (see `digest`), its entries held by `holder` (a new id if None); a run
+        taken over from a bot that died goes on with the entries that run held (`adopting`)."""
         holder = holder or uuid.uuid4().hex
         feeds = await asyncio.to_thread(self.store.follows, where)
         if not feeds:
@@ -646,12 +649,12 @@ class Core:
         seen = [k for entries in per_feed for k, _ in entries]
         done = await asyncio.to_thread(self.store.delivered, where, seen)
         held = await asyncio.to_thread(
-            self.store.held, where, [k for k in seen if k not in done], holder)
+            self.store.held, where, [k for k in seen if k not in done], (holder, adopting))
         chosen = _fair_share([[ke for ke in entries if ke[0] not in done and ke[0] not in held]
                               for entries in per_feed], self.digest_items)
         # Held until delivered: another digest here, in this process or another, leaves them.
         tries = await _finished(
-            self.store.hold, (where, [k for k, _ in chosen], MAKING_S, holder),
+            self.store.hold, (where, [k for k, _ in chosen], MAKING_S, holder, adopting),
             lambda taken: self.store.release(where, list(taken), holder))
         new = [(k, e) for k, e in chosen if k in tries]
         try:
@@ -753,7 +756,8 @@ class Core:
             run = await self._claim_run(where)
             if run is None:
                 return
-            making = asyncio.ensure_future(self._deliver(where, post, run.holder))
+            making = asyncio.ensure_future(
+                self._deliver(where, post, run.holder, run.adopting))
             stop = asyncio.Event()
             keeping = asyncio.ensure_future(self._keep_run(where, run, making, stop))
             try:
@@ -761,20 +765,24 @@ class Core:
                     await making
                 finally:
                     stop.set()
-                    await asyncio.shield(keeping)  # its last renewal in: run.until is current
             except asyncio.CancelledError:
                 task = asyncio.current_task()
                 if run.lost and not (task is not None and task.cancelling()):
                     return  # another bot makes it now
-                # Cut short (the bot stopping): still due, made up at the next start.
+                # Cut short (the bot stopping): still due, made up at the next start; unless
+                # the digest was made and posted already.
+                made = making.done() and not making.cancelled()
                 with contextlib.suppress(StoreError):
-                    await _unstoppable(self.store.end_run, where, run.holder, run.until, None)
+                    await _unstoppable(self.store.end_run, where, run.holder,
+                                       run.started if made else None)
                 raise
             try:
-                await asyncio.to_thread(self.store.end_run, where, run.holder, run.until,
-                                        run.started)
-            except StoreError as err:  # its time lapses; the bot that makes it again finds
-                log.error("could not record the digest run for %s: %s", where, err)  # it done
+                await keeping  # stopped: back within its renewal, if one is under way
+            finally:  # made, so its run is over, even if the bot stops this moment
+                try:
+                    await _unstoppable(self.store.end_run, where, run.holder, run.started)
+                except StoreError as err:  # its time lapses; the bot that makes it again
+                    log.error("could not record the digest run for %s: %s", where, err)
 
     async def _claim_run(self, where: Conversation) -> _Run | None:
         """Is this bot to run the channel's scheduled digest now? Not when the schedule is gone
@@ -794,15 +802,18 @@ class Core:
                 if self.clock is not None:
                     self.clock.retry(where, stored.run_until + 1)
                 return None
-            run = _Run(stored.run_holder if lapsed and stored.run_holder else uuid.uuid4().hex,
-                       int(now + RUN_LEASE_S), int(now))
+            run = _Run(uuid.uuid4().hex, int(now + RUN_LEASE_S), int(now),
+                       adopting=stored.run_holder if lapsed else None)
 
             def give_back(claimed: bool) -> None:
                 if claimed:
-                    self.store.end_run(where, run.holder, run.until, None)
+                    self.store.end_run(where, run.holder, None)
 
             if not await _finished(self.store.claim_run, (where, stored, run.holder, run.until),
                                    give_back):
+                # Another bot claimed it just now: made here if that bot dies first.
+                if self.clock is not None:
+                    self.clock.retry(where, int(now + RUN_LEASE_S) + 1)
                 return None
         except NewsbriefError as err:  # the store, or a zone this host does not know
             log.error("scheduled digest for %s not made: %s", where, err)
@@ -815,21 +826,27 @@ class Core:
     async def _keep_run(self, where: Conversation, run: _Run, making: asyncio.Future[None],
                         stop: asyncio.Event) -> None:
         """Renew the run in the store until `stop`, so that it does not lapse while this bot
-        makes it. One another bot took over (this one stalled past its time) stops here."""
+        makes it. One another bot took over (this one stalled past its time), or that could
+        not be kept, stops here."""
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), RUN_RENEW_S)
                 return
             until = int(time.time() + RUN_LEASE_S)
             try:
-                kept = await asyncio.to_thread(self.store.renew_run, where, run.holder,
-                                               run.until, until)
-            except StoreError as err:  # tried again at the next renewal
+                kept = await asyncio.to_thread(self.store.renew_run, where, run.holder, until)
+            except StoreError as err:
                 log.error("could not keep the digest run for %s: %s", where, err)
-                continue
+                # Tried again at the next renewal, unless the run would lapse before it: then
+                # another bot may take it over, and this one must not post it too.
+                kept = time.time() + RUN_RENEW_S < run.until
+                if kept:
+                    continue
+            if stop.is_set():  # done meanwhile (and ended: nothing left to keep)
+                return
             if not kept:
-                log.warning("the digest run for %s lapsed and another bot took it over; this "
-                            "one stops", where)
+                log.warning("the digest run for %s could not be kept (it lapsed, and another "
+                            "bot may make it); this one stops", where)
                 run.lost = True
                 making.cancel()
                 return
@@ -837,9 +854,9 @@ class Core:
 
     async def _deliver(self, where: Conversation,
                        post: Callable[[Conversation, Reply], Awaitable[None]],
-                       holder: str) -> None:
+                       holder: str, adopting: str | None) -> None:
         try:
-            digest = await self._digest(where, holder)
+            digest = await self._digest(where, holder, adopting)
         except NewsbriefError as err:
             log.info("scheduled digest for %s not made: %s", where, err)
             return

@@ -119,17 +119,18 @@ class ArticleStore(Protocol):
         ...
 
     def held(self, where: Conversation, keys: list[str],
-             by_other_than: str | None = None) -> set[str]:
+             ignoring: tuple[str, ...] = ()) -> set[str]:
         """Which of these entries a digest on its way here holds, in this process or another
-        (one other than the digest `by_other_than`)."""
+        (but the digests `ignoring`)."""
         ...
 
     def hold(self, where: Conversation, keys: list[str], seconds: float,
-             holder: str) -> dict[str, int]:
+             holder: str, adopting: str | None = None) -> dict[str, int]:
         """Take up entries for the digest `holder` (an id of its own) here, in one step across
         processes: of these, each neither delivered nor held by another digest is held for
         `seconds` from now (or until `mark_delivered` or `release`); one it holds already is
-        held anew. The ones it holds, each with how many digests left it for later."""
+        held anew, and so is one the digest `adopting` holds (a run whose bot died). The ones
+        it holds, each with how many digests left it for later."""
         ...
 
     def release(self, where: Conversation, keys: list[str], holder: str,
@@ -140,20 +141,21 @@ class ArticleStore(Protocol):
         ...
 
     def claim_run(self, where: Conversation, seen: Schedule, holder: str, until: int) -> bool:
-        """Take the channel's scheduled run for `holder` until `until` (seconds since the
-        epoch), if its schedule is still as `seen` (same last run, same run under way) and no
-        run is under way or the one under way has lapsed (its bot died): of the bots sharing a
-        store, the one that does runs the digest due."""
+        """Take the channel's scheduled run for `holder` (a new id for each run) until `until`
+        (seconds since the epoch), if its schedule is still as `seen` (same last run, same run
+        under way) and no run is under way or the one under way has lapsed (its bot died): of
+        the bots sharing a store, the one that does runs the digest due. True again for a
+        claim already made (a write repeated after a dropped connection)."""
         ...
 
-    def renew_run(self, where: Conversation, holder: str, until_before: int, until: int) -> bool:
-        """Keep the run `holder` took until `until`, if it is still its own (held until
-        `until_before`): False when it lapsed and another bot took it over."""
+    def renew_run(self, where: Conversation, holder: str, until: int) -> bool:
+        """Keep the run `holder` took until `until`, if it is still its own: False when it
+        lapsed and another bot took it over, or the schedule was stopped."""
         ...
 
-    def end_run(self, where: Conversation, holder: str, until: int, ran: int | None) -> None:
-        """The run `holder` holds (until `until`) is over: ran at `ran` (the schedule's last
-        run, never moved back), or given back (None: still due, for the next bot to make)."""
+    def end_run(self, where: Conversation, holder: str, ran: int | None) -> None:
+        """The run `holder` holds is over: ran at `ran` (the schedule's last run, never moved
+        back), or given back (None: still due, for the next bot to make)."""
         ...
 
     def close(self) -> None: ...
@@ -269,14 +271,18 @@ class MemoryStore:
 
     def set_schedule(self, where: Conversation, schedule: Schedule | None) -> None:
         with self._lock:
-            self._schedules.pop(channel_key(where), None)
-            if schedule is not None:  # kept as the SQL stores keep it: the channel, no user
-                self._schedules[channel_key(where)] = (
-                    replace(where, user=""), replace(schedule, last_run=int(time.time())))
+            kept = self._schedules.pop(channel_key(where), None)
+            if schedule is not None:  # kept as the SQL stores keep it: the channel, no user,
+                running = kept[1] if kept else Schedule("", "")  # and the run under way
+                self._schedules[channel_key(where)] = (replace(where, user=""), replace(
+                    schedule, last_run=int(time.time()), run_holder=running.run_holder,
+                    run_until=running.run_until))
 
     def claim_run(self, where: Conversation, seen: Schedule, holder: str, until: int) -> bool:
         with self._lock:
             kept = self._schedules.get(channel_key(where))
+            if kept is not None and kept[1].run_holder == holder:
+                return True
             if kept is None or (kept[1].last_run, kept[1].run_until) != (
                     seen.last_run, seen.run_until) or (
                     kept[1].run_until is not None and not kept[1].lapsed_run(time.time())):
@@ -285,18 +291,18 @@ class MemoryStore:
                 kept[0], replace(kept[1], run_holder=holder, run_until=until))
             return True
 
-    def renew_run(self, where: Conversation, holder: str, until_before: int, until: int) -> bool:
+    def renew_run(self, where: Conversation, holder: str, until: int) -> bool:
         with self._lock:
             kept = self._schedules.get(channel_key(where))
-            if kept is None or (kept[1].run_holder, kept[1].run_until) != (holder, until_before):
+            if kept is None or kept[1].run_holder != holder:
                 return False
             self._schedules[channel_key(where)] = (kept[0], replace(kept[1], run_until=until))
             return True
 
-    def end_run(self, where: Conversation, holder: str, until: int, ran: int | None) -> None:
+    def end_run(self, where: Conversation, holder: str, ran: int | None) -> None:
         with self._lock:
             kept = self._schedules.get(channel_key(where))
-            if kept is None or (kept[1].run_holder, kept[1].run_until) != (holder, until):
+            if kept is None or kept[1].run_holder != holder:
                 return
             last = kept[1].last_run if ran is None else max(ran, kept[1].last_run or ran)
             self._schedules[channel_key(where)] = (kept[0], replace(
@@ -323,15 +329,15 @@ class MemoryStore:
                 pending.pop(key, None)
 
     def held(self, where: Conversation, keys: list[str],
-             by_other_than: str | None = None) -> set[str]:
+             ignoring: tuple[str, ...] = ()) -> set[str]:
         now = time.time()
         with self._lock:
             pending = self._pending.get(channel_key(where), {})
             return {k for k in keys if k in pending and pending[k][0] > now
-                    and pending[k][2] != by_other_than}
+                    and pending[k][2] not in ignoring}
 
     def hold(self, where: Conversation, keys: list[str], seconds: float,
-             holder: str) -> dict[str, int]:
+             holder: str, adopting: str | None = None) -> dict[str, int]:
         now = time.time()
         with self._lock:
             done = self._delivered.get(channel_key(where), set())
@@ -341,7 +347,7 @@ class MemoryStore:
                 if key in done:
                     continue
                 state = pending.setdefault(key, [0, 0, ""])
-                if state[0] > now and state[2] != holder:
+                if state[0] > now and state[2] not in (holder, adopting):
                     continue
                 state[0], state[2] = int(now + seconds), holder  # whole seconds, as in SQL
                 taken[key] = int(state[1])
@@ -706,32 +712,33 @@ class SQLStore:
             # One statement, compared and set at once. -1: none (NULL equals nothing).
             cur.execute(
                 "UPDATE schedules SET run_holder = ?, run_until = ? WHERE platform = ? "
-                "AND team = ? AND channel = ? AND COALESCE(last_run, -1) = ? "
-                "AND COALESCE(run_until, -1) = ? AND COALESCE(run_until, -1) < ?",
+                "AND team = ? AND channel = ? AND ((COALESCE(last_run, -1) = ? "
+                "AND COALESCE(run_until, -1) = ? AND COALESCE(run_until, -1) < ?) "
+                "OR run_holder = ?)",
                 (holder, until, *channel_key(where), _or_none(seen.last_run),
-                 _or_none(seen.run_until), int(time.time())))
+                 _or_none(seen.run_until), int(time.time()), holder))
             return cur.rowcount > 0
 
         return self._run(work)
 
-    def renew_run(self, where: Conversation, holder: str, until_before: int, until: int) -> bool:
+    def renew_run(self, where: Conversation, holder: str, until: int) -> bool:
         def work(cur: _Cursor) -> bool:
             cur.execute("UPDATE schedules SET run_until = ? WHERE platform = ? AND team = ? "
-                        "AND channel = ? AND run_holder = ? AND run_until = ?",
-                        (until, *channel_key(where), holder, until_before))
+                        "AND channel = ? AND run_holder = ?",
+                        (until, *channel_key(where), holder))
             return cur.rowcount > 0
 
         return self._run(work)
 
-    def end_run(self, where: Conversation, holder: str, until: int, ran: int | None) -> None:
+    def end_run(self, where: Conversation, holder: str, ran: int | None) -> None:
         def work(cur: _Cursor) -> None:
             # GREATEST/MAX would differ between the two; a schedule changed during the run
             # counts from its change.
             cur.execute(
                 "UPDATE schedules SET run_holder = NULL, run_until = NULL, last_run = CASE "
                 "WHEN COALESCE(last_run, -1) < ? THEN ? ELSE last_run END WHERE platform = ? "
-                "AND team = ? AND channel = ? AND run_holder = ? AND run_until = ?",
-                (_or_none(ran), ran, *channel_key(where), holder, until))
+                "AND team = ? AND channel = ? AND run_holder = ?",
+                (_or_none(ran), ran, *channel_key(where), holder))
 
         self._run(work)
 
@@ -760,18 +767,18 @@ class SQLStore:
             if keys else set()
 
     def held(self, where: Conversation, keys: list[str],
-             by_other_than: str | None = None) -> set[str]:
+             ignoring: tuple[str, ...] = ()) -> set[str]:
         now = int(time.time())
 
         def work(cur: _Cursor) -> set[str]:
             rows = _entries(cur, "pending", where, keys, "held_until, holder")
             return {key for key, (until, by) in rows.items()
-                    if until > now and by != by_other_than}
+                    if until > now and by not in ignoring}
 
         return self._run(work) if keys else set()
 
     def hold(self, where: Conversation, keys: list[str], seconds: float,
-             holder: str) -> dict[str, int]:
+             holder: str, adopting: str | None = None) -> dict[str, int]:
         now = int(time.time())
         keys = list(dict.fromkeys(keys))
 
@@ -782,7 +789,7 @@ class SQLStore:
             taken = {}
             for key in keys:
                 until, by, tries = pending.get(key, (0, "", 0))
-                if key in done or (until > now and by != holder):
+                if key in done or (until > now and by not in (holder, adopting)):
                     continue
                 cur.execute(
                     "INSERT INTO pending (platform, team, channel, entry_key, held_until, holder, "

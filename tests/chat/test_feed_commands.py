@@ -894,6 +894,40 @@ async def test_a_run_another_bot_is_making_is_made_here_when_that_bot_dies(
         await until(lambda: _run_done(core))  # posted, then recorded
 
 
+async def test_a_bot_that_loses_the_claim_by_a_moment_still_watches_the_run(
+    core: Core, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with clock_running(core, site, "0 8 * * * UTC") as (posted, clock):
+        make_due(core, TEST_CHANNEL)
+        # Another bot claims between this one's read of the schedule and its claim.
+        monkeypatch.setattr(core.store, "claim_run", lambda *args: False)
+        await core.deliver(TEST_CHANNEL)
+        assert posted == [] and JOB + ":retry" in clock.jobs()  # made here if that bot dies
+
+
+async def test_a_stop_after_the_digest_was_posted_does_not_give_the_run_back(
+    core: Core, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(core_module, "RUN_RENEW_S", 0.05)
+    renew_run = core.store.renew_run
+
+    def slow_renew(*args: Any) -> bool:
+        time.sleep(0.5)  # a renewal under way when the post is done
+        return renew_run(*args)
+
+    monkeypatch.setattr(core.store, "renew_run", slow_renew)
+    posted = record_posts(core)
+    await follow_flood_due(core, site)
+    run = asyncio.create_task(core.deliver(TEST_CHANNEL))
+    keys = await _flood_keys(core)
+    await until(lambda: len(posted) == 1 and core.store.delivered(TEST_CHANNEL, keys))
+    await asyncio.sleep(0.1)  # the digest's work is over; its last renewal takes 0.5 s more
+    run.cancel()  # the bot stops
+    with contextlib.suppress(asyncio.CancelledError):
+        await run
+    await until(lambda: _run_done(core))  # posted, so done: not made again at the next start
+
+
 async def test_a_run_is_kept_while_it_is_made_however_long_it_takes(
     core: Core, other_process: Core, site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:

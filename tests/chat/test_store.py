@@ -928,29 +928,31 @@ def test_a_schedule_knows_when_it_last_ran(store_url: str) -> None:
     assert store.claim_run(HERE, kept, "A", until) is True
     running = store.schedule(HERE)
     assert (running.last_run, running.run_holder, running.run_until) == (kept.last_run, "A", until)
+    assert store.claim_run(HERE, kept, "A", until) is True  # A's own, written again
     # Under way: no second claim, whether from the schedule as it was or as it is now.
     assert store.claim_run(HERE, kept, "B", until) is False
     assert store.claim_run(HERE, running, "B", until) is False
     assert store.claim_run(ELSEWHERE[0], kept, "B", until) is False  # no schedule there
-    assert store.renew_run(HERE, "B", until, until + 60) is False  # not B's
-    assert store.renew_run(HERE, "A", until - 1, until + 60) is False  # not as A last kept it
-    assert store.renew_run(HERE, "A", until, until + 60) is True
-    store.end_run(HERE, "A", until, kept.last_run + 50)  # as A kept it before: not A's end
+    assert store.renew_run(HERE, "B", until + 60) is False  # not B's
+    assert store.renew_run(HERE, "A", until + 60) is True
     assert store.schedule(HERE).run_until == until + 60
-    store.end_run(HERE, "A", until + 60, kept.last_run + 50)
+    store.end_run(HERE, "B", kept.last_run + 50)  # not B's to end
+    assert store.schedule(HERE).run_holder == "A"
+    # A schedule changed during the run keeps the run under way, and counts from its change.
+    store.set_schedule(HERE, Schedule("0 9 * * *", "UTC"))
+    changed = store.schedule(HERE)
+    assert changed.run_holder == "A" and changed.last_run >= before
+    store.end_run(HERE, "A", kept.last_run)  # began before the change: not moved back
     done = store.schedule(HERE)
-    assert (done.last_run, done.run_holder, done.run_until) == (kept.last_run + 50, None, None)
-    # A run given back leaves the last run as it was; one ended never moves it back.
+    assert (done.last_run, done.run_holder, done.run_until) == (changed.last_run, None, None)
+    # A run given back leaves the last run as it was; one ended moves it on, never back.
     assert store.claim_run(HERE, done, "C", until) is True
-    store.end_run(HERE, "C", until, None)
-    assert store.schedule(HERE).last_run == kept.last_run + 50
+    store.end_run(HERE, "C", None)
+    assert store.schedule(HERE).last_run == changed.last_run
     assert store.claim_run(HERE, store.schedule(HERE), "D", until) is True
-    store.end_run(HERE, "D", until, kept.last_run)
-    assert store.schedule(HERE).last_run == kept.last_run + 50
+    store.end_run(HERE, "D", changed.last_run + 100)
+    assert store.schedule(HERE).last_run == changed.last_run + 100
     assert store.schedule(HERE).run_holder is None
-    store.set_schedule(HERE, Schedule("0 9 * * *", "UTC"))  # changed: counts from now again
-    [(_, changed)] = store.schedules()
-    assert changed.last_run is not None and changed.last_run >= before
     store.close()
 
 
@@ -963,12 +965,13 @@ def test_a_run_whose_bot_died_lapses_and_is_taken_over(store_url: str) -> None:
     seen = store.schedule(HERE)
     assert seen.lapsed_run(time.time()) and not kept.lapsed_run(time.time())
     assert store.claim_run(HERE, kept, "B", lapsed + 600) is False  # not as it stands now
-    assert store.claim_run(HERE, seen, "A", lapsed + 600) is True  # B goes on with A's entries
+    assert store.claim_run(HERE, seen, "B", lapsed + 600) is True
     # One taker only: a third bot that read the lapsed run too comes second.
     assert store.claim_run(HERE, seen, "C", lapsed + 700) is False
-    # A wakes up (it had stalled): its run is no longer its own, by its own time.
-    assert store.renew_run(HERE, "A", lapsed, lapsed + 120) is False
-    store.end_run(HERE, "A", lapsed, int(time.time()))
+    # A wakes up (it had stalled): its run is no longer its own.
+    assert store.renew_run(HERE, "A", lapsed + 120) is False
+    store.end_run(HERE, "A", int(time.time()))
+    assert store.schedule(HERE).run_holder == "B"
     assert store.schedule(HERE).run_until == lapsed + 600
     store.close()
 
@@ -1092,12 +1095,17 @@ def test_a_version_4_store_is_upgraded_with_the_run_under_way(lasting_url: str) 
     upgraded.close()
 
 
-def test_a_digests_own_holds_are_not_held_from_it(store_url: str) -> None:
-    # A run taken over from a bot that died goes on with the entries that bot's digest held.
+def test_a_run_taken_over_adopts_the_entries_the_dead_run_held(store_url: str) -> None:
     store = open_store(store_url)
     one, two = (entry_key(FEED_A, str(n)) for n in range(2))
     assert store.hold(HERE, [one], 600, "A") == {one: 0}
     assert store.held(HERE, [one, two]) == {one}
-    assert store.held(HERE, [one, two], by_other_than="A") == set()
-    assert store.held(HERE, [one, two], by_other_than="B") == {one}
+    assert store.held(HERE, [one, two], ignoring=("B", "A")) == set()
+    assert store.held(HERE, [one, two], ignoring=("B",)) == {one}
+    assert store.hold(HERE, [one, two], 600, "B") == {two: 0}  # A's is A's
+    assert store.hold(HERE, [one, two], 600, "B", adopting="A") == {one: 0, two: 0}
+    # A, if it was only stalled, lets go of nothing B holds now.
+    store.release(HERE, [one, two], "A")
+    assert store.held(HERE, [one, two]) == {one, two}
+    assert store.hold(HERE, [one], 600, "A") == {}
     store.close()
