@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from summarizers.evaluation.stance import naive_headline, naive_overlap, predict, score
-from summarizers.stance import FEATURES, WEIGHTS_PATH, fit_gbt, predict_proba
+from summarizers.stance import FEATURE_DECIMALS, FEATURES, WEIGHTS_PATH, fit_gbt, predict_proba
 
 CLAIM = "The mayor of Springfield resigned on Monday."
 
@@ -124,6 +124,15 @@ def test_long_article_denial_and_unrelated(engine):
     assert any(ev.speaker and "Baker" in ev.speaker for ev in deny.evidence)
     assert other.label == "unrelated"
     assert 0.0 <= deny.score <= 1.0
+
+
+def test_features_are_rounded_so_batching_jitter_cannot_move_a_split(engine):
+    # The trees split at feature values seen in training: features off that grid by 1e-6 (the
+    # encoder run in another batch) crossed splits and moved FNC-1 CV scores.
+    alone = engine.relations([(CLAIM, ARTICLE_DENY)])[0][0]
+    batched = engine.relations([(CLAIM, ARTICLE_OTHER), (CLAIM, ARTICLE_DENY)])[1][0]
+    assert np.array_equal(alone, np.round(alone, FEATURE_DECIMALS))
+    assert np.array_equal(alone, batched)
 
 
 def test_predict_with_bodies_and_naive(engine):
