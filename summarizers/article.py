@@ -24,7 +24,9 @@ EXTRACTION_OPTIONS = {
     "favor_precision": True,
 }
 
-_SENTENCE_END = re.compile(r"[.!?…:;\"”’')\]]\s*$")
+# A line ending a sentence or a clause (also ; ) ] ' …): prose, not page furniture. Wider than
+# `_ENDS_SENTENCE`, which tells a wrapped line (ending mid-sentence) from a paragraph's last.
+_ENDS_CLAUSE = re.compile(r"[.!?…:;\"”’')\]]\s*$")
 _HTML_SNIFF = re.compile(r"^\s*(<!doctype html|<html|<head|<body|<\?xml)", re.I)
 _ENGLISH_WORDS = frozenset(
     "the a an of to in and is was for on that with as by at from it he she they said has have "
@@ -126,7 +128,7 @@ def _check_article(article: Article, what: str) -> Article:
 def _is_furniture(line: str) -> bool:
     """Section labels, photo captions and credits: short lines that are not sentences."""
     words = line.split()
-    return len(words) < 12 and not _SENTENCE_END.search(line) and not re.search(r"[\"“”]", line)
+    return len(words) < 12 and not _ENDS_CLAUSE.search(line) and not re.search(r"[\"“”]", line)
 
 
 _WRAP_WIDTH = range(35, 101)  # the widths plain text is wrapped at (72, 76, 80 ...)
