@@ -434,3 +434,30 @@ def test_verdicts_name_what_they_are_said_of(engine):
     ])
     assert _parse_info(story).verdicts == [set()]
     assert any({"price", "ticket"} & v for v in _parse_info(other).verdicts)
+
+
+def test_balanced_log_loss_weights_rows_by_their_class():
+    from summarizers.evaluation.stance import balanced_log_loss
+
+    y = ["a", "a", "a", "b"]
+    probs = [{"a": 0.9, "b": 0.1}] * 3 + [{"a": 0.5, "b": 0.5}]
+    # Each class weighs the same in total: half the mean of class a's loss, half of class b's.
+    assert balanced_log_loss(probs, y) == pytest.approx(0.5 * -np.log(0.9) + 0.5 * -np.log(0.5))
+    assert balanced_log_loss(probs, y, balance=0.0) == pytest.approx(
+        (3 * -np.log(0.9) - np.log(0.5)) / 4)
+
+
+def test_tree_choice_stops_before_the_fit_learns_the_noise(monkeypatch):
+    # A one-feature rule with a quarter of the labels flipped: many fast rounds of deep trees fit
+    # the flips and grow overconfident on the held-out folds, which the log loss sees.
+    from summarizers.evaluation import stance as ev
+
+    monkeypatch.setattr(ev, "GBT_GRID", {"depth": (3,), "rounds": (5, 300)})
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(240, len(FEATURES)))
+    y = [("entailment" if a > 0 else "contradiction") if f > 0.25 else
+         ("contradiction" if a > 0 else "entailment") for a, f in zip(X[:, 0], rng.random(240),
+                                                                      strict=True)]
+    groups = [str(i // 4) for i in range(240)]
+    chosen = ev.choose_gbt(X, y, groups, ["entailment", "contradiction"], lr=0.5)
+    assert chosen == {"depth": 3, "rounds": 5}
