@@ -904,6 +904,15 @@ def _thresholds(x: np.ndarray, n_bins: int = 32) -> np.ndarray:
     return u[:-1]
 
 
+def class_weights(y: Sequence[str], labels: Sequence[str], balance: float = 1.0) -> np.ndarray:
+    """Each row's weight in the fit, ~ 1/freq(its class)**balance, with mean 1."""
+    labels = list(labels)
+    yi = np.array([labels.index(v) for v in y])
+    freq = np.eye(len(labels))[yi].mean(0).clip(1e-6)
+    sw = (1.0 / freq**balance)[yi]
+    return sw / sw.mean()
+
+
 def fit_gbt(
     X: np.ndarray,
     y: Sequence[str],
@@ -930,8 +939,7 @@ def fit_gbt(
     yi = np.array([labels.index(v) for v in y])
     Y = np.eye(k)[yi]
     freq = Y.mean(0).clip(1e-6)
-    sw = (1.0 / freq**balance)[yi]
-    sw = sw / sw.mean()
+    sw = class_weights(y, labels, balance)
     # Split search on binned features: per node, per-bin gradient sums for all features at once.
     thr = [_thresholds(X[:, j]) for j in range(d)]
     nb = max(len(t) for t in thr) + 1

@@ -27,6 +27,7 @@ from summarizers.stance import (
     WEIGHTS_PATH,
     _count_cues,
     _words,
+    class_weights,
     fit_gbt,
     get_engine,
     predict_proba,
@@ -273,9 +274,8 @@ def _argmax(model: dict, X: np.ndarray) -> list[str]:
 
 def balanced_log_loss(probs: Sequence[dict[str, float]], y: Sequence[str],
                       balance: float = 1.0) -> float:
-    """Mean -log p(gold) with each row weighted ~ 1/freq(gold)**balance, as the fit weights it."""
-    count = Counter(y)
-    w = np.array([count[g] ** -balance for g in y])
+    """Mean -log p(gold) with each row weighted as the fit weights it (`class_weights`)."""
+    w = class_weights(y, sorted(set(y)), balance)
     nll = -np.log(np.clip([p[g] for p, g in zip(probs, y, strict=True)], 1e-12, 1.0))
     return float((w * nll).sum() / w.sum())
 
